@@ -1,0 +1,16 @@
+"""tokopt: budgeted, failure-preserving summaries of large logs.
+
+Public surface:
+
+* :func:`process_logs` — the spec's entry point: summarize ``args.log_file`` and write
+  the summary into ``args.output_dir``; returns ``(summary, summary_path)``.
+* :func:`summarize` and :class:`SummaryOptions` — the engine without side effects.
+"""
+
+from __future__ import annotations
+
+from .api import process_logs
+from .lib.options import SummaryOptions
+from .lib.summarize import summarize
+
+__all__ = ["process_logs", "summarize", "SummaryOptions"]

@@ -1,0 +1,385 @@
+"""The streaming pass over a log: read, redact, tag, group, template and count.
+
+:func:`analyze` reads the log once, batch by batch (memory does not grow with the
+file), and keeps only compact aggregates:
+
+* per-template statistics (count, first/last line, worst level, one real example);
+* error groups: multi-line events of high or critical priority (tracebacks, pytest
+  failure sections, Java stack traces) deduplicated by exception type and message,
+  with one representative example and the tests they belong to;
+* failing tests and every test run's totals line;
+* per-chunk statistics and line counts per priority.
+
+Everything the summary shows is rendered from this :class:`Analysis`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import polars as pl
+
+from . import tokens as tok
+from .events import EventGrouper, exception_of, innermost
+from .options import SummaryOptions
+from .priority import Level
+from .profiles import detect_profile, get_profile
+from .reader import adaptive_batch_lines, open_log
+from .redact import Redactor
+from .templates import TemplateMiner, mask_series
+from .testresults import TEST_CANDIDATE, TOTALS_CANDIDATE, FailedTest, RunTotals, TestIndex, parse_totals
+
+EVENT_HEAD_LINES = 40
+EVENT_TAIL_LINES = 200
+MIN_BATCH_LINES = 20_000
+_NUM = re.compile(r"0x[0-9a-fA-F]+|\d+")
+
+
+def normalize_message(msg: str) -> str:
+    """Digits masked, whitespace folded: two messages that differ only in numbers match."""
+    return re.sub(r"\s+", " ", _NUM.sub("N", msg)).strip()
+
+
+@dataclass
+class TemplateStat:
+    template_id: int
+    level: int
+    count: int
+    first_line: int
+    last_line: int
+    example: str
+    template: str = ""
+
+
+@dataclass
+class ErrorGroup:
+    key: str
+    exc_type: str | None
+    message: str
+    level: int
+    count: int
+    first_line: int
+    last_line: int
+    example: list[str]
+    example_first_line: int
+    example_lines_total: int
+    tests: list[str] = field(default_factory=list)
+    new: bool = False
+
+
+@dataclass
+class ChunkStat:
+    index: int
+    first_line: int
+    last_line: int
+    lines: int
+    raw_bytes: int
+    levels: list[int]
+    templates: int
+
+    @property
+    def critical(self) -> int:
+        return self.levels[0]
+
+
+@dataclass
+class Analysis:
+    source: str
+    profile: str
+    lines: int = 0
+    raw_bytes: int = 0
+    file_bytes: int = 0
+    compression: str | None = None
+    tokens_in: int = 0
+    tokens_in_exact: bool = False
+    tokens_in_method: str = ""
+    level_counts: list[int] = field(default_factory=lambda: [0] * 5)
+    templates: dict[int, TemplateStat] = field(default_factory=dict)
+    groups: dict[str, ErrorGroup] = field(default_factory=dict)
+    tests: dict[str, FailedTest] = field(default_factory=dict)
+    runs: list[RunTotals] = field(default_factory=list)
+    chunks: list[ChunkStat] = field(default_factory=list)
+    chunk_size: int = 0
+    first_timestamp: str | None = None
+    last_timestamp: str | None = None
+    redactions: dict[str, int] = field(default_factory=dict)
+    events: int = 0
+    lines_cut: int = 0
+    nul_bytes_removed: int = 0
+
+    @property
+    def critical_templates(self) -> list[TemplateStat]:
+        return [t for t in self.templates.values() if t.level == Level.CRITICAL]
+
+    @property
+    def critical_units(self) -> int:
+        """Critical events the summary must show or count: failing tests, critical error
+        groups not tied to a test (each occurrence), critical template lines."""
+        groups = sum(g.count for g in self.groups.values() if g.level == Level.CRITICAL and not g.tests)
+        return len(self.tests) + groups + sum(t.count for t in self.critical_templates)
+
+
+@dataclass
+class _OpenEvent:
+    event_id: int
+    first_line: int
+    last_line: int
+    level: int
+    in_section: bool
+    head: list[str]
+    tail: list[str]
+    total: int
+    masked_head: str
+
+
+class Analyzer:
+    """Holds the state of one streaming pass; :func:`analyze` drives it."""
+
+    def __init__(self, source: str, options: SummaryOptions, miner: TemplateMiner | None = None):
+        self.options = options
+        self.a = Analysis(source=source, profile=options.profile if options.profile != "auto" else "")
+        self.redactor = Redactor(enabled=options.redact)
+        self.grouper = EventGrouper()
+        self.miner = miner or TemplateMiner()
+        self.tests = TestIndex()
+        self.rules = None
+        self.open_event: _OpenEvent | None = None
+        self.count_exact = options.strict_estimation
+        self.exact_tokens = 0
+
+    # -- per batch ------------------------------------------------------------
+    def process(self, lines: list[str], first_line_no: int, raw_bytes: int) -> pl.DataFrame:
+        """Process one batch; returns its per-line frame (line_no, level, tid, chunk)."""
+        a, opts = self.a, self.options
+        if self.redactor is not None:
+            lines = self.redactor.redact_lines(lines)
+        if self.rules is None:
+            if not a.profile:
+                a.profile = detect_profile(lines[:2000])
+            self.rules = get_profile(a.profile).all_rules(opts.extra_rules)
+        n = len(lines)
+        if self.count_exact:
+            self.exact_tokens += tok.count("\n".join(lines) + "\n")
+        s = pl.Series("line", lines, dtype=pl.Utf8)
+        from .priority import tag_levels
+
+        level = tag_levels(s, self.rules)
+        ev = self.grouper.assign(s)
+        masked = mask_series(s)
+        tid = self.miner.add_batch(masked)
+        df = pl.DataFrame(
+            {
+                "line_no": pl.int_range(first_line_no, first_line_no + n, eager=True, dtype=pl.Int64),
+                "line": s,
+                "level": level,
+                "event_id": ev["event_id"],
+                "in_section": ev["in_section"],
+                "tid": tid,
+                "masked": masked,
+            }
+        )
+        a.lines += n
+        a.raw_bytes += raw_bytes
+        for lv, c in df.group_by("level").len().iter_rows():
+            a.level_counts[int(lv)] += int(c)
+
+        # Runs' totals lines and failing tests: shown in their own sections.
+        test_lines: set[int] = set()
+        for line_no, line in df.filter(pl.col("line").str.contains(TOTALS_CANDIDATE)).select("line_no", "line").iter_rows():
+            rt = parse_totals(line, line_no)
+            if rt:
+                a.runs.append(rt)
+                test_lines.add(line_no)
+        # Failing tests.
+        for line_no, line, in_section in df.filter(pl.col("line").str.contains(TEST_CANDIDATE)).select("line_no", "line", "in_section").iter_rows():
+            if self.tests.feed(line, line_no, in_section):
+                test_lines.add(line_no)
+
+        # Multi-line events of high or critical priority -> error groups.
+        carried = self.open_event.event_id if self.open_event else -1
+        df = df.with_columns(
+            pl.col("level").min().over("event_id").alias("ev_level"),
+            pl.len().over("event_id").alias("ev_size"),
+        )
+        important = (pl.col("ev_level") <= int(Level.HIGH)) & ((pl.col("ev_size") > 1) | pl.col("in_section") | (pl.col("event_id") == carried))
+        df = df.with_columns(important.alias("important"))
+        imp = (
+            df.filter("important")
+            .group_by("event_id", maintain_order=True)
+            .agg(
+                pl.col("line"),
+                pl.col("line_no").min().alias("first"),
+                pl.col("line_no").max().alias("last"),
+                pl.col("level").min().alias("level"),
+                pl.col("in_section").first(),
+                pl.col("masked").first().alias("masked_head"),
+            )
+        )
+        # Lines of an event that only now continues the carried one.
+        if self.open_event is not None and (imp.height == 0 or int(imp["event_id"][0]) != carried):
+            self._finish_event(self.open_event)
+            self.open_event = None
+        for event_id, ev_lines, first, last, lvl, in_section, masked_head in imp.iter_rows():
+            if self.open_event is not None and event_id == self.open_event.event_id:
+                oe = self.open_event
+                oe.last_line = last
+                oe.level = min(oe.level, lvl)
+                room = EVENT_HEAD_LINES - len(oe.head)
+                if room > 0:
+                    oe.head.extend(ev_lines[:room])
+                    ev_lines = ev_lines[room:]
+                oe.tail = (oe.tail + ev_lines)[-EVENT_TAIL_LINES:]
+                oe.total += last - first + 1
+                continue
+            if self.open_event is not None:
+                self._finish_event(self.open_event)
+            self.open_event = _OpenEvent(
+                event_id, first, last, lvl, in_section, ev_lines[:EVENT_HEAD_LINES], ev_lines[EVENT_HEAD_LINES:][-EVENT_TAIL_LINES:], len(ev_lines), masked_head
+            )
+        # Keep the last event open only if it reaches the end of the batch.
+        if self.open_event is not None and self.open_event.last_line != first_line_no + n - 1:
+            self._finish_event(self.open_event)
+            self.open_event = None
+
+        # Templates of everything else.
+        excluded = pl.col("important") & (pl.col("ev_level") <= int(Level.HIGH))
+        if test_lines:
+            excluded = excluded | pl.col("line_no").is_in(list(test_lines))
+        agg = (
+            df.filter(~excluded)
+            .group_by("tid")
+            .agg(
+                pl.len().alias("count"),
+                pl.col("line_no").min().alias("first"),
+                pl.col("line_no").max().alias("last"),
+                pl.col("level").min().alias("level"),
+                pl.col("line").first().alias("example"),
+            )
+        )
+        for t, cnt, first, last, lvl, example in agg.iter_rows():
+            st = a.templates.get(t)
+            if st is None:
+                a.templates[t] = TemplateStat(t, lvl, cnt, first, last, example)
+            else:
+                st.count += cnt
+                st.last_line = max(st.last_line, last)
+                st.first_line = min(st.first_line, first)
+                if lvl < st.level:
+                    st.level, st.example = lvl, example
+
+        a.events += int(df["event_id"].n_unique())
+        return df
+
+    def chunk_stats(self, df: pl.DataFrame, chunk_size: int) -> list[ChunkStat]:
+        out = []
+        stats = (
+            df.with_columns(((pl.col("line_no") - 1) // chunk_size).alias("chunk"))
+            .group_by("chunk", maintain_order=True)
+            .agg(
+                pl.col("line_no").min().alias("first"),
+                pl.col("line_no").max().alias("last"),
+                pl.len().alias("lines"),
+                (pl.col("line").str.len_bytes() + 1).sum().alias("bytes"),
+                *[(pl.col("level") == i).sum().alias(f"l{i}") for i in range(5)],
+                pl.col("tid").n_unique().alias("templates"),
+            )
+        )
+        for row in stats.iter_rows():
+            out.append(ChunkStat(int(row[0]), row[1], row[2], row[3], int(row[4]), [int(x) for x in row[5:10]], int(row[10])))
+        return out
+
+    def _finish_event(self, ev: _OpenEvent) -> None:
+        a = self.a
+        lines = ev.head + ([f"… {ev.total - len(ev.head) - len(ev.tail)} lines …"] if ev.total > len(ev.head) + len(ev.tail) else []) + ev.tail
+        test = self.tests.header_test(ev.head[0]) if ev.in_section and ev.head else None
+        exc_type, msg = exception_of(ev.head + ev.tail)
+        level = Level.CRITICAL if test is not None else Level(ev.level)
+        if exc_type or msg:
+            key = f"{exc_type or ''}|{normalize_message(msg)[:100]}"
+        else:
+            key = "T|" + ev.masked_head[:160]
+        g = a.groups.get(key)
+        if g is None:
+            g = ErrorGroup(key, exc_type, msg, int(level), 0, ev.first_line, ev.last_line, innermost(lines, self.options.max_traceback_lines), ev.first_line, ev.total)
+            a.groups[key] = g
+        g.count += 1
+        g.level = min(g.level, int(level))
+        g.last_line = max(g.last_line, ev.last_line)
+        if test is not None:
+            g.tests.append(test.test_id)
+            test.exc_type = test.exc_type or exc_type
+            test.message = test.message or msg
+            test.group_key = key
+
+    # -- end ------------------------------------------------------------------
+    def finish(self, stats) -> Analysis:
+        a = self.a
+        if self.open_event is not None:
+            self._finish_event(self.open_event)
+            self.open_event = None
+        self.tests.finalize()
+        a.tests = self.tests.tests
+        # Tests merged by finalize() may be referenced by their header name in groups.
+        alias = {}
+        for t in a.tests.values():
+            if "::" in t.test_id:
+                alias[".".join(t.test_id.split("::")[1:])] = t.test_id
+        for g in a.groups.values():
+            g.tests = list(dict.fromkeys(alias.get(x, x) for x in g.tests))
+        for st in a.templates.values():
+            st.template = self.miner.template(st.template_id)
+        a.file_bytes = stats.file_bytes
+        a.compression = stats.compression
+        a.first_timestamp = stats.first_timestamp
+        a.last_timestamp = stats.last_timestamp
+        a.lines_cut = stats.lines_cut
+        a.nul_bytes_removed = stats.nul_bytes_removed
+        a.redactions = dict(self.redactor.stats.by_kind) if self.redactor is not None else {}
+        if self.count_exact:
+            a.tokens_in, a.tokens_in_exact, a.tokens_in_method = self.exact_tokens, True, "exact"
+        else:
+            a.tokens_in = tok.load_model().estimate(a.profile, a.raw_bytes, a.lines)
+            a.tokens_in_exact, a.tokens_in_method = False, f"estimated ({a.profile} model)"
+        return a
+
+
+def analyze(
+    path: str,
+    options: SummaryOptions | None = None,
+    on_batch: Callable[[pl.DataFrame, Analyzer], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Analysis:
+    """Stream ``path`` once and return its :class:`Analysis`.
+
+    Args:
+        path: a log file (plain, .gz, .bz2 or .xz, detected by content) or ``-`` for stdin.
+        options: summary settings; defaults when None.
+        on_batch: called with each batch's per-line frame (columns line_no, line, level,
+            tid, ...) — used for template export and preprocessed chunks.
+        progress: called with (decompressed bytes read so far, file size on disk).
+
+    Raises:
+        InputNotFound, BadInput: the input cannot be read or is not a log.
+    """
+    options = options or SummaryOptions()
+    src = open_log(path)
+    file_bytes = src.stats.file_bytes or 0
+    chunk = options.chunk_size or adaptive_batch_lines(file_bytes)
+    batch_lines = chunk * max(1, -(-MIN_BATCH_LINES // chunk))
+    an = Analyzer(str(path), options)
+    if not options.strict_estimation and 0 < file_bytes <= tok.EXACT_INPUT_BYTES and src.compression is None:
+        an.count_exact = True
+    an.a.chunk_size = chunk
+    for batch in src.batches(batch_lines=batch_lines):
+        df = an.process(batch.lines, batch.first_line_no, batch.raw_bytes)
+        an.a.chunks.extend(an.chunk_stats(df, chunk))
+        if on_batch is not None:
+            on_batch(df, an)
+        if progress is not None:
+            progress(an.a.raw_bytes, file_bytes)
+    a = an.finish(src.stats)
+    if an.count_exact and not options.strict_estimation:
+        a.tokens_in_method = "exact"
+    return a

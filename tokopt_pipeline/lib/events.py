@@ -1,0 +1,188 @@
+"""Grouping lines into multi-line events, vectorized.
+
+An event is a run of lines that belong together: a Python traceback, a pytest failure
+or error section (``____ test_x ____`` up to the next section), a Java stack trace
+(``\\tat ...``, ``Caused by: ...``, ``... 12 more``). Every other line is an event of
+its own. Each line gets an ``event_id``; ids increase through the file and carry across
+batches (:class:`EventGrouper` keeps the state a batch boundary needs).
+
+An event takes the priority of its worst line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+# A pytest section banner: "=== FAILURES ===", "=== short test summary info ===".
+SECTION = r"^=+ ?[A-Za-z][^=]* ?=+$|^=+$"
+FAIL_SECTION = r"^=+ (FAILURES|ERRORS) =+$"
+TEST_HEADER = r"^_+ [^_ ].* _+$"
+INDENTED = r"^[ \t]"
+TB_START = r"^Traceback \(most recent call last\):"
+TB_CHAIN = r"^(During handling of the above exception|The above exception was the direct cause)"
+JAVA_CONT = r"^\s+at \S|^\s*\.\.\. \d+ (more|common frames omitted)|^Caused by: |^\s*Suppressed: "
+EXC_LINE = r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault|Failure)(: |$)"
+GO_PANIC_CONT = r"^goroutine \d+ \[|^\S+\.go:\d+|^\S+\(.*\)$"
+
+
+@dataclass
+class EventGrouper:
+    """Assigns event ids batch by batch; state crosses batch boundaries."""
+
+    next_id: int = 0
+    in_fail_section: bool = False
+    prev_indented: bool = False
+    prev_in_event: bool = False
+
+    def assign(self, lines: pl.Series) -> pl.DataFrame:
+        """Return columns ``event_id`` (UInt64) and ``in_section`` (bool) for ``lines``."""
+        n = len(lines)
+        if n == 0:
+            return pl.DataFrame({"event_id": pl.Series([], dtype=pl.UInt64), "in_section": pl.Series([], dtype=pl.Boolean)})
+        df = pl.DataFrame({"line": lines}).with_columns(
+            pl.col("line").str.contains(SECTION).alias("section"),
+            pl.col("line").str.contains(FAIL_SECTION).alias("fail_section"),
+            pl.col("line").str.contains(TEST_HEADER).alias("test_header"),
+            pl.col("line").str.contains(INDENTED).alias("indented"),
+            pl.col("line").str.contains(JAVA_CONT).alias("java"),
+            pl.col("line").str.contains(TB_CHAIN).alias("chain"),
+            pl.col("line").str.contains(EXC_LINE).alias("exc"),
+            (pl.col("line").str.len_bytes() == 0).alias("blank"),
+        )
+        # Inside FAILURES/ERRORS: the last section banner decides, carried across batches.
+        sect_state = (
+            pl.when(pl.col("section")).then(pl.col("fail_section")).otherwise(None).forward_fill().fill_null(self.in_fail_section)
+        )
+        prev_indented = pl.col("indented").shift(1).fill_null(self.prev_indented)
+        df = df.with_columns(sect_state.alias("in_section"))
+        cont = (
+            # Inside a failure section every line but a banner or a test header continues.
+            (pl.col("in_section") & ~pl.col("section") & ~pl.col("test_header"))
+            | (~pl.col("in_section") & ~pl.col("section") & (
+                pl.col("java")
+                | pl.col("chain")
+                | (pl.col("indented") & ~pl.col("blank"))
+                # "ValueError: boom" right after the indented frames of a traceback
+                | (pl.col("exc") & prev_indented)
+            ))
+        )
+        if self.next_id == 0:
+            cont = cont & (pl.int_range(pl.len()) > 0)
+        # A start line opens a new event; a continuation shares the id before it. The
+        # first line of a batch may continue the last event of the previous batch.
+        starts = (~cont).cast(pl.Int64)
+        df = df.with_columns((pl.lit(self.next_id - 1, dtype=pl.Int64) + starts.cum_sum()).cast(pl.UInt64).alias("event_id"))
+        last_id = int(df["event_id"][-1])
+        self.next_id = last_id + 1
+        self.in_fail_section = bool(df["in_section"][-1])
+        self.prev_indented = bool(df["indented"][-1])
+        return df.select("event_id", "in_section")
+
+
+@dataclass
+class Frame:
+    file: str
+    line: int | None
+    text: str
+
+
+_CAPTURED = re.compile(r"^-{3,} Captured (stdout|stderr|log) \w+ -{3,}$")
+_PY_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)')
+_PYTEST_LOC = re.compile(r"^(\S+\.py):(\d+): ")
+_JAVA_FRAME = re.compile(r"^\s+at (\S+)\(([^)]*)\)")
+_EXC = re.compile(r"^(?:E\s+)?([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault|Failure|Error\w*))(?::\s?(.*))?$")
+
+
+def exception_of(lines: list[str]) -> tuple[str | None, str]:
+    """The final exception type and message first line of an event's lines.
+
+    pytest sections hold the raised exception on ``E`` lines; the last block of ``E``
+    lines is the one pytest reports. Plain tracebacks end with ``Type: message``.
+    """
+    e_blocks: list[list[str]] = []
+    prev_e = False
+    for ln in lines:
+        if ln.startswith("E ") or ln == "E":
+            if not prev_e:
+                e_blocks.append([])
+            e_blocks[-1].append(ln[1:].strip())
+            prev_e = True
+        else:
+            prev_e = False
+    if e_blocks:
+        for block in reversed(e_blocks):
+            for cand in block:
+                m = _EXC.match(cand)
+                if m:
+                    msg = (m.group(2) or "").strip()
+                    if not msg:
+                        rest = [c for c in block[block.index(cand) + 1 :] if c]
+                        msg = rest[0] if rest else ""
+                    return m.group(1), msg
+        first = next((c for c in e_blocks[-1] if c), "")
+        loc = next((ln for ln in reversed(lines) if _PYTEST_LOC.match(ln)), None)
+        if loc:
+            typ = loc.rsplit(": ", 1)[-1].strip()
+            return (typ if re.fullmatch(r"[\w.]+", typ) else None), first
+        return None, first
+    for ln in reversed(lines):
+        s = ln.strip()
+        m = _EXC.match(s)
+        if m and not s.startswith("File "):
+            return m.group(1), (m.group(2) or "").strip()
+    for ln in lines:
+        m = re.search(r"([A-Z][\w.]*(?:Error|Exception))(?::\s?(.*))?", ln)
+        if m:
+            return m.group(1), (m.group(2) or "").strip()
+    return None, ""
+
+
+def innermost(lines: list[str], max_lines: int = 12) -> list[str]:
+    """Cut a traceback/section to what explains it: the innermost frames and the error.
+
+    Keeps the last ``max_lines`` meaningful lines, preferring the final location line,
+    the source line marked ``>`` and the ``E`` lines; elides the rest with a count.
+    """
+    body = []
+    for ln in lines:
+        if _CAPTURED.match(ln) and body:
+            break  # captured output/logs after the failure: the failure itself comes first
+        if ln.strip() and not re.fullmatch(r"(_ )+_?\s*", ln.strip()):
+            body.append(ln)
+    if len(body) <= max_lines:
+        return body
+    keep_idx: list[int] = []
+    # The last block of E lines (pytest) or the final exception line.
+    e_idx = [i for i, ln in enumerate(body) if ln.startswith("E ")]
+    if e_idx:
+        last = e_idx[-1]
+        start = last
+        while start - 1 >= 0 and body[start - 1].startswith("E "):
+            start -= 1
+        block = list(range(start, last + 1))
+        if len(block) > max_lines // 2:
+            block = block[: max_lines // 2]
+        keep_idx.extend(block)
+        marker = [i for i in range(start) if body[i].lstrip().startswith(">")]
+        if marker:
+            keep_idx.append(marker[-1])
+        loc = [i for i in range(last + 1, len(body)) if _PYTEST_LOC.match(body[i])]
+        if loc:
+            keep_idx.append(loc[0])
+    else:
+        keep_idx.extend(range(len(body) - max_lines + 1, len(body)))
+    if body[0] not in ("",):
+        keep_idx.append(0)
+    keep = sorted(set(keep_idx))[: max_lines + 2]
+    out, prev = [], -1
+    for i in keep:
+        if i != prev + 1:
+            out.append(f"  … {i - prev - 1} lines …")
+        out.append(body[i])
+        prev = i
+    if prev < len(body) - 1:
+        out.append(f"  … {len(body) - 1 - prev} lines …")
+    return out

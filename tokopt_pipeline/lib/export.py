@@ -1,0 +1,102 @@
+"""Side outputs of a pass: the per-line template export and the preprocessed chunks.
+
+Both are written while the log streams (bounded memory) and renamed into place only
+when the pass succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from .outputs import AtomicWriter, OutputError
+from .priority import Level
+
+
+class TemplateExporter:
+    """Writes ``line_number,template_id,template`` for every input line.
+
+    Template texts can still generalize while the log streams, so ids are spooled to
+    temporary Arrow files and joined with the final texts at the end.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._dir = tempfile.mkdtemp(prefix=".tokopt-export-", dir=self.path.parent)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+        self._parts: list[str] = []
+
+    def add(self, df: pl.DataFrame) -> None:
+        part = os.path.join(self._dir, f"{len(self._parts):06d}.arrow")
+        df.select(pl.col("line_no").alias("line_number"), pl.col("tid").alias("template_id")).write_ipc(part)
+        self._parts.append(part)
+
+    def finish(self, miner) -> Path:
+        try:
+            ids = pl.concat([pl.read_ipc(p, memory_map=False) for p in self._parts]) if self._parts else pl.DataFrame({"line_number": [], "template_id": []})
+            uniq = ids["template_id"].unique().to_list()
+            texts = pl.DataFrame({"template_id": pl.Series(uniq, dtype=ids["template_id"].dtype), "template": [miner.template(int(i)) for i in uniq]})
+            out = ids.join(texts, on="template_id", how="left", maintain_order="left")
+            with AtomicWriter(self.path) as f:
+                out.write_csv(f)
+        finally:
+            self.discard()
+        return self.path
+
+    def discard(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class ChunkWriter:
+    """``<stem>.chunks.jsonl``: one JSON object per chunk with its statistics and its
+    tagged templates (id, level, count, template text) — the preprocessed form of the log."""
+
+    def __init__(self, path: str | os.PathLike, chunk_size: int):
+        self.path = Path(path)
+        self.chunk_size = chunk_size
+        self._writer = AtomicWriter(self.path)
+        self._fh = self._writer.__enter__()
+        self._closed = False
+
+    def add(self, df: pl.DataFrame) -> None:
+        per = (
+            df.with_columns(((pl.col("line_no") - 1) // self.chunk_size).alias("chunk"))
+            .group_by("chunk", "tid", maintain_order=True)
+            .agg(pl.len().alias("count"), pl.col("level").min(), pl.col("masked").first(), pl.col("line_no").min().alias("first"), pl.col("line_no").max().alias("last"))
+        )
+        stats = (
+            df.with_columns(((pl.col("line_no") - 1) // self.chunk_size).alias("chunk"))
+            .group_by("chunk", maintain_order=True)
+            .agg(pl.col("line_no").min().alias("first"), pl.col("line_no").max().alias("last"), *[(pl.col("level") == i).sum().alias(Level(i).label) for i in range(5)])
+        )
+        by_chunk: dict[int, list] = {}
+        for chunk, tid, count, level, masked, first, last in per.iter_rows():
+            by_chunk.setdefault(chunk, []).append({"template_id": tid, "level": Level(level).label, "count": count, "first_line": first, "last_line": last, "template": masked})
+        for row in stats.iter_rows(named=True):
+            obj = {
+                "chunk": int(row["chunk"]),
+                "first_line": row["first"],
+                "last_line": row["last"],
+                "levels": {Level(i).label: int(row[Level(i).label]) for i in range(5)},
+                "templates": sorted(by_chunk.get(row["chunk"], []), key=lambda t: (t["level"] != "critical", -t["count"])),
+            }
+            self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    def finish(self) -> Path:
+        if not self._closed:
+            self._closed = True
+            self._writer.__exit__(None, None, None)
+        return self.path
+
+    def discard(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._writer.__exit__(RuntimeError, RuntimeError("discard"), None)

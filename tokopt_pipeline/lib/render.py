@@ -1,0 +1,418 @@
+"""Rendering an :class:`~tokopt_pipeline.lib.analysis.Analysis` into a budgeted summary.
+
+:func:`summarize_analysis` builds the candidate items (runs, failing tests, error
+groups, templates by level), lets the :class:`TokenBudgetManager` choose what fits,
+and renders Markdown (default), plain text or JSON. The header reports the exact token
+count of the final text itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from . import tokens as tok
+from .analysis import Analysis, ErrorGroup, TemplateStat
+from .budget import Allocation, Item, TokenBudgetManager
+from .options import SummaryOptions
+from .priority import Level
+from .testresults import FailedTest
+
+MAX_TEXT = 320
+TEMPLATE_SECTIONS = {0: "critical", 1: "high", 2: "medium", 3: "low", 4: "verbose"}
+SECTION_TITLES = {
+    "runs": "Runs",
+    "tests": "Failing tests",
+    "errors": "Errors",
+    "critical": "Critical lines",
+    "high": "Error lines",
+    "medium": "Warnings",
+    "low": "Other activity",
+    "verbose": "Debug",
+}
+SECTION_ORDER = ["runs", "tests", "errors", "critical", "high", "medium", "low", "verbose"]
+
+
+def clip(text: str, n: int = MAX_TEXT) -> str:
+    text = text.replace("`", "'")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@dataclass
+class Summary:
+    """A rendered summary and its figures."""
+
+    text: str
+    fmt: str
+    tokens_out: int
+    budget: int
+    tokens_in: int
+    tokens_in_exact: bool
+    analysis: Analysis
+    shown: dict[str, int]
+    omitted: dict[str, int]
+    critical_shown: int
+    critical_omitted: int
+
+    @property
+    def reduction_pct(self) -> float:
+        return round(100.0 * (1 - self.tokens_out / self.tokens_in), 2) if self.tokens_in else 0.0
+
+    @property
+    def budget_pct(self) -> float:
+        return round(100.0 * self.tokens_out / self.budget, 2) if self.budget else 0.0
+
+    def figures(self) -> dict:
+        a = self.analysis
+        return {
+            "tokens_in": self.tokens_in,
+            "tokens_in_exact": self.tokens_in_exact,
+            "tokens_out": self.tokens_out,
+            "budget": self.budget,
+            "reduction_pct": self.reduction_pct,
+            "budget_pct": self.budget_pct,
+            "lines": a.lines,
+            "bytes": a.raw_bytes,
+            "profile": a.profile,
+            "critical_events": a.critical_units,
+            "critical_shown": self.critical_shown,
+            "critical_omitted": self.critical_omitted,
+            "failing_tests": len(a.tests),
+            "error_groups": len(a.groups),
+            "templates": len(a.templates),
+            "runs": len(a.runs),
+        }
+
+
+def _common_dir(paths: list[str]) -> str:
+    paths = [p for p in paths if p]
+    if len(paths) < 1:
+        return ""
+    prefix = os.path.commonpath(paths) if len(paths) > 1 else os.path.dirname(paths[0])
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    return prefix if len(prefix) > 12 else ""
+
+
+class _Builder:
+    def __init__(self, a: Analysis, opts: SummaryOptions):
+        self.a, self.opts = a, opts
+        self.fmt = opts.fmt
+        self.plain = opts.fmt == "text"
+        self.group_ids: dict[str, str] = {}
+        groups = sorted(a.groups.values(), key=lambda g: (g.level, -len(g.tests), -g.count, g.first_line))
+        self.groups = [g for g in groups if g.level <= opts.priority_filter]
+        for n, g in enumerate(self.groups, 1):
+            self.group_ids[g.key] = f"E{n}"
+        self.tests = sorted(a.tests.values(), key=lambda t: (t.file, t.first_line))
+        self.test_prefix = _common_dir([t.file for t in self.tests])
+
+    # -- fragments ----------------------------------------------------------
+    def code(self, s: str) -> str:
+        return s if self.plain else f"`{s}`"
+
+    def run_line(self, r) -> str:
+        return f"- {self.code(clip(r.text))} (line {r.line_no})"
+
+    def test_label(self, t: FailedTest) -> str:
+        rest = t.test_id.split("::")[1:] if "::" in t.test_id else [t.name]
+        label = "::".join(rest)
+        ref = self.group_ids.get(t.group_key or "")
+        tags = []
+        if t.kind == "error":
+            tags.append("error")
+        if getattr(t, "new", False):
+            tags.append("new")
+        if getattr(t, "flaky", False):
+            tags.append("flaky")
+        if ref:
+            tags.append(ref)
+        return label + (f" [{', '.join(tags)}]" if tags else "")
+
+    def group_head(self, g: ErrorGroup) -> str:
+        gid = self.group_ids[g.key]
+        what = f"{g.exc_type}: {clip(g.message, 200)}" if g.exc_type and g.message else (g.exc_type or clip(g.message or g.example[0] if g.example else "", 200))
+        tests = f", {len(g.tests)} test{'s' if len(g.tests) != 1 else ''}" if g.tests else ""
+        new = " **new**" if g.new and not self.plain else (" NEW" if g.new else "")
+        lines = f"line {g.first_line}" if g.count == 1 else f"lines {g.first_line}–{g.last_line}"
+        b = (lambda s: s) if self.plain else (lambda s: f"**{s}**")
+        return f"- {b(gid)}{new} {self.code(what)} — ×{g.count}{tests}, {lines}"
+
+    def group_detail(self, g: ErrorGroup) -> str:
+        body = "\n".join(clip(l, 240) for l in g.example)
+        if self.plain:
+            return "\n".join("    " + l for l in body.splitlines())
+        return f"  ```\n{body}\n  ```".replace("\n", "\n  ").replace("\n    ```", "\n  ```")
+
+    def template_line(self, t: TemplateStat, detail: bool) -> str:
+        lines = f"line {t.first_line}" if t.count == 1 else f"lines {t.first_line}–{t.last_line}"
+        text = t.example if t.count == 1 or "<*>" not in t.template else t.template
+        s = f"- ×{t.count} {self.code(clip(text))} ({lines})"
+        if detail and t.count > 1 and text != t.example:
+            s += f"\n  e.g. {self.code(clip(t.example))}"
+        return s
+
+    # -- items ----------------------------------------------------------------
+    def items(self) -> list[Item]:
+        a, opts = self.a, self.opts
+        items: list[Item] = []
+        for r in a.runs:
+            items.append(Item("runs", 0, [0], units=0, key=r))
+        for t in self.tests:
+            items.append(Item("tests", 0, [0], units=1, key=t))
+        for g in self.groups:
+            units = g.count if (g.level == 0 and not g.tests) else 0
+            items.append(Item("errors", g.level, [0, 0] if g.example else [0], units=units, key=g))
+        temps = sorted(a.templates.values(), key=lambda t: (t.level, -t.count, t.first_line))
+        for t in temps:
+            if t.level > opts.priority_filter or not t.example.strip():
+                continue
+            detail = t.count > 1 and "<*>" in t.template
+            items.append(Item(TEMPLATE_SECTIONS[t.level], t.level, [0, 0] if detail else [0], units=t.count, key=t))
+        for it in items:
+            it.costs = [self.cost(it, v) for v in range(len(it.costs))]
+        return items
+
+    def fragment(self, it: Item, variant: int) -> str:
+        """The text an item adds to the summary at a variant (for costing)."""
+        if self.fmt == "json":
+            saved, it.chosen = it.chosen, variant
+            try:
+                if it.section == "tests":
+                    return json.dumps(self.test_label(it.key), ensure_ascii=False) + ","
+                return json.dumps(self.json_item(it.section, it), ensure_ascii=False, separators=(",", ":")) + ","
+            finally:
+                it.chosen = saved
+        if it.section == "runs":
+            return self.run_line(it.key)
+        if it.section == "tests":
+            return self.test_label(it.key) + ", "
+        if it.section == "errors":
+            head = self.group_head(it.key)
+            return head if variant == 0 else head + "\n" + self.group_detail(it.key)
+        return self.template_line(it.key, variant >= 1)
+
+    def cost(self, it: Item, variant: int) -> int:
+        return tok.count(self.fragment(it, variant)) + 1
+
+    # -- rendering ------------------------------------------------------------
+    def header_lines(self, tokens_out: int, budget: int, compact: bool = False) -> list[str]:
+        a = self.a
+        name = a.source if a.source != "-" else "(stdin)"
+        est = "exact" if a.tokens_in_exact else "estimated"
+        red = f"{100 * (1 - tokens_out / a.tokens_in):.1f}%" if a.tokens_in else "n/a"
+        lv = " · ".join(f"{Level(i).label} {c:,}" for i, c in enumerate(a.level_counts))
+        b = (lambda s: s) if self.plain else (lambda s: f"**{s}**")
+        title = f"tokopt summary: {os.path.basename(name)}"
+        out = [title if self.plain else f"# {title}", ""]
+        if compact:
+            out.append(f"{a.lines:,} lines · tokens in {a.tokens_in:,} ({est}) · out {tokens_out:,}/{budget:,} · {len(a.tests)} failing tests · {len(a.groups)} distinct errors")
+            return out
+        out.append(f"- {b('file')}: {self.code(name)} · {a.lines:,} lines · {a.raw_bytes:,} bytes" + (f" ({a.compression})" if a.compression else "") + f" · profile {a.profile}")
+        out.append(f"- {b('tokens')}: in {a.tokens_in:,} ({est}) · out {tokens_out:,} of {budget:,} budget · reduction {red}")
+        out.append(f"- {b('priorities')} (lines): {lv}")
+        facts = []
+        if a.tests:
+            facts.append(f"{len(a.tests)} failing tests")
+        if a.groups:
+            facts.append(f"{len(a.groups)} distinct errors")
+        if a.runs:
+            facts.append(f"{len(a.runs)} test run{'s' if len(a.runs) != 1 else ''}")
+        if facts:
+            out.append(f"- {b('found')}: " + " · ".join(facts))
+        if a.first_timestamp:
+            out.append(f"- {b('time')}: {a.first_timestamp} → {a.last_timestamp}")
+        if a.redactions:
+            out.append(f"- {b('redacted')}: {sum(a.redactions.values())} secrets")
+        if a.lines_cut:
+            out.append(f"- {b('cut')}: {a.lines_cut} over-long lines cut")
+        if self.opts.priority_filter < Level.VERBOSE:
+            out.append(f"- {b('filter')}: only {self.opts.priority_filter.label} and above")
+        return out
+
+    def section_title(self, sec: str, n_total: int) -> str:
+        title = SECTION_TITLES[sec]
+        if sec == "tests":
+            title += f" ({n_total})"
+        if sec == "errors":
+            title += f" ({n_total} distinct)"
+        return title.upper() if self.plain else f"## {title}"
+
+    def render_tests(self, shown: list[Item]) -> list[str]:
+        by_file: OrderedDict[str, OrderedDict[str, list[str]]] = OrderedDict()
+        for it in shown:
+            t: FailedTest = it.key
+            f = t.file[len(self.test_prefix):] if self.test_prefix and t.file.startswith(self.test_prefix) else t.file
+            parts = t.test_id.split("::")
+            cls = "::".join(parts[1:-1]) if len(parts) > 2 else ""
+            label = self.test_label(t)
+            label = label.split("::")[-1] if cls else label
+            by_file.setdefault(f or "(tests)", OrderedDict()).setdefault(cls, []).append(label)
+        out = []
+        if self.test_prefix:
+            out.append(f"under {self.code(self.test_prefix)}:")
+        for f, classes in by_file.items():
+            chunks = []
+            for cls, names in classes.items():
+                chunks.append(f"{cls}: " + ", ".join(names) if cls else ", ".join(names))
+            n = sum(len(v) for v in classes.values())
+            out.append(f"- {self.code(f)} ({n}): " + "; ".join(chunks))
+        return out
+
+    def render(self, alloc: Allocation, tokens_out: int, budget: int, compact_header: bool = False) -> str:
+        if self.fmt == "json":
+            return self.render_json(alloc, tokens_out, budget)
+        out = self.header_lines(tokens_out, budget, compact_header)
+        for sec in SECTION_ORDER:
+            sec_items = [i for i in alloc.items if i.section == sec]
+            if not sec_items:
+                continue
+            shown = [i for i in sec_items if i.chosen >= 0]
+            omitted = [i for i in sec_items if i.chosen < 0]
+            out.append("")
+            total = len(sec_items)
+            out.append(self.section_title(sec, total))
+            if sec == "tests":
+                out.extend(self.render_tests(shown))
+            else:
+                for it in shown:
+                    if sec == "runs":
+                        out.append(self.run_line(it.key))
+                    elif sec == "errors":
+                        out.append(self.group_head(it.key))
+                        if it.chosen >= 1:
+                            out.append(self.group_detail(it.key))
+                    else:
+                        out.append(self.template_line(it.key, it.chosen >= 1))
+            if omitted:
+                out.append(self.omission_line(sec, omitted))
+        return "\n".join(out) + "\n"
+
+    def omission_line(self, sec: str, omitted: list[Item]) -> str:
+        n = len(omitted)
+        if sec == "tests":
+            files = OrderedDict()
+            for it in omitted:
+                files[it.key.file or "?"] = files.get(it.key.file or "?", 0) + 1
+            where = ", ".join(f"{os.path.basename(f)} {c}" for f, c in list(files.items())[:4])
+            more = f", {len(files) - 4} more files" if len(files) > 4 else ""
+            return f"- … {n} more failing test{'s' if n != 1 else ''} not shown ({where}{more})"
+        if sec == "errors":
+            units = sum(it.key.count for it in omitted)
+            return f"- … {n} more distinct error{'s' if n != 1 else ''} ({units} occurrences) not shown"
+        if sec == "runs":
+            return f"- … {n} more run totals not shown"
+        lines = sum(it.key.count for it in omitted)
+        return f"- … {n} more template{'s' if n != 1 else ''} ({lines:,} lines) not shown"
+
+    def render_json(self, alloc: Allocation, tokens_out: int, budget: int) -> str:
+        a = self.a
+        doc = {
+            "header": {
+                "file": a.source,
+                "lines": a.lines,
+                "bytes": a.raw_bytes,
+                "profile": a.profile,
+                "tokens_in": a.tokens_in,
+                "tokens_in_exact": a.tokens_in_exact,
+                "tokens_out": tokens_out,
+                "token_budget": budget,
+                "reduction_pct": round(100 * (1 - tokens_out / a.tokens_in), 2) if a.tokens_in else 0.0,
+                "priority_counts": {Level(i).label: c for i, c in enumerate(a.level_counts)},
+                "failing_tests": len(a.tests),
+                "distinct_errors": len(a.groups),
+                "first_timestamp": a.first_timestamp,
+                "last_timestamp": a.last_timestamp,
+                "redacted": sum(a.redactions.values()),
+            },
+            "sections": [],
+            "omitted": {},
+        }
+        for sec in SECTION_ORDER:
+            sec_items = [i for i in alloc.items if i.section == sec]
+            if not sec_items:
+                continue
+            shown = [i for i in sec_items if i.chosen >= 0]
+            omitted = [i for i in sec_items if i.chosen < 0]
+            if sec == "tests":
+                entries = self.json_tests(shown)
+            else:
+                entries = [self.json_item(sec, it) for it in shown]
+            section = {"name": sec, "title": SECTION_TITLES[sec], "total": len(sec_items), "items": entries}
+            if omitted:
+                section["omitted"] = {"count": len(omitted), "text": self.omission_line(sec, omitted)[4:]}
+                doc["omitted"][sec] = len(omitted)
+            doc["sections"].append(section)
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+    def json_tests(self, shown: list[Item]) -> list[dict]:
+        """Failing tests grouped by file, labels as in Markdown (``Class::name [E1]``)."""
+        by_file: OrderedDict[str, list[str]] = OrderedDict()
+        for it in shown:
+            t: FailedTest = it.key
+            label = self.test_label(t)
+            by_file.setdefault(t.file, []).append(label)
+        return [{"file": f, "tests": names} for f, names in by_file.items()]
+
+    def json_item(self, sec: str, it: Item) -> dict:
+        k = it.key
+        if sec == "runs":
+            return {"line": k.line_no, "runner": k.runner, "totals": k.text}
+        if sec == "tests":
+            d = {"test": k.test_id, "name": k.name, "file": k.file, "kind": k.kind}
+            if k.group_key in self.group_ids:
+                d["error"] = self.group_ids[k.group_key]
+            for flag in ("new", "flaky"):
+                if getattr(k, flag, False):
+                    d[flag] = True
+            return d
+        if sec == "errors":
+            d = {"id": self.group_ids[k.key], "type": k.exc_type, "message": clip(k.message, 200), "count": k.count, "level": Level(k.level).label, "first_line": k.first_line, "last_line": k.last_line, "tests": len(k.tests)}
+            if k.new:
+                d["new"] = True
+            if it.chosen >= 1:
+                d["traceback"] = [clip(l, 240) for l in k.example]
+            return d
+        d = {"count": k.count, "template": clip(k.template), "first_line": k.first_line, "last_line": k.last_line}
+        if it.chosen >= 1 or k.count == 1:
+            d["example"] = clip(k.example)
+        return d
+
+
+def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
+    """Choose, render and count: the budgeted summary of an analysis."""
+    b = _Builder(a, opts)
+    budget = opts.effective_budget
+    items = b.items()
+    empty = Allocation(items, budget)
+    fixed = tok.count(b.render(empty, budget, budget)) - sum(
+        tok.count(b.omission_line(sec, [i for i in items if i.section == sec])) + 1 for sec in {i.section for i in items}
+    )
+    compact = False
+    if fixed > budget * 0.5:
+        compact = True
+        fixed = tok.count(b.render(empty, budget, budget, compact_header=True)) - sum(
+            tok.count(b.omission_line(sec, [i for i in items if i.section == sec])) + 1 for sec in {i.section for i in items}
+        )
+    mgr = TokenBudgetManager(budget, max(0, fixed) + 8, omission_cost=28)
+    alloc = mgr.allocate(items)
+
+    claimed = budget
+    text = ""
+    for _ in range(6):
+        text = mgr.fit(alloc, lambda al: b.render(al, claimed, budget, compact))
+        n = tok.count(text)
+        if n == claimed:
+            break
+        claimed = n
+    n = tok.count(text)
+    if n > budget:  # the claimed number can only shrink the text; never exceed
+        text = tok.truncate_to(text, budget)
+        n = tok.count(text)
+    shown = {s: len(alloc.shown(s)) for s in SECTION_ORDER}
+    omitted = {s: len(alloc.omitted(s)) for s in SECTION_ORDER}
+    crit_shown = sum(i.units for i in items if i.level == 0 and i.chosen >= 0)
+    crit_omitted = sum(i.units for i in items if i.level == 0 and i.chosen < 0)
+    return Summary(text, opts.fmt, n, budget, a.tokens_in, a.tokens_in_exact, a, shown, omitted, crit_shown, crit_omitted)

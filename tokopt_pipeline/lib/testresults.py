@@ -1,0 +1,182 @@
+"""Failing tests and run totals, read from the result lines of common test runners.
+
+Runners understood: pytest (progress lines, ``FAILED``/``ERROR`` short summary,
+failure-section headers, totals banner), unittest, go test, cargo test, Maven
+Surefire, Jest/Vitest and Mocha. The patterns are also exported as one polars regex
+(:data:`CANDIDATE`) so the engine only hands candidate lines to Python.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# --- run totals --------------------------------------------------------------
+TOTALS_PATTERNS = [
+    ("pytest", re.compile(r"^=+ (.*\d+ (?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?|rerun).*) in [\d.]+s.*=+\s*$")),
+    ("pytest", re.compile(r"^(\d+ (?:passed|failed|errors?)(?:, \d+ \w+)*) in [\d.]+s(?: \([\d:]+\))?\s*$")),
+    ("unittest", re.compile(r"^(Ran \d+ tests? in [\d.]+s)$")),
+    ("unittest", re.compile(r"^(FAILED \((?:failures|errors|skipped|expected failures|unexpected successes)=\d+.*\))$")),
+    ("cargo", re.compile(r"^(test result: (?:ok|FAILED)\. \d+ passed; \d+ failed.*)$")),
+    ("go", re.compile(r"^((?:ok|FAIL)\s+\S+\s+[\d.]+s.*)$")),
+    ("jest", re.compile(r"^(Tests:\s+.*\d+ total)\s*$")),
+    ("maven", re.compile(r"^\[(?:INFO|ERROR|WARNING)\] (Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+)\s*$")),
+    ("mocha", re.compile(r"^\s+(\d+ (?:passing|failing|pending)(?: \(\d+\w*\))?)\s*$")),
+]
+TOTALS_CANDIDATE = (
+    r"^=+ .*\d+ (passed|failed|errors?|skipped).* in [\d.]+s|^\d+ (passed|failed|errors?)(, \d+ \w+)* in [\d.]+s"
+    r"|^Ran \d+ tests? in |^FAILED \((failures|errors)=|^test result: |^(ok|FAIL)\s+\S+\s+[\d.]+s|^Tests:\s+.*\d+ total"
+    r"|^\[(INFO|ERROR|WARNING)\] Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+\s*$|^\s+\d+ (passing|failing|pending)"
+)
+
+
+@dataclass
+class RunTotals:
+    line_no: int
+    runner: str
+    text: str
+
+    @property
+    def failed(self) -> bool:
+        return bool(re.search(r"\b[1-9]\d* (failed|errors?|failing)\b|Failures: [1-9]|Errors: [1-9]|^FAIL|FAILED", self.text))
+
+
+def parse_totals(line: str, line_no: int) -> RunTotals | None:
+    for runner, rx in TOTALS_PATTERNS:
+        m = rx.match(line)
+        if m:
+            text = line.strip().strip("=").strip() if runner == "pytest" else m.group(1).strip()
+            return RunTotals(line_no, runner, text)
+    return None
+
+
+# --- failing tests -----------------------------------------------------------
+@dataclass
+class FailedTest:
+    """One failing (or erroring) test, however many lines mention it."""
+
+    test_id: str  # nodeid-like: path::Class::name, or Class.name, or package/TestName
+    name: str  # the test's own name, as JUnit reports it (parametrization kept)
+    file: str  # file or suite it belongs to ('' when unknown)
+    kind: str = "failed"  # failed | error
+    first_line: int = 0
+    last_line: int = 0
+    mentions: int = 0
+    exc_type: str | None = None
+    message: str = ""
+    group_key: str | None = None
+    flaky: bool = False
+    new: bool = False
+
+
+_PYTEST_SHORT = re.compile(r"^(FAILED|ERROR) (\S+?(?:\[[^\]]*\])?)(?: - (.*))?$")
+_PYTEST_PROGRESS = re.compile(r"^(\S+\.py::\S.*?) (FAILED|ERROR)(?:\s+\[\s*\d+%\])?\s*$")
+_PYTEST_HEADER = re.compile(r"^_+ (?:(ERROR) at (?:setup|teardown|call) of )?([^_ ].*?) _+$")
+_UNITTEST = re.compile(r"^(FAIL|ERROR): (\w+) \(([\w.]+)\)")
+_GO = re.compile(r"^\s*--- FAIL: (\S+)")
+_CARGO = re.compile(r"^test (\S+) \.\.\. FAILED$")
+_SUREFIRE_OLD = re.compile(r"^\[ERROR\] (\w+)\(([\w.$]+)\)\s+Time elapsed.*<<< (FAILURE|ERROR)!")
+_SUREFIRE_NEW = re.compile(r"^\[ERROR\] ([\w.$]+)\.(\w+)\s+Time elapsed.*<<< (FAILURE|ERROR)!")
+_JEST = re.compile(r"^\s+[✕✗×] (.+?)(?: \(\d+ ?m?s\))?$")
+
+TEST_CANDIDATE = (
+    r"^(FAILED|ERROR) \S|^\S+\.py::\S.* (FAILED|ERROR)|^_+ [^_ ].* _+$|^(FAIL|ERROR): \w+ \(|^\s*--- FAIL: "
+    r"|^test \S+ \.\.\. FAILED$|^\[ERROR\] .*<<< (FAILURE|ERROR)!|^\s+[✕✗×] "
+)
+
+
+def _split_nodeid(nodeid: str) -> tuple[str, str]:
+    parts = nodeid.split("::")
+    return (parts[0] if len(parts) > 1 else ""), parts[-1]
+
+
+@dataclass
+class TestIndex:
+    """Accumulates failing tests from candidate lines, deduplicated."""
+
+    tests: dict[str, FailedTest] = field(default_factory=dict)
+    _by_header: dict[str, str] = field(default_factory=dict)
+
+    def _add(self, test_id: str, name: str, file: str, kind: str, line_no: int) -> FailedTest:
+        t = self.tests.get(test_id)
+        if t is None:
+            t = FailedTest(test_id=test_id, name=name, file=file, kind=kind, first_line=line_no, last_line=line_no)
+            self.tests[test_id] = t
+            if "::" in test_id:
+                self._by_header[".".join(test_id.split("::")[1:])] = test_id
+        if kind == "error":
+            t.kind = "error" if t.kind == "error" or t.mentions == 0 else t.kind
+        t.mentions += 1
+        t.last_line = max(t.last_line, line_no)
+        t.first_line = min(t.first_line, line_no)
+        return t
+
+    def feed(self, line: str, line_no: int, in_section: bool = False) -> FailedTest | None:
+        """Register a test result line; returns the test it names, if any."""
+        m = _PYTEST_SHORT.match(line)
+        if m and ("::" in m.group(2) or m.group(2).endswith(".py")):
+            file, name = _split_nodeid(m.group(2))
+            t = self._add(m.group(2), name, file, "error" if m.group(1) == "ERROR" else "failed", line_no)
+            if m.group(3) and not t.message:
+                typ, _, msg = m.group(3).partition(": ")
+                if re.fullmatch(r"[\w.]+", typ) and msg:
+                    t.exc_type, t.message = typ, msg
+                else:
+                    t.message = m.group(3)
+            return t
+        m = _PYTEST_PROGRESS.match(line)
+        if m:
+            file, name = _split_nodeid(m.group(1))
+            return self._add(m.group(1), name, file, "error" if m.group(2) == "ERROR" else "failed", line_no)
+        m = _PYTEST_HEADER.match(line)
+        if m and in_section:
+            header = m.group(2).strip()
+            test_id = self._by_header.get(header) or header
+            name = header.split(".")[-1] if "[" not in header else header.split("[")[0].split(".")[-1] + "[" + header.split("[", 1)[1]
+            file = ""
+            if test_id in self.tests:
+                t = self.tests[test_id]
+                t.mentions += 1
+                return t
+            return self._add(test_id, name, file, "error" if m.group(1) else "failed", line_no)
+        m = _UNITTEST.match(line)
+        if m:
+            return self._add(f"{m.group(3)}.{m.group(2)}", m.group(2), m.group(3), "error" if m.group(1) == "ERROR" else "failed", line_no)
+        m = _GO.match(line)
+        if m:
+            return self._add(m.group(1), m.group(1).split("/")[-1], "", "failed", line_no)
+        m = _CARGO.match(line)
+        if m:
+            return self._add(m.group(1), m.group(1).split("::")[-1], "::".join(m.group(1).split("::")[:-1]), "failed", line_no)
+        m = _SUREFIRE_OLD.match(line)
+        if m:
+            return self._add(f"{m.group(2)}.{m.group(1)}", m.group(1), m.group(2), "error" if m.group(3) == "ERROR" else "failed", line_no)
+        m = _SUREFIRE_NEW.match(line)
+        if m:
+            return self._add(f"{m.group(1)}.{m.group(2)}", m.group(2), m.group(1), "error" if m.group(3) == "ERROR" else "failed", line_no)
+        m = _JEST.match(line)
+        if m:
+            return self._add(m.group(1).strip(), m.group(1).strip(), "", "failed", line_no)
+        return None
+
+    def header_test(self, header_line: str) -> FailedTest | None:
+        """The test a pytest failure-section header names (already fed)."""
+        m = _PYTEST_HEADER.match(header_line)
+        if not m:
+            return None
+        header = m.group(2).strip()
+        return self.tests.get(self._by_header.get(header, header))
+
+    def finalize(self) -> None:
+        """Merge header-only entries into the nodeid entries found later in the log."""
+        for key in list(self.tests):
+            if "::" in key:
+                continue
+            nodeid = self._by_header.get(key)
+            if nodeid and nodeid in self.tests and nodeid != key:
+                src, dst = self.tests.pop(key), self.tests[nodeid]
+                dst.mentions += src.mentions
+                dst.first_line = min(dst.first_line, src.first_line)
+                dst.exc_type = dst.exc_type or src.exc_type
+                dst.message = dst.message or src.message
+                dst.group_key = dst.group_key or src.group_key

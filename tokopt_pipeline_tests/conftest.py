@@ -1,0 +1,40 @@
+"""Shared fixtures: where the read-only shared material is, and the scorer from it."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TOKOPT_SHARED", REPO.parent / "shared"))
+NUMPY_LOG = SHARED / "corpus" / "ci" / "numpy_pytest.log"
+NUMPY_JUNIT = SHARED / "corpus" / "ci" / "numpy_pytest.junit.xml"
+EXAMPLE_LOG = REPO / "examples" / "numpy_pytest.log"
+
+
+def _load_scorer():
+    path = SHARED / "eval" / "score.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("tokopt_shared_score", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"shared material not found at {SHARED} (set TOKOPT_SHARED)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def scorer(shared):
+    mod = _load_scorer()
+    if mod is None:
+        pytest.skip("shared/eval/score.py not found")
+    return mod

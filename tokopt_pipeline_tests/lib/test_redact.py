@@ -1,0 +1,180 @@
+"""Secret redaction: nothing secret survives, ordinary log content does."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from detect_secrets.plugins.private_key import PrivateKeyDetector
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tokopt_pipeline.lib import redact
+from tokopt_pipeline.lib.redact import RedactionStats, Redactor, redact_text
+from tokopt_pipeline_tests.fixtures_secrets import KEY_LINES, planted_secrets_log
+
+
+def _leaks(text: str, secrets: list[str]) -> list[str]:
+    """Secrets of which the whole value, or either half, is still in `text`."""
+    out = []
+    for s in secrets:
+        half = len(s) // 2
+        if s in text or s[:half] in text or s[half:] in text:
+            out.append(s)
+    return out
+
+
+def _redact_in_batches(text: str, size: int) -> tuple[str, Redactor]:
+    lines = text.split("\n")
+    r = Redactor()
+    out: list[str] = []
+    for i in range(0, len(lines), size):
+        out += r.redact_lines(lines[i : i + size])
+    return "\n".join(out), r
+
+
+@pytest.mark.parametrize("batch", [1, 7, 10_000])
+def test_no_planted_secret_survives_at_any_batch_size(batch):
+    text, secrets = planted_secrets_log()
+    assert not _leaks(text, []) and _leaks(text, secrets) == secrets  # the fixture plants them
+    out, _ = _redact_in_batches(text, batch)
+    assert _leaks(out, secrets) == []
+
+
+def test_vectorized_prefilter_agrees_with_small_batch_path():
+    text, _ = planted_secrets_log()
+    lines = text.split("\n") * 3  # above the small-batch threshold
+    assert len(lines) >= redact._SMALL_BATCH
+    big = Redactor().redact_lines(lines)
+    r = Redactor()
+    small = [line for i in range(0, len(lines), 5) for line in r.redact_lines(lines[i : i + 5])]
+    assert big == small
+
+
+def test_context_survives():
+    out = redact_text(planted_secrets_log()[0])
+    for context in [
+        "export AWS_ACCESS_KEY_ID=[REDACTED:aws-access-key]",
+        "aws_secret_access_key \"[REDACTED:aws-secret-key]\"",
+        "GITHUB_TOKEN=[REDACTED:github-token] GITLAB_TOKEN=[REDACTED:gitlab-token]",
+        "https://hooks.slack.com/services/[REDACTED:slack-webhook]",
+        "'Authorization: Bearer [REDACTED:bearer-token]' https://api.acme.dev/v1/builds",
+        "https://ci-bot:[REDACTED:url-password]@git.acme.dev/acme/deps.git",
+        "DB_PASSWORD=[REDACTED:password] DB_HOST=db.internal DB_USER=app",
+        '{"user": "deploy", "password": "[REDACTED:password]", "api_key": "[REDACTED:api-key]", "retries": 3}',
+        "token=[REDACTED:jwt] status=401",
+        "CLIENT_SECRET=[REDACTED:secret]",
+        "//registry.npmjs.org/:_authToken=[REDACTED:npm-token]",
+        "AccountName=acmestore;AccountKey=[REDACTED:azure-storage-key];EndpointSuffix=core.windows.net",
+        "Authorization: Basic [REDACTED:basic-auth]",
+        '"auth": "[REDACTED:credential]"',
+        "Writing deploy key to ~/.ssh/id_rsa",
+    ]:
+        assert context in out
+
+
+def test_ordinary_content_is_untouched():
+    lines = [
+        "HEAD is now at 3f786850e387550fdab836ed7e6dc881de23001b",
+        "request 123e4567-e89b-12d3-a456-426614174000 took 12 ms; password_reset_count=3",
+        "token_budget=76659 max_tokens=4000 cache hit for 9f86d081884c7d659a2feaa0c55ad015",
+        "Cache key: setup-python-Linux-x64-pip-4a1c0e9f2b7d",
+        "The payload was base64 encoded as SGVsbG8gV29ybGQ in the sentence above.",
+        "Bad activity token: android.os.BinderProxy@8bd84ce",
+        "pam_unix(sshd:auth): authentication failure; (auth:SIMPLE)",
+        "enqueueNotificationInternal: n.getKey = 6|com.tencent.mm|1957|null|52925",
+        "PWD=/home/runner/work/acme OLDPWD=/home/runner",
+        "Bearer authentication is required for this endpoint",
+        "sk-learn-compatible-estimator-wrapper-2023 installed",
+        "task-abcdefghijklmnopqrstuvwxyz0123 finished; disk-0123456789abcdefghijk ok",
+        "pass: 120, fail: 3, bypass=1, primary_key=9f8e7d6c5b4a3928",
+        "next_page_token=CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA3bzVpZTgSDAgA",
+        "password: ***  GITHUB_TOKEN=*** secret=${{ secrets.DEPLOY }}",
+        "0xdeadbeef 0x7ffee4b8c9a0 sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ]
+    r = Redactor()
+    assert r.redact_lines(lines) == lines
+    assert r.stats == RedactionStats(total=0, by_kind={})
+
+
+def test_stats_count_each_secret_once():
+    text, _ = planted_secrets_log()
+    _, r = _redact_in_batches(text, 3)
+    assert r.stats.by_kind == {
+        "aws-access-key": 1, "aws-secret-key": 1, "github-token": 2, "gitlab-token": 1,
+        "slack-token": 1, "slack-webhook": 1, "bearer-token": 1, "url-password": 1,
+        "password": 2, "api-key": 1, "jwt": 1, "token": 1, "secret": 1, "stripe-key": 1,
+        "google-api-key": 1, "npm-token": 1, "azure-storage-key": 1, "twilio-key": 1,
+        "sendgrid-key": 1, "openai-key": 1, "basic-auth": 1, "credential": 1, "private-key": 1,
+    }
+    assert r.stats.total == sum(r.stats.by_kind.values()) == 25
+
+
+def test_private_key_block_split_across_batches():
+    r = Redactor()
+    first = r.redact_lines(["deploying", "  key: -----BEGIN OPENSSH PRIVATE KEY-----", KEY_LINES[0]])
+    second = r.redact_lines([KEY_LINES[1], KEY_LINES[2]])
+    third = r.redact_lines(["-----END OPENSSH PRIVATE KEY----- ok", "deploy done"])
+    assert first == ["deploying", "  key: [REDACTED:private-key]", "[REDACTED:private-key]"]
+    assert second == ["[REDACTED:private-key]"] * 2
+    assert third == ["[REDACTED:private-key] ok", "deploy done"]
+    assert r.stats == RedactionStats(total=1, by_kind={"private-key": 1})
+
+
+def test_private_key_on_one_line_and_every_detect_secrets_marker():
+    line = '"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n-----END PRIVATE KEY-----\\n", "id": 7'
+    assert redact_text(line) == '"private_key": "[REDACTED:private-key]\\n", "id": 7'
+    for marker in PrivateKeyDetector.denylist:
+        text = f"-----{marker.pattern}-----" if "BEGIN" in marker.pattern else f"{marker.pattern}: ssh-rsa"
+        assert redact_text(text + "\nAAAAB3NzaC1yc2EAAAADAQABAAABAQ") == "[REDACTED:private-key]\n[REDACTED:private-key]"
+
+
+def test_truncated_key_block_does_not_swallow_the_log():
+    r = Redactor()
+    tail = [f"ERROR step {i} failed" for i in range(40)]
+    out = r.redact_lines(["-----BEGIN EC PRIVATE KEY-----", KEY_LINES[0], *tail])
+    assert out[:2] == ["[REDACTED:private-key]"] * 2
+    assert out[-10:] == tail[-10:]
+
+
+def test_disabled_passes_lines_through():
+    text, _ = planted_secrets_log()
+    lines = text.split("\n")
+    r = Redactor(enabled=False)
+    assert r.redact_lines(lines) == lines and r.stats.total == 0
+
+
+def test_redact_text_keeps_line_breaks():
+    assert redact_text("a\n\npassword=hunter22\n") == "a\n\npassword=[REDACTED:password]\n"
+
+
+def test_every_trigger_covers_its_rule():
+    """The prefilter may only skip lines no rule would change."""
+    text, _ = planted_secrets_log()
+    lines = text.split("\n")
+    trig = re.compile(f"{redact._TRIGGER_TOKENS}|{redact._TRIGGER_PAIRS}")
+    for line in lines:
+        if redact_text(line) != line:
+            assert trig.search(line), line
+
+
+_PIECES = list("abcXYZ019 =:_-./@\"'[]{}&") + [
+    "key", "password", "ghp_", "token", "Bearer ", "://u:p@", "AKIA", "eyJ", "sk-", "secret",
+    "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "a8F3kQ9zL2mX7vB4",
+]
+_LOGGY = st.lists(st.sampled_from(_PIECES), max_size=25).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LOGGY, max_size=30), st.integers(min_value=1, max_value=10))
+def test_line_count_kept_and_idempotent(lines, batch):
+    def run(src):
+        r = Redactor()
+        out = []
+        for i in range(0, len(src), batch):
+            out += r.redact_lines(src[i : i + batch])
+        return out
+
+    once = run(lines)
+    assert len(once) == len(lines)
+    assert run(once) == once
