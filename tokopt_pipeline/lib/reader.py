@@ -13,8 +13,8 @@ or an archive that is damaged in its first 8 KiB raise
 :class:`~tokopt_pipeline.lib.errors.BadInput` (exit 4). Compression is detected from the
 magic bytes (gzip ``1f 8b``, bz2 ``BZh``, xz ``fd 37 7a 58 5a 00``), never from the file
 name. The binary check looks at the first 8 KiB of *decompressed* content: more than 10%
-control bytes (NUL and the other C0 controls text does not use) or more than 30% bytes
-that are not UTF-8 make it binary; a text log with a few NULs or Latin-1 characters is
+control bytes (NUL and the other C0 controls text does not use), or more than 30% of it
+not decodable as UTF-8, make it binary; a text log with a few NULs or Latin-1 characters is
 not. A regular file is reopened by each ``batches()`` call; stdin (``"-"``) and pipes
 are read once.
 
@@ -40,9 +40,9 @@ are read once.
    right before a line end (CRLF, CR CR LF, and GitLab's ``\\r ESC[0K`` once the escape is
    gone) are removed, other CRs are kept as they are; and, in CI mode, runner timestamp
    prefixes are removed from line starts. None of these crosses a newline, so cleaning
-   never changes the number of lines. Only then is
-   the body split, on ``\\n`` only (``str.splitlines`` would also split on form feeds,
-   ``\\x1c``-``\\x1e``, NEL and U+2028, which are ordinary characters in a log).
+   never changes the number of lines. Only then is the body split, on ``\\n`` only
+   (``str.splitlines`` would also split on form feeds, ``\\x1c``-``\\x1e``, NEL and
+   U+2028, which are ordinary characters in a log).
 4. **Batches.** Lines are grouped into :class:`Batch` objects of at most ``batch_lines``
    lines (fewer when a batch reaches ``batch_bytes`` of input first, which keeps memory
    bounded when lines are long), numbered continuously from 1. A body that straddles a
@@ -133,7 +133,8 @@ _MAGIC = (
     (b"\xfd7zXZ\x00", "xz"),
 )
 _UNSUPPORTED_MAGIC = (
-    (b"\x28\xb5\x2f\xfd", "is zstd-compressed, which is not supported: decompress it first (zstd -d)"),
+    (b"\x28\xb5\x2f\xfd", "is zstd-compressed, which is not supported: decompress it first"
+                         " (zstd -d)"),
     (b"PK\x03\x04", "is a zip archive: extract the log from it first"),
 )
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -220,8 +221,8 @@ def adaptive_batch_lines(file_bytes: int) -> int:
     Pass the size on disk; a compressed log then gets smaller batches, which is harmless.
 
     Example:
-        >>> adaptive_batch_lines(1_000), adaptive_batch_lines(20 * 2**20), adaptive_batch_lines(2**30)
-        (500, 5000, 50000)
+        >>> [adaptive_batch_lines(size) for size in (1_000, 20 * 2**20, 2**30)]
+        [500, 5000, 50000]
     """
     lines = (max(0, file_bytes) // 4096) // 500 * 500
     return max(500, min(50_000, lines))
@@ -377,6 +378,7 @@ class LogSource:
     Attributes:
         name: the path as given, or ``"<stdin>"``.
         compression: ``None``, ``"gzip"``, ``"bz2"`` or ``"xz"``.
+        ci_mode: whether CI runner timestamp prefixes are removed.
         stats: a :class:`ReadStats`, updated while batches are read.
     """
 
@@ -498,7 +500,7 @@ class LogSource:
 
 @dataclass
 class _Body:
-    """Whole lines of the input, each ending with ``\n``."""
+    """Whole lines of the input, each ending with ``\\n``."""
 
     body: bytes
     added_newline: bool  # the input's last line had no newline; one was added
@@ -547,7 +549,8 @@ def _pieces(opened: _Input, prefix: bytes, block_bytes: int,
             yield _LongLine(head, len(carry) + dropped + first_lf, True)
             carry, dropped, start = b"", 0, first_lf + 1
         if start <= last_lf:
-            yield _Body(carry + data[start:last_lf + 1] if carry else data[start:last_lf + 1], False)
+            lines = data[start:last_lf + 1]
+            yield _Body(carry + lines if carry else lines, False)
         carry = data[last_lf + 1:]
         if len(carry) > max_line_bytes:
             carry, dropped = carry[:max_line_bytes], len(carry) - max_line_bytes
