@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXAMPLE := examples/numpy_pytest.log
+DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
-.PHONY: setup test-setup run test bench clean
+.PHONY: setup test-setup run dev test bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +27,19 @@ setup: $(STAMP)
 
 test-setup: setup node_modules/.installed /usr/bin/chromium
 
-run: setup
-	$(BIN)/tokopt $(EXAMPLE) --token-budget 4000 --output-dir logs
+# The Dagster instance of `make run` and `make dev` (run history lives there).
+$(DAGSTER_HOME_DIR)/dagster.yaml: dagster_home/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME_DIR)
+	cp dagster_home/dagster.yaml $@
+
+# The whole pipeline on the example, in-process: every asset materialized into the store.
+run: setup $(DAGSTER_HOME_DIR)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/python -m tokopt_pipeline.defs.run_local $(EXAMPLE) --token-budget 4000
+
+# The Dagster UI on the same data: http://127.0.0.1:3000 (drop logs in logs/incoming/).
+dev: setup $(DAGSTER_HOME_DIR)/dagster.yaml
+	@mkdir -p logs/incoming
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 test: test-setup
 	$(BIN)/python -m pytest

@@ -53,3 +53,96 @@ def process_logs(args) -> tuple[Summary, Path]:
     outputs.atomic_write_text(path, summary.text)
     outputs.rotate(output_dir, int(_get(args, "max_logs", 10) or 10), float(_get(args, "max_log_size", 5) or 5), keep=path)
     return summary, path
+
+
+def _store_of(args):
+    from .lib.store import Store
+
+    return Store.from_env(_get(args, "store_path"))
+
+
+def store_in_memory(summary: Summary, log_path, args=None):
+    """Record a summarized run in the memory and mark its summary (the spec's
+    ``store_in_memory``).
+
+    Errors never seen in an earlier run are marked **new** and tests found flaky
+    ``[flaky]``; when ``log_path`` is the summary file :func:`process_logs` wrote, it is
+    rewritten with the marks. ``args`` may give ``suite``, ``commit``, ``store_path``
+    and the summary options (``token_budget``, ``format``, ...).
+
+    Returns:
+        ``(summary, info)``: the marked summary and a dict with ``run_id``, ``suite``,
+        ``commit``, ``new_errors``, ``flaky_tests`` and ``status`` (``"applied"``, or
+        the pending file when the store was busy).
+
+    Example:
+        summary, path = process_logs(args)
+        summary, info = store_in_memory(summary, path, args)
+    """
+    from .cli_memory import remember
+    from .lib.outputs import atomic_write_text
+
+    args = args or {}
+    source = summary.analysis.source
+    summary_file = Path(log_path) if log_path is not None and str(log_path) != str(source) else None
+    before = summary.text
+    summary, run, marks, status = remember(_store_of(args), summary, source, _get(args, "suite"), _get(args, "commit"), options_from(args), summary_file)
+    if summary_file is not None and summary_file.is_file() and summary.text != before:
+        atomic_write_text(summary_file, summary.text)
+    return summary, {
+        "run_id": run.run_id, "suite": run.suite, "commit": run.commit, "status": status,
+        "new_errors": [g.key for g in summary.analysis.groups.values() if g.new],
+        "flaky_tests": sorted(t.test_id for t in summary.analysis.tests.values() if t.flaky),
+    }
+
+
+def track_token_usage(log_path, args=None, summary: Summary | None = None) -> dict:
+    """Record a run's token usage (the spec's ``track_token_usage``) and mail any
+    threshold alert it raises when monitoring is on.
+
+    ``log_path`` is the summary file :func:`process_logs` returned (its tokens are
+    counted exactly, and ``args.log_file`` gives the tokens in) or, with ``summary``,
+    any path to label the record with. ``args`` may give ``suite`` (the component),
+    ``token_budget``, ``alert_email`` and ``store_path``.
+
+    Returns:
+        the stored record (tokens in/out, budget, reduction, budget use) plus
+        ``status`` and ``alerts_sent``.
+    """
+    from .lib import alerts, memory, tokens, usage
+
+    args = args or {}
+    if summary is None:
+        text = Path(log_path).read_text(encoding="utf-8")
+        source = str(_get(args, "log_file") or log_path)
+        budget = int(_get(args, "token_budget", DEFAULT_TOKEN_BUDGET) or DEFAULT_TOKEN_BUDGET)
+        tokens_out = tokens.count(text)
+        if source != str(log_path) and Path(source).is_file():
+            from .lib.analysis import analyze
+
+            a = analyze(source, options_from(args))
+            tin, exact, profile = a.tokens_in, a.tokens_in_exact, a.profile
+        else:
+            tin, exact, profile = tokens_out, True, ""
+
+        from types import SimpleNamespace
+
+        fig = SimpleNamespace(
+            tokens_in=tin, tokens_in_exact=exact, tokens_out=tokens_out, budget=budget, shown={},
+            reduction_pct=round(100.0 * (1 - tokens_out / tin), 2) if tin else 0.0,
+            budget_pct=round(100.0 * tokens_out / budget, 2) if budget else 0.0,
+        )
+        summary_like, label = fig, source
+    else:
+        summary_like, label, profile = summary, summary.analysis.source, summary.analysis.profile
+    component = _get(args, "suite") or memory.derive_suite(label, profile)
+    store = _store_of(args)
+    payload = usage.usage_payload(summary_like, label, component)
+    status = store.write("usage_record", payload)
+    sent = 0
+    try:
+        sent = alerts.deliver_pending(store, None, default_to=_get(args, "alert_email"))
+    except alerts.AlertError:
+        pass  # kept pending; --check-usage shows it
+    payload.update(status=status, alerts_sent=sent)
+    return payload

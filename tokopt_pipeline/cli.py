@@ -34,12 +34,14 @@ EPILOG = """examples:
 
 # Subcommands: first word -> "module:function" taking argv (the rest) and returning an exit code.
 SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS.update({"mcp": ".mcp_server:main", "report": ".cli_memory:report_main"})
 
 # Flag groups that live in their own modules. Each module has
 # ``add_arguments(parser)`` and ``handle(args) -> int | None``; ``handle`` runs before
 # the summary and returns an exit code when it handled the command, None otherwise.
 # Modules may also define ``after_summary(args, summary, out_path) -> int | None``.
-EXTENSIONS: list[str] = []
+EXTENSIONS: list[str] = [".cli_store", ".cli_config"]
+EXTENSIONS += [".cli_memory"]
 
 
 def _extensions():
@@ -137,7 +139,7 @@ def _options_from_args(args):
     if args.profile != "auto":
         get_profile(args.profile)
     rules = [parse_priority_pattern(s) for s in args.add_priority_pattern]
-    return SummaryOptions(
+    opts = SummaryOptions(
         token_budget=args.token_budget,
         token_buffer=args.token_buffer,
         profile=args.profile,
@@ -148,6 +150,11 @@ def _options_from_args(args):
         strict_estimation=args.strict_estimation,
         fmt=args.format,
     )
+    # Set by extensions (presets, profiles, component budgets) when given.
+    for name in ("max_traceback_lines", "component_budgets", "component_by"):
+        if getattr(args, name, None) is not None:
+            setattr(opts, name, getattr(args, name))
+    return opts
 
 
 class _Progress:
@@ -201,7 +208,12 @@ def run_summary(args, log: str) -> int:
         chunks_path = Path(args.output_dir) / (outputs.output_stem(log) + ".chunks.jsonl")
     progress = _Progress(True)
     t0 = time.monotonic()
-    summary = summarize(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress)
+    if opts.component_budgets:
+        from .lib.components import summarize_components
+
+        summary = summarize_components(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress)
+    else:
+        summary = summarize(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress)
     progress.done()
     elapsed = time.monotonic() - t0
     if to_stdout:

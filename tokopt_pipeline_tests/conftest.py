@@ -28,6 +28,8 @@ def _load_scorer():
 @pytest.fixture(scope="session")
 def shared() -> Path:
     if not SHARED.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"shared material not found at {SHARED}: CI must provide it beside the checkout")
         pytest.skip(f"shared material not found at {SHARED} (set TOKOPT_SHARED)")
     return SHARED
 

@@ -22,18 +22,18 @@ from typing import Callable, Iterator
 import polars as pl
 
 from . import tokens as tok
-from .events import EventGrouper, exception_of, innermost
+from .events import EventGrouper, exception_of, feature_exprs, innermost
 from .options import SummaryOptions
-from .priority import Level
+from .priority import Level, levels_of_candidates, prefilter_expr
 from .profiles import detect_profile, get_profile
 from .reader import adaptive_batch_lines, open_log
-from .redact import Redactor
-from .templates import TemplateMiner, mask_series
+from .redact import Redactor, trigger_expr
+from .templates import TemplateMiner, mask_expr
 from .testresults import TEST_CANDIDATE, TOTALS_CANDIDATE, FailedTest, RunTotals, TestIndex, parse_totals
 
 EVENT_HEAD_LINES = 40
 EVENT_TAIL_LINES = 200
-MIN_BATCH_LINES = 20_000
+MIN_BATCH_LINES = 100_000
 _NUM = re.compile(r"0x[0-9a-fA-F]+|\d+")
 
 
@@ -121,6 +121,30 @@ class Analysis:
         return len(self.tests) + groups + sum(t.count for t in self.critical_templates)
 
 
+_SLICE_LINES = 25_000
+
+
+def _line_features(s: pl.Series, rules) -> pl.DataFrame:
+    """Every vectorized per-line test of a batch in one parallel pass.
+
+    Columns: ``pre`` (the priority prefilter), the event-grouping booleans,
+    ``totals`` and ``test`` (candidate result lines) and ``masked`` (the line with its
+    variable parts masked). The batch is cut into one slice per polars thread and all
+    slices are collected together, so both cores stay busy through the whole pass.
+    """
+    exprs = [
+        prefilter_expr(rules).alias("pre"),
+        *feature_exprs(),
+        pl.col("line").str.contains(TOTALS_CANDIDATE).alias("totals"),
+        pl.col("line").str.contains(TEST_CANDIDATE).alias("test"),
+        mask_expr().alias("masked"),
+    ]
+    parts = max(1, min(pl.thread_pool_size(), len(s) // _SLICE_LINES))
+    step = -(-len(s) // parts)
+    frames = [s.slice(i * step, step).to_frame("line").lazy().select(exprs) for i in range(parts)]
+    return pl.concat(pl.collect_all(frames)) if parts > 1 else frames[0].collect()
+
+
 @dataclass
 class _OpenEvent:
     event_id: int
@@ -153,8 +177,13 @@ class Analyzer:
     def process(self, lines: list[str], first_line_no: int, raw_bytes: int) -> pl.DataFrame:
         """Process one batch; returns its per-line frame (line_no, level, tid, chunk)."""
         a, opts = self.a, self.options
-        if self.redactor is not None:
-            lines = self.redactor.redact_lines(lines)
+        s = pl.Series("line", lines, dtype=pl.Utf8)
+        if self.redactor is not None and self.redactor.enabled:
+            hits = s.to_frame().select(trigger_expr().alias("hit"))["hit"].arg_true().to_list()
+            redacted = self.redactor.redact_lines(lines, candidates=hits)
+            if any(x is not y for x, y in zip(redacted, lines)):
+                lines = redacted
+                s = pl.Series("line", lines, dtype=pl.Utf8)
         if self.rules is None:
             if not a.profile:
                 a.profile = detect_profile(lines[:2000])
@@ -162,12 +191,11 @@ class Analyzer:
         n = len(lines)
         if self.count_exact:
             self.exact_tokens += tok.count("\n".join(lines) + "\n")
-        s = pl.Series("line", lines, dtype=pl.Utf8)
-        from .priority import tag_levels
-
-        level = tag_levels(s, self.rules)
-        ev = self.grouper.assign(s)
-        masked = mask_series(s)
+        feats = _line_features(s, self.rules)
+        cand = feats["pre"].arg_true()
+        level = levels_of_candidates(n, cand, s.gather(cand), self.rules)
+        ev = self.grouper.assign_features(feats)
+        masked = feats["masked"].alias("line")
         tid = self.miner.add_batch(masked)
         df = pl.DataFrame(
             {
@@ -187,13 +215,13 @@ class Analyzer:
 
         # Runs' totals lines and failing tests: shown in their own sections.
         test_lines: set[int] = set()
-        for line_no, line in df.filter(pl.col("line").str.contains(TOTALS_CANDIDATE)).select("line_no", "line").iter_rows():
+        for line_no, line in df.filter(feats["totals"]).select("line_no", "line").iter_rows():
             rt = parse_totals(line, line_no)
             if rt:
                 a.runs.append(rt)
                 test_lines.add(line_no)
         # Failing tests.
-        for line_no, line, in_section in df.filter(pl.col("line").str.contains(TEST_CANDIDATE)).select("line_no", "line", "in_section").iter_rows():
+        for line_no, line, in_section in df.filter(feats["test"]).select("line_no", "line", "in_section").iter_rows():
             if self.tests.feed(line, line_no, in_section):
                 test_lines.add(line_no)
 
@@ -345,6 +373,22 @@ class Analyzer:
         return a
 
 
+def _merge_chunks(chunks: list[ChunkStat], new: list[ChunkStat]) -> None:
+    """Append a batch's chunk statistics. A batch cut early (long lines reach the
+    reader's byte limit first) can end inside a chunk: its rest then continues in the
+    next batch and is merged into the same chunk."""
+    for c in new:
+        last = chunks[-1] if chunks else None
+        if last is not None and last.index == c.index:
+            last.last_line = c.last_line
+            last.lines += c.lines
+            last.raw_bytes += c.raw_bytes
+            last.levels = [x + y for x, y in zip(last.levels, c.levels)]
+            last.templates = max(last.templates, c.templates)  # distinct per chunk: a lower bound
+        else:
+            chunks.append(c)
+
+
 def analyze(
     path: str,
     options: SummaryOptions | None = None,
@@ -372,9 +416,11 @@ def analyze(
     if not options.strict_estimation and 0 < file_bytes <= tok.EXACT_INPUT_BYTES and src.compression is None:
         an.count_exact = True
     an.a.chunk_size = chunk
+    if not an.count_exact:
+        tok.preload()
     for batch in src.batches(batch_lines=batch_lines):
         df = an.process(batch.lines, batch.first_line_no, batch.raw_bytes)
-        an.a.chunks.extend(an.chunk_stats(df, chunk))
+        _merge_chunks(an.a.chunks, an.chunk_stats(df, chunk))
         if on_batch is not None:
             on_batch(df, an)
         if progress is not None:

@@ -137,6 +137,9 @@ class TokenBudgetManager:
     def fit(self, alloc: Allocation, render: Callable[[Allocation], str]) -> str:
         """Render and trim until the exact count is within budget (drops the last choices).
 
+        Returns the smallest rendering when nothing more can be dropped, even if it is
+        still over budget: the caller decides what to do then.
+
         Item costs are estimates (tokens merge across item boundaries), so each round
         scales the overshoot by how far the estimate was off, drops that much of the
         latest choices, and counts again.
@@ -158,6 +161,4 @@ class TokenBudgetManager:
                 item.chosen = new
             text = render(alloc)
             n = tok.count(text)
-        if n > self.budget:
-            text = tok.truncate_to(text, self.budget)
         return text

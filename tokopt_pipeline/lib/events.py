@@ -28,6 +28,21 @@ EXC_LINE = r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault|Failu
 GO_PANIC_CONT = r"^goroutine \d+ \[|^\S+\.go:\d+|^\S+\(.*\)$"
 
 
+def feature_exprs(column: str = "line") -> list[pl.Expr]:
+    """The per-line booleans event grouping needs (vectorized regex tests)."""
+    line = pl.col(column)
+    return [
+        line.str.contains(SECTION).alias("section"),
+        line.str.contains(FAIL_SECTION).alias("fail_section"),
+        line.str.contains(TEST_HEADER).alias("test_header"),
+        line.str.contains(INDENTED).alias("indented"),
+        line.str.contains(JAVA_CONT).alias("java"),
+        line.str.contains(TB_CHAIN).alias("chain"),
+        line.str.contains(EXC_LINE).alias("exc"),
+        (line.str.len_bytes() == 0).alias("blank"),
+    ]
+
+
 @dataclass
 class EventGrouper:
     """Assigns event ids batch by batch; state crosses batch boundaries."""
@@ -39,19 +54,15 @@ class EventGrouper:
 
     def assign(self, lines: pl.Series) -> pl.DataFrame:
         """Return columns ``event_id`` (UInt64) and ``in_section`` (bool) for ``lines``."""
-        n = len(lines)
-        if n == 0:
+        if len(lines) == 0:
             return pl.DataFrame({"event_id": pl.Series([], dtype=pl.UInt64), "in_section": pl.Series([], dtype=pl.Boolean)})
-        df = pl.DataFrame({"line": lines}).with_columns(
-            pl.col("line").str.contains(SECTION).alias("section"),
-            pl.col("line").str.contains(FAIL_SECTION).alias("fail_section"),
-            pl.col("line").str.contains(TEST_HEADER).alias("test_header"),
-            pl.col("line").str.contains(INDENTED).alias("indented"),
-            pl.col("line").str.contains(JAVA_CONT).alias("java"),
-            pl.col("line").str.contains(TB_CHAIN).alias("chain"),
-            pl.col("line").str.contains(EXC_LINE).alias("exc"),
-            (pl.col("line").str.len_bytes() == 0).alias("blank"),
-        )
+        return self.assign_features(pl.DataFrame({"line": lines}).select(feature_exprs()))
+
+    def assign_features(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Like :meth:`assign`, from the columns of :func:`feature_exprs` (computed by the
+        caller, possibly together with other per-line work)."""
+        if df.height == 0:
+            return pl.DataFrame({"event_id": pl.Series([], dtype=pl.UInt64), "in_section": pl.Series([], dtype=pl.Boolean)})
         # Inside FAILURES/ERRORS: the last section banner decides, carried across batches.
         sect_state = (
             pl.when(pl.col("section")).then(pl.col("fail_section")).otherwise(None).forward_fill().fill_null(self.in_fail_section)

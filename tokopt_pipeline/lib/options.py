@@ -27,6 +27,8 @@ class SummaryOptions:
         auto_truncate: when even the minimal summary exceeds the budget, cut it at a
             token boundary (always on: a summary is never over budget).
         max_traceback_lines: lines kept per representative traceback.
+        component_budgets: token budget per component (see :mod:`.components`).
+        component_by: how components are found: ``step``, ``logger``, ``file`` or ``auto``.
     """
 
     token_budget: int = DEFAULT_TOKEN_BUDGET
@@ -41,6 +43,7 @@ class SummaryOptions:
     auto_truncate: bool = True
     max_traceback_lines: int = 14
     component_budgets: dict[str, int] | None = None
+    component_by: str = "auto"
 
     @property
     def effective_budget(self) -> int:

@@ -49,9 +49,16 @@ class UsageError(TokoptError):
 
 @dataclass(frozen=True)
 class Rule:
+    """A regex and the level it gives a line it matches.
+
+    ``within`` > 0 restricts the match to the first ``within`` characters of the line
+    (an explicit severity field near the start of a line, not a word in a message).
+    """
+
     pattern: str
     level: Level
     note: str = ""
+    within: int = 0
 
 
 def validate_regex(pattern: str) -> None:
@@ -74,24 +81,89 @@ def parse_priority_pattern(spec: str) -> Rule:
     return Rule(pattern, Level.parse(level), note="user")
 
 
+_PREFILTER_RULES = 6
+
+
+def _column(within: int) -> str:
+    return f"head{within}" if within else "line"
+
+
+def _runs(rules: list[Rule]) -> list[tuple[int, int, str]]:
+    """Consecutive rules of the same level and scope merged into one pattern."""
+    runs: list[tuple[int, int, list[str]]] = []
+    for r in rules:
+        if runs and runs[-1][0] == int(r.level) and runs[-1][1] == r.within:
+            runs[-1][2].append(r.pattern)
+        else:
+            runs.append((int(r.level), r.within, [r.pattern]))
+    return [(lv, w, "|".join(f"(?:{p})" for p in pats)) for lv, w, pats in runs]
+
+
+def _prefilter(rules: list[Rule], column: str = "line") -> list[pl.Expr]:
+    """Unions of at most ``_PREFILTER_RULES`` consecutive rules of the same scope."""
+    groups: list[tuple[int, list[str]]] = []
+    for r in rules:
+        if groups and groups[-1][0] == r.within and len(groups[-1][1]) < _PREFILTER_RULES:
+            groups[-1][1].append(r.pattern)
+        else:
+            groups.append((r.within, [r.pattern]))
+    line = pl.col(column)
+    return [
+        (line.str.slice(0, w) if w else line).str.contains("|".join(f"(?:{p})" for p in pats))
+        for w, pats in groups
+    ]
+
+
+def prefilter_expr(rules: list[Rule], column: str = "line") -> pl.Expr:
+    """Boolean: the line may get a level other than the default under ``rules``.
+
+    A line that only rules of the default level match gets the default level, so
+    those rules are left out (they matter only in the ordered pass, where they shadow
+    the rules after them).
+    """
+    lifting = [r for r in rules if r.level != DEFAULT_LEVEL]
+    if not lifting:
+        return pl.lit(False)
+    return pl.any_horizontal(_prefilter(lifting, column))
+
+
+def levels_of_candidates(n: int, index: pl.Series, cand: pl.Series, rules: list[Rule]) -> pl.Series:
+    """The levels of ``n`` lines, given the candidate lines ``cand`` at positions ``index``
+    (those :func:`prefilter_expr` selected); every other line gets the default."""
+    levels = pl.Series("level", [int(DEFAULT_LEVEL)] * n, dtype=pl.UInt8)
+    if len(cand) == 0 or not rules:
+        return levels
+    heads = sorted({r.within for r in rules if r.within})
+    df = pl.DataFrame({"i": index, "line": cand})
+    if heads:
+        df = df.with_columns(*[pl.col("line").str.slice(0, w).alias(_column(w)) for w in heads])
+    for level, within, pattern in _runs(rules):
+        if df.height == 0:
+            break
+        m = df[_column(within)].str.contains(pattern)
+        if m.any():
+            levels = levels.scatter(df["i"].filter(m), level)
+            df = df.filter(~m)
+    return levels
+
+
 def tag_levels(lines: pl.Series, rules: list[Rule]) -> pl.Series:
-    """Vectorized: the level (UInt8) of each line under ordered ``rules``."""
+    """Vectorized: the level (UInt8) of each line under ordered ``rules``.
+
+    A union of all rules would be one regex, but a large union overflows the regex
+    engine's lazy DFA cache and falls back to a far slower engine. So the prefilter
+    (:func:`prefilter_expr`) is a few small unions evaluated in parallel; then only the
+    candidate lines go through the rules in order (consecutive rules of one level
+    merged), and each step sees only the lines no earlier rule has decided
+    (:func:`levels_of_candidates`). Rules limited to the start of a line (``within``)
+    run on that many leading characters.
+    """
     n = len(lines)
     if n == 0 or not rules:
         return pl.Series("level", [int(DEFAULT_LEVEL)] * n, dtype=pl.UInt8)
-    union = "|".join(f"(?:{r.pattern})" for r in rules)
     df = pl.DataFrame({"line": lines}).with_row_index("i")
-    hit = df.filter(pl.col("line").str.contains(union))
-    levels = pl.Series("level", [int(DEFAULT_LEVEL)] * n, dtype=pl.UInt8)
-    if hit.height == 0:
-        return levels
-    expr = None
-    for r in rules:
-        cond = pl.col("line").str.contains(r.pattern)
-        expr = pl.when(cond).then(pl.lit(int(r.level), dtype=pl.UInt8)) if expr is None else expr.when(cond).then(pl.lit(int(r.level), dtype=pl.UInt8))
-    expr = expr.otherwise(pl.lit(int(DEFAULT_LEVEL), dtype=pl.UInt8))
-    tagged = hit.select("i", expr.alias("level"))
-    return levels.scatter(tagged["i"], tagged["level"])
+    cand = df.filter(prefilter_expr(rules))
+    return levels_of_candidates(n, cand["i"], cand["line"], rules)
 
 
 def tag_line(line: str, rules: list[Rule]) -> Level:
@@ -104,4 +176,4 @@ def filter_levels(min_level: Level) -> set[int]:
     return {int(l) for l in Level if l <= min_level}
 
 
-__all__ = ["Level", "Rule", "tag_levels", "tag_line", "parse_priority_pattern", "validate_regex", "UsageError", "filter_levels"]
+__all__ = ["Level", "Rule", "tag_levels", "prefilter_expr", "levels_of_candidates", "tag_line", "parse_priority_pattern", "validate_regex", "UsageError", "filter_levels"]

@@ -19,14 +19,15 @@ C, H, M, L, V = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW, Level.VERBO
 
 # Explicit severity fields near the start of a line decide before any keyword does:
 # "INFO ... Failed to connect, retrying" is information, not an error.
-_HEAD = r"^.{0,160}?"
+# They are looked for in the first HEAD characters of a line.
+HEAD = 160
 EXPLICIT = [
-    Rule(_HEAD + B + r"(FATAL|CRITICAL|CRIT|EMERG|EMERGENCY|PANIC|ALERT)" + B, C, "explicit severity"),
-    Rule(_HEAD + r"(\[|<|\s|^)(ERROR|ERR|SEVERE|E)(\]|>|:|\s)", H, "explicit severity"),
-    Rule(_HEAD + B + r"(ERROR|SEVERE)" + B, H, "explicit severity"),
-    Rule(_HEAD + B + r"(WARN|WARNING)" + B, M, "explicit severity"),
-    Rule(_HEAD + B + r"(DEBUG|TRACE|FINE|FINER|FINEST|VERBOSE)" + B, V, "explicit severity"),
-    Rule(_HEAD + B + r"(INFO|NOTICE|I)" + B + r"[\s:\]]", L, "explicit severity"),
+    Rule(B + r"(FATAL|CRITICAL|CRIT|EMERG|EMERGENCY|PANIC|ALERT)" + B, C, "explicit severity", HEAD),
+    Rule(r"(\[|<|\s|^)(ERROR|ERR|SEVERE|E)(\]|>|:|\s)", H, "explicit severity", HEAD),
+    Rule(B + r"(ERROR|SEVERE)" + B, H, "explicit severity", HEAD),
+    Rule(B + r"(WARN|WARNING)" + B, M, "explicit severity", HEAD),
+    Rule(B + r"(DEBUG|TRACE|FINE|FINER|FINEST|VERBOSE)" + B, V, "explicit severity", HEAD),
+    Rule(B + r"(INFO|NOTICE|I)" + B + r"[\s:\]]", L, "explicit severity", HEAD),
 ]
 
 GENERIC = [

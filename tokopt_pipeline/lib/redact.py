@@ -357,6 +357,12 @@ _TRIGGER_RE = re.compile(f"{_TRIGGER_TOKENS}|{_TRIGGER_PAIRS}")
 _SMALL_BATCH = 64  # below this, polars' per-call overhead outweighs its speed
 
 
+def trigger_expr(column: str = "line") -> pl.Expr:
+    """Boolean: the line may hold a secret (the vectorized prefilter, for a caller's frame)."""
+    line = pl.col(column)
+    return line.str.contains(_TRIGGER_TOKENS) | line.str.contains(_TRIGGER_PAIRS)
+
+
 def _candidates(lines: list[str]) -> list[int]:
     """Indices of the lines that may hold a secret (a superset of those that do)."""
     if len(lines) < _SMALL_BATCH:
@@ -395,13 +401,17 @@ class Redactor:
     def stats(self) -> RedactionStats:
         return RedactionStats(total=sum(self._counts.values()), by_kind=dict(self._counts))
 
-    def redact_lines(self, lines: list[str]) -> list[str]:
-        """Return `lines` with secrets replaced: same length, same order."""
+    def redact_lines(self, lines: list[str], candidates: list[int] | None = None) -> list[str]:
+        """Return `lines` with secrets replaced: same length, same order.
+
+        `candidates`, when given, are the indices :func:`trigger_expr` selected (a
+        caller that runs it together with other vectorized work saves a pass).
+        """
         out = list(lines)
         if not self.enabled or not out:
             return out
         resume = self._continue_block(out, 0) if self._block_end is not None else 0
-        for i in _candidates(out):
+        for i in (_candidates(out) if candidates is None else candidates):
             if i < resume:
                 continue  # already handled inside a key block
             out[i] = self._redact_line(out[i])

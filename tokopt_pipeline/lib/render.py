@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -35,9 +36,28 @@ SECTION_TITLES = {
 SECTION_ORDER = ["runs", "tests", "errors", "critical", "high", "medium", "low", "verbose"]
 
 
+_CUT_MARKER = re.compile(r" …\[line cut: \d+ bytes in total\]$")
+
+
 def clip(text: str, n: int = MAX_TEXT) -> str:
+    """``text`` shortened to ``n`` characters; the reader's marker on a line it cut
+    (`` …[line cut: N bytes in total]``) stays visible."""
     text = text.replace("`", "'")
-    return text if len(text) <= n else text[: n - 1] + "…"
+    if len(text) <= n:
+        return text
+    m = _CUT_MARKER.search(text)
+    tail = m.group(0) if m else ""
+    return text[: max(1, n - 1 - len(tail))] + "…" + tail
+
+
+_WILD_RUN = re.compile(r"<\*>(?:\s+<\*>)+")
+
+
+def shown_template(template: str) -> str:
+    """A template as a summary shows it: a run of variables (``<*> <*> <*>``, typically
+    a header's date, time, host and pid) reads as one ``<*>``, which saves tokens and
+    loses nothing a reader needs (the example line shows the real values)."""
+    return _WILD_RUN.sub("<*>", template)
 
 
 @dataclass
@@ -148,7 +168,12 @@ class _Builder:
 
     def template_line(self, t: TemplateStat, detail: bool) -> str:
         lines = f"line {t.first_line}" if t.count == 1 else f"lines {t.first_line}–{t.last_line}"
-        text = t.example if t.count == 1 or "<*>" not in t.template else t.template
+        if "<*>" not in t.template:
+            text = t.example
+        elif t.count == 1:  # the real line when there is room, else its shorter template
+            text = t.example if detail else shown_template(t.template)
+        else:
+            text = shown_template(t.template)
         s = f"- ×{t.count} {self.code(clip(text))} ({lines})"
         if detail and t.count > 1 and text != t.example:
             s += f"\n  e.g. {self.code(clip(t.example))}"
@@ -169,7 +194,7 @@ class _Builder:
         for t in temps:
             if t.level > opts.priority_filter or not t.example.strip():
                 continue
-            detail = t.count > 1 and "<*>" in t.template
+            detail = "<*>" in t.template
             items.append(Item(TEMPLATE_SECTIONS[t.level], t.level, [0, 0] if detail else [0], units=t.count, key=t))
         for it in items:
             it.costs = [self.cost(it, v) for v in range(len(it.costs))]
@@ -375,7 +400,7 @@ class _Builder:
             if it.chosen >= 1:
                 d["traceback"] = [clip(l, 240) for l in k.example]
             return d
-        d = {"count": k.count, "template": clip(k.template), "first_line": k.first_line, "last_line": k.last_line}
+        d = {"count": k.count, "template": clip(shown_template(k.template)), "first_line": k.first_line, "last_line": k.last_line}
         if it.chosen >= 1 or k.count == 1:
             d["example"] = clip(k.example)
         return d
@@ -408,7 +433,13 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
             break
         claimed = n
     n = tok.count(text)
-    if n > budget:  # the claimed number can only shrink the text; never exceed
+    if n > budget:
+        # Not even the header and the omission lines fit: say only what was left out.
+        for it in items:
+            it.chosen = -1
+        text = _minimal(b, items, budget)
+        n = tok.count(text)
+    if n > budget:  # a budget of a few tokens: cut at a token boundary, never exceed
         text = tok.truncate_to(text, budget)
         n = tok.count(text)
     shown = {s: len(alloc.shown(s)) for s in SECTION_ORDER}
@@ -416,3 +447,46 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
     crit_shown = sum(i.units for i in items if i.level == 0 and i.chosen >= 0)
     crit_omitted = sum(i.units for i in items if i.level == 0 and i.chosen < 0)
     return Summary(text, opts.fmt, n, budget, a.tokens_in, a.tokens_in_exact, a, shown, omitted, crit_shown, crit_omitted)
+
+
+def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
+    """The summary for a budget too small for any detail: the counts of what is left out.
+
+    Tried from the fullest form to the shortest; the first that fits is returned (the
+    last one is returned even when it does not fit, and is then cut by the caller).
+    """
+    a = b.a
+    tests = sum(1 for i in items if i.section == "tests")
+    runs = sum(1 for i in items if i.section == "runs")
+    crit_lines = sum(i.units for i in items if i.level == 0 and i.section not in ("tests", "runs"))
+    errors = sum(1 for i in items if i.section == "errors")
+    name = os.path.basename(a.source) if a.source not in ("-", "") else "(stdin)"
+    est = "exact" if a.tokens_in_exact else "estimated"
+    parts = []
+    if tests:
+        parts.append(f"… {tests} more failing test{'s' if tests != 1 else ''} not shown")
+    if crit_lines:
+        parts.append(f"… {crit_lines} more critical line{'s' if crit_lines != 1 else ''} not shown")
+    if errors:
+        parts.append(f"… {errors} more distinct error{'s' if errors != 1 else ''} not shown")
+    if runs:
+        parts.append(f"… {runs} more run totals not shown")
+    if b.fmt == "json":
+        omitted = {"tests": tests, "critical": crit_lines, "errors": errors, "runs": runs}
+        omitted = {k: v for k, v in omitted.items() if v}
+        forms = [
+            {"header": {"file": a.source, "lines": a.lines, "tokens_in": a.tokens_in, "tokens_in_exact": a.tokens_in_exact, "token_budget": budget}, "sections": [], "omitted": omitted, "note": "budget too small for details"},
+            {"sections": [], "omitted": omitted},
+        ]
+        texts = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) + "\n" for f in forms]
+    else:
+        head = f"tokopt summary: {name}" if b.plain else f"# tokopt summary: {name}"
+        bullet = "" if b.plain else "- "
+        texts = [
+            "\n".join([head, f"{a.lines:,} lines · tokens in {a.tokens_in:,} ({est}) · budget {budget:,}: too small for details", *[bullet + p for p in parts]]) + "\n",
+            "\n".join([bullet + p for p in parts] or ["(budget too small)"]) + "\n",
+        ]
+    for text in texts:
+        if tok.count(text) <= budget:
+            return text
+    return texts[-1]

@@ -41,7 +41,8 @@ DEFAULT_PENDING = Path(".mcp_local_storage")
 
 _OPERATIONS: dict[str, Callable[[duckdb.DuckDBPyConnection, dict], None]] = {}
 # Modules that register operations; imported before a replay so every handler exists.
-OPERATION_MODULES: list[str] = []
+OPERATION_MODULES: list[str] = ["tokopt_pipeline.lib.records"]
+OPERATION_MODULES += ["tokopt_pipeline.lib.memory", "tokopt_pipeline.lib.usage"]
 
 
 def operation(name: str):
@@ -188,6 +189,14 @@ class Store:
             path.unlink()
             done += 1
         return done
+
+    def apply(self, conn, op: str, payload: dict) -> None:
+        """Apply operation ``op`` on an open connection, in one transaction."""
+        if op not in _OPERATIONS:
+            _load_operation_modules()
+        if op not in _OPERATIONS:
+            raise StoreError(f"unknown store operation {op!r}")
+        self._apply(conn, op, payload)
 
     def _apply(self, conn, op: str, payload: dict) -> None:
         conn.execute("BEGIN TRANSACTION")

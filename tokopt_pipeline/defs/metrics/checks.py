@@ -1,0 +1,36 @@
+"""``token_usage_thresholds``: today's budget use against the warning and critical thresholds.
+
+Reads the latest ``token_usage_metrics`` materialization (``budget_pct_max``: the
+highest share of its budget any run used today) and fails with severity WARN at
+``TokoptSettings.warning_pct`` (80%) and ERROR at ``critical_pct`` (95%). Not
+blocking: usage is reported, it does not stop the pipeline.
+"""
+
+
+import dagster as dg
+
+from ..resources import TokoptSettings
+
+USAGE_KEY = dg.AssetKey("token_usage_metrics")
+
+
+def latest_usage(instance) -> tuple[int | None, dict]:
+    """(storage id, metadata) of the latest ``token_usage_metrics`` materialization."""
+    result = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=USAGE_KEY), limit=1)
+    if not result.records:
+        return None, {}
+    rec = result.records[0]
+    return rec.storage_id, {k: v.value for k, v in rec.asset_materialization.metadata.items()}
+
+
+@dg.asset_check(asset=USAGE_KEY, blocking=False)
+def token_usage_thresholds(context: dg.AssetCheckExecutionContext, settings: TokoptSettings) -> dg.AssetCheckResult:
+    """Today's highest budget use is under the warning (80%) and critical (95%) thresholds."""
+    _, md = latest_usage(context.instance)
+    pct = float(md.get("budget_pct_max", 0.0) or 0.0)
+    meta = {"budget_pct_max": pct, "warning_pct": settings.warning_pct, "critical_pct": settings.critical_pct}
+    if pct >= settings.critical_pct:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata={**meta, "level": "critical"})
+    if pct >= settings.warning_pct:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, metadata={**meta, "level": "warning"})
+    return dg.AssetCheckResult(passed=True, metadata={**meta, "level": "ok"})

@@ -1,0 +1,130 @@
+"""Component budgets: each component within its own budget, the total within the token budget."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pytest
+
+from tokopt_pipeline.cli import main
+from tokopt_pipeline.lib import tokens as tok
+from tokopt_pipeline.lib.components import Splitter, detect_mode, match_key
+
+STEPS = ["api tests", "frontend build", "database migrations", "docs"]
+
+
+def _actions_log(path, lines_per_step=1500):
+    r = random.Random(3)
+    out = ["2024-05-01T10:00:00.0000000Z Current runner version: '2.317.0'"]
+    failing = []
+    for step in STEPS:
+        out.append(f"2024-05-01T10:01:00.0000000Z ##[group]Run {step}")
+        out.append("2024-05-01T10:01:00.0000000Z ##[endgroup]")
+        for i in range(lines_per_step):
+            out.append(f"2024-05-01T10:01:00.0000000Z {step} item {r.randrange(10**6)} step {i} value {r.random():.5f} ok")
+        for k in range(3):
+            name = f"tests/test_{step.split()[0]}.py::test_{step.split()[0]}_{k}"
+            failing.append(name)
+            out.append(f"2024-05-01T10:01:00.0000000Z {name} FAILED")
+            out.append(f"2024-05-01T10:01:00.0000000Z ##[error]{step} failure {k}: ValueError: bad value {r.randrange(10**9)}")
+    out.append("2024-05-01T10:09:00.0000000Z ##[error]Process completed with exit code 1.")
+    path.write_text("\n".join(out) + "\n")
+    return failing
+
+
+def _sections(text):
+    parts = re.split(r"(?m)^(?=## Component: )", text)
+    return {re.match(r"## Component: (\S+)", p).group(1): p for p in parts[1:]}
+
+
+def test_each_component_is_within_its_budget_and_the_total_within_the_token_budget(tmp_path, capsys):
+    log = tmp_path / "ci.log"
+    failing = _actions_log(log)
+    out = tmp_path / "s.md"
+    budgets = {"api": 900, "frontend": 700, "database": 600, "misc": 500}
+    rc = main([str(log), "--component-budgets", json.dumps(budgets), "--token-budget", "3000", "--output", str(out)])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "components (by step)" in printed
+    text = out.read_text()
+    assert tok.count(text) <= 3000
+    secs = _sections(text)
+    assert set(secs) == set(budgets)
+    for key, body in secs.items():
+        assert tok.count(body) <= budgets[key], key
+    # misc took the steps no key names: docs and the checkout prelude
+    assert "Run docs" in secs["misc"]
+    for name in failing:
+        assert name.split("::")[-1] in text, name
+
+
+def test_budgets_over_the_total_are_scaled_and_still_honoured(tmp_path, capsys):
+    log = tmp_path / "ci.log"
+    _actions_log(log, 400)
+    out = tmp_path / "s.md"
+    rc = main([str(log), "--component-budgets", '{"api": 3000, "frontend": 3000}', "--token-budget", "2000", "--output", str(out)])
+    assert rc == 0
+    text = out.read_text()
+    assert tok.count(text) <= 2000
+    assert "budgets scaled by" in text
+    # steps named by no key still appear, with what is left of the total
+    assert "## Component: other" in text
+
+
+def test_json_format_with_component_budgets(tmp_path, capsys):
+    log = tmp_path / "ci.log"
+    _actions_log(log, 300)
+    out = tmp_path / "s.json"
+    rc = main([str(log), "--component-budgets", '{"api": 800, "misc": 800}', "--token-budget", "2000", "--format", "json", "--output", str(out)])
+    assert rc == 0
+    text = out.read_text()
+    assert tok.count(text) <= 2000
+    doc = json.loads(text)
+    for c in doc["components"]:
+        assert c["tokens"] <= c["budget"]
+        assert tok.count(json.dumps(c["summary"], ensure_ascii=False, separators=(",", ":")) + "\n") <= c["budget"]
+
+
+def test_component_budgets_must_be_json_of_positive_numbers(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["x.log", "--component-budgets", '{"api": "lots"}'])
+    assert exc.value.code == 2
+    assert "budget of 'api' must be a whole number above 0" in capsys.readouterr().err
+
+
+def test_split_by_logger_name():
+    lines = [
+        "2024-05-01 12:00:00,001 INFO app.api: started",
+        "2024-05-01 12:00:00,002 ERROR app.db: connection lost",
+        "Traceback (most recent call last):",
+        '  File "db.py", line 3, in connect',
+        "ConnectionError: refused",
+        "2024-05-01 12:00:00,003 - app.cache - WARNING - slow",
+        "INFO:app.worker:job done",
+    ]
+    assert detect_mode(lines) == "logger"
+    sp = Splitter("logger")
+    assert [sp.component(l) for l in lines] == ["app.api", "app.db", "app.db", "app.db", "app.db", "app.cache", "app.worker"]
+
+
+def test_split_by_source_file():
+    lines = [
+        "tests/test_api.py::test_login PASSED",
+        "src/api/views.py:12: error: Incompatible types",
+        "  more detail",
+        "FAILED tests/test_db.py::test_x - AssertionError",
+    ]
+    assert detect_mode(lines) == "file"
+    sp = Splitter("file")
+    assert [sp.component(l) for l in lines] == ["tests/test_api.py", "src/api/views.py", "src/api/views.py", "tests/test_db.py"]
+
+
+def test_keys_match_exactly_then_by_glob_then_by_substring_then_catch_all():
+    keys = ["api", "web-*", "misc"]
+    assert match_key("API", keys) == "api"
+    assert match_key("web-frontend", keys) == "web-*"
+    assert match_key("Run api tests", keys) == "api"
+    assert match_key("Run docs", keys) == "misc"
+    assert match_key("Run docs", ["api"]) is None

@@ -1,0 +1,88 @@
+"""Every flag of the spec appears in `tokopt --help` and in the docs (README.md + docs/*.md)."""
+
+from __future__ import annotations
+
+import re
+
+from tokopt_pipeline.cli import build_parser
+
+from .conftest import REPO, SHARED
+
+SPEC = SHARED / "spec" / "token-optimization-system.md"
+
+# The spec's flags, listed here too so the test works without shared/.
+SPEC_FLAGS = [
+    "--log-file", "--output-dir", "--max-log-size", "--max-logs", "--store-memory", "--analyze-memory",
+    "--memory-query", "--token-budget", "--track-usage", "--check-usage", "--preprocess", "--chunk-size",
+    "--auto-truncate", "--priority-filter", "--check-memory-connection", "--reconnect-memory",
+    "--stream-processing", "--parallel-workers", "--memory-optimized", "--debug-tokens", "--verbose",
+    "--add-priority-pattern", "--calibrate-token-model", "--strict-estimation", "--update-tokenizer-config",
+    "--token-buffer", "--diagnostic-report", "--token-distribution", "--validate-config",
+    "--benchmark-simulation", "--validate-ci", "--fail-on-threshold", "--report-json", "--component-budgets",
+    "--adaptive-optimization", "--min-compression", "--target-tokens", "--enable-monitoring", "--alert-email",
+    "--critical-threshold", "--warning-threshold", "--optimization-profile", "--custom-profile-path", "--preset",
+]
+# Preset names the spec documents.
+SPEC_PRESETS = ["monitoring", "ci-integration", "max-compression", "balanced", "test-debugging"]
+# Not flags of this command (pre-commit's and git's own options).
+NOT_OURS = {"--no-verify"}
+
+
+def spec_flags() -> list[str]:
+    flags = set(SPEC_FLAGS)
+    if SPEC.exists():
+        found = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+)", SPEC.read_text(encoding="utf-8")))
+        flags |= found - NOT_OURS
+    return sorted(flags)
+
+
+def _docs() -> str:
+    parts = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    return "\n".join(p.read_text(encoding="utf-8") for p in parts if p.exists())
+
+
+def _help() -> str:
+    return build_parser().format_help()
+
+
+def test_the_literal_list_covers_the_spec():
+    if SPEC.exists():
+        found = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+)", SPEC.read_text(encoding="utf-8"))) - NOT_OURS
+        assert found <= set(SPEC_FLAGS), sorted(found - set(SPEC_FLAGS))
+
+
+def test_every_spec_flag_is_in_help():
+    text = _help()
+    missing = [f for f in spec_flags() if not re.search(re.escape(f) + r"(?![\w-])", text)]
+    assert not missing, f"not in tokopt --help: {missing}"
+
+
+def test_every_spec_flag_is_documented():
+    text = _docs()
+    missing = [f for f in spec_flags() if not re.search(re.escape(f) + r"(?![\w-])", text)]
+    assert not missing, f"not in README.md or docs/*.md: {missing}"
+
+
+def test_every_preset_is_in_help_and_docs():
+    h, d = _help(), _docs()
+    for name in SPEC_PRESETS:
+        assert name in h and f"`{name}`" in d, name
+
+
+def test_every_option_has_help_text():
+    parser = build_parser()
+    bare = [a.option_strings[0] for a in parser._actions if a.option_strings and not (a.help or "").strip()]
+    assert not bare, f"options without help text: {bare}"
+
+
+def test_configuration_and_ci_flags_are_documented():
+    """Every flag this command's configuration, CI and diagnostics groups add is in the docs."""
+    from tokopt_pipeline import cli_config
+    import argparse
+
+    p = argparse.ArgumentParser(add_help=False)
+    cli_config.add_arguments(p)
+    d = _docs()
+    flags = [s for a in p._actions for s in a.option_strings if s.startswith("--")]
+    missing = [f for f in flags if not re.search(re.escape(f) + r"(?![\w-])", d)]
+    assert not missing, missing
