@@ -7,6 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests: no wall-clock deadline (a loaded CI machine is not a failure), and in CI
+# a fixed sequence of examples so a run is reproducible; locally, fresh examples each run.
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TOKOPT_SHARED", REPO.parent / "shared"))
@@ -40,3 +47,12 @@ def scorer(shared):
     if mod is None:
         pytest.skip("shared/eval/score.py not found")
     return mod
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path_factory, monkeypatch):
+    """Every test (and every command it starts) gets its own store and pending folder,
+    so no test writes into the checkout's .tokopt/ or sees another test's runs."""
+    d = tmp_path_factory.mktemp("store")
+    monkeypatch.setenv("TOKOPT_DUCKDB_PATH", str(d / "tokopt.duckdb"))
+    monkeypatch.setenv("TOKOPT_PENDING_DIR", str(d / "pending"))

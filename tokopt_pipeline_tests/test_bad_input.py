@@ -4,6 +4,7 @@ exit code, and nothing written — no summary, no side output, no temporary left
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -124,10 +125,13 @@ def test_a_50_mb_single_line_is_summarized_with_a_cut_marker(tmp_path):
         f.write(b"payload=" + b"x" * (50 * 1024 * 1024 - 8))
         f.write(b"\nERROR after the long line: disk quota exceeded\n")
     out = tmp_path / "out"
-    done = tokopt("oneline.log", "--output-dir", str(out), "--token-budget", "2000", cwd=tmp_path)
+    done = tokopt("oneline.log", "--output-dir", str(out), "--token-budget", "2000", "--preprocess", cwd=tmp_path)
     assert done.returncode == EXIT_OK, done.stderr
     text = (out / "oneline.summary.md").read_text()
     assert "[line cut: 52428800 bytes in total]" in text
     assert "1 over-long lines cut" in text
     assert "disk quota exceeded" in text
-    assert everything_under(out) == ["oneline.summary.md"]
+    assert everything_under(out) == ["oneline.chunks.jsonl", "oneline.summary.md"]
+    # The long line fills a batch on its own; both lines still make one chunk.
+    chunks = [json.loads(line) for line in (out / "oneline.chunks.jsonl").read_text().splitlines()]
+    assert [(c["chunk"], c["first_line"], c["last_line"]) for c in chunks] == [(0, 1, 2)]

@@ -124,12 +124,12 @@ class Analysis:
 _SLICE_LINES = 25_000
 
 
-def _line_features(s: pl.Series, rules) -> pl.DataFrame:
+def _line_features(s: pl.Series, rules, secrets: bool = False) -> pl.DataFrame:
     """Every vectorized per-line test of a batch in one parallel pass.
 
     Columns: ``pre`` (the priority prefilter), the event-grouping booleans,
-    ``totals`` and ``test`` (candidate result lines) and ``masked`` (the line with its
-    variable parts masked). The batch is cut into one slice per polars thread and all
+    ``totals`` and ``test`` (candidate result lines), ``masked`` (the line with its
+    variable parts masked) and, with ``secrets``, ``secret`` (the redaction trigger). The batch is cut into one slice per polars thread and all
     slices are collected together, so both cores stay busy through the whole pass.
     """
     exprs = [
@@ -139,6 +139,8 @@ def _line_features(s: pl.Series, rules) -> pl.DataFrame:
         pl.col("line").str.contains(TEST_CANDIDATE).alias("test"),
         mask_expr().alias("masked"),
     ]
+    if secrets:
+        exprs.append(trigger_expr().alias("secret"))
     parts = max(1, min(pl.thread_pool_size(), len(s) // _SLICE_LINES))
     step = -(-len(s) // parts)
     frames = [s.slice(i * step, step).to_frame("line").lazy().select(exprs) for i in range(parts)]
@@ -178,20 +180,31 @@ class Analyzer:
         """Process one batch; returns its per-line frame (line_no, level, tid, chunk)."""
         a, opts = self.a, self.options
         s = pl.Series("line", lines, dtype=pl.Utf8)
-        if self.redactor is not None and self.redactor.enabled:
-            hits = s.to_frame().select(trigger_expr().alias("hit"))["hit"].arg_true().to_list()
-            redacted = self.redactor.redact_lines(lines, candidates=hits)
-            if any(x is not y for x, y in zip(redacted, lines)):
-                lines = redacted
-                s = pl.Series("line", lines, dtype=pl.Utf8)
+        redacting = self.redactor is not None and self.redactor.enabled
         if self.rules is None:
             if not a.profile:
-                a.profile = detect_profile(lines[:2000])
+                sample = lines[:2000]
+                if redacting:
+                    sample = Redactor().redact_lines(sample)
+                a.profile = detect_profile(sample)
             self.rules = get_profile(a.profile).all_rules(opts.extra_rules)
+        # All per-line tests run at once, the secret trigger among them; the few lines
+        # redaction changes are then tested again and patched in, so every later stage
+        # sees only redacted text.
+        feats = _line_features(s, self.rules, secrets=redacting)
+        if redacting:
+            hits = feats["secret"].arg_true().to_list()
+            redacted = self.redactor.redact_lines(lines, candidates=hits)
+            changed = [i for i, (x, y) in enumerate(zip(redacted, lines)) if x is not y]
+            if changed:
+                lines = redacted
+                s = pl.Series("line", lines, dtype=pl.Utf8)
+                idx = pl.Series("i", changed, dtype=pl.UInt32)
+                fixed = _line_features(s.gather(idx), self.rules)
+                feats = feats.with_columns(*[feats[c].scatter(idx, fixed[c]) for c in fixed.columns])
         n = len(lines)
         if self.count_exact:
             self.exact_tokens += tok.count("\n".join(lines) + "\n")
-        feats = _line_features(s, self.rules)
         cand = feats["pre"].arg_true()
         level = levels_of_candidates(n, cand, s.gather(cand), self.rules)
         ev = self.grouper.assign_features(feats)

@@ -65,6 +65,9 @@ class ChunkWriter:
         self._writer = AtomicWriter(self.path)
         self._fh = self._writer.__enter__()
         self._closed = False
+        # The last chunk of a batch is held back: a batch cut early (long lines reach
+        # the reader's byte limit first) ends inside a chunk, which the next batch ends.
+        self._pending: dict | None = None
 
     def add(self, df: pl.DataFrame) -> None:
         per = (
@@ -86,12 +89,23 @@ class ChunkWriter:
                 "first_line": row["first"],
                 "last_line": row["last"],
                 "levels": {Level(i).label: int(row[Level(i).label]) for i in range(5)},
-                "templates": sorted(by_chunk.get(row["chunk"], []), key=lambda t: (t["level"] != "critical", -t["count"])),
+                "templates": by_chunk.get(row["chunk"], []),
             }
-            self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            if self._pending is not None and self._pending["chunk"] == obj["chunk"]:
+                obj = _merge_chunk(self._pending, obj)
+            elif self._pending is not None:
+                self._write(self._pending)
+            self._pending = obj
+
+    def _write(self, obj: dict) -> None:
+        obj["templates"] = sorted(obj["templates"], key=lambda t: (t["level"] != "critical", -t["count"]))
+        self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
     def finish(self) -> Path:
         if not self._closed:
+            if self._pending is not None:
+                self._write(self._pending)
+                self._pending = None
             self._closed = True
             self._writer.__exit__(None, None, None)
         return self.path
@@ -100,3 +114,24 @@ class ChunkWriter:
         if not self._closed:
             self._closed = True
             self._writer.__exit__(RuntimeError, RuntimeError("discard"), None)
+
+
+def _merge_chunk(a: dict, b: dict) -> dict:
+    """One chunk from its two parts (the end of one batch, the start of the next)."""
+    templates = {t["template_id"]: dict(t) for t in a["templates"]}
+    for t in b["templates"]:
+        old = templates.get(t["template_id"])
+        if old is None:
+            templates[t["template_id"]] = t
+        else:
+            old["count"] += t["count"]
+            old["last_line"] = t["last_line"]
+            if Level[t["level"].upper()] < Level[old["level"].upper()]:
+                old["level"] = t["level"]
+    return {
+        "chunk": a["chunk"],
+        "first_line": a["first_line"],
+        "last_line": b["last_line"],
+        "levels": {k: a["levels"][k] + b["levels"][k] for k in a["levels"]},
+        "templates": list(templates.values()),
+    }

@@ -299,7 +299,7 @@ def _name_start(line: str, end: int) -> int:
 
 def _pair_kind(name: str, kw: str, value: str, quoted_name: bool) -> str | None:
     """The kind for ``name=value`` when it should be redacted, else None."""
-    if value.startswith(_PREFIX) or value.lower() in _TRIVIAL or set(value) <= {"*", "x", "X"}:
+    if _PREFIX in value or value.lower() in _TRIVIAL or set(value) <= {"*", "x", "X"}:
         return None
     if value.startswith("${") or (value.startswith("<") and value.endswith(">")):
         return None  # a template placeholder, not a value

@@ -122,7 +122,7 @@ class _Builder:
         self.fmt = opts.fmt
         self.plain = opts.fmt == "text"
         self.group_ids: dict[str, str] = {}
-        groups = sorted(a.groups.values(), key=lambda g: (g.level, -len(g.tests), -g.count, g.first_line))
+        groups = sorted(a.groups.values(), key=lambda g: (not g.new, g.level, -len(g.tests), -g.count, g.first_line))
         self.groups = [g for g in groups if g.level <= opts.priority_filter]
         for n, g in enumerate(self.groups, 1):
             self.group_ids[g.key] = f"E{n}"
