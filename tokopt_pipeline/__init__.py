@@ -11,8 +11,35 @@ Public surface:
 
 from __future__ import annotations
 
-from .api import process_logs, store_in_memory, track_token_usage
-from .lib.options import SummaryOptions
-from .lib.summarize import summarize
+from typing import TYPE_CHECKING
 
 __all__ = ["process_logs", "summarize", "SummaryOptions", "store_in_memory", "track_token_usage"]
+
+# Imported on first use, so that `import tokopt_pipeline` (and the `tokopt` command's
+# start) does not load polars before the command has read --parallel-workers.
+_LAZY = {
+    "process_logs": ".api",
+    "store_in_memory": ".api",
+    "track_token_usage": ".api",
+    "SummaryOptions": ".lib.options",
+    "summarize": ".lib.summarize",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import process_logs, store_in_memory, track_token_usage
+    from .lib.options import SummaryOptions
+    from .lib.summarize import summarize
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

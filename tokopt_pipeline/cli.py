@@ -240,7 +240,10 @@ def run_summary(args, log: str) -> int:
         _say(f"  templates: {args.export_templates}", to_stdout)
     if args.verbose:
         mb = f["bytes"] / 1e6
-        _say(f"  time {elapsed:.2f}s ({mb / max(elapsed, 1e-6):.1f} MB/s), {f['templates']} templates, {f['runs']} runs", True)
+        import polars as pl
+
+        threads = pl.thread_pool_size()
+        _say(f"  time {elapsed:.2f}s ({mb / max(elapsed, 1e-6):.1f} MB/s), {f['templates']} templates, {f['runs']} runs, {threads} worker thread{'s' if threads != 1 else ''}", True)
     if args.debug_tokens:
         _debug_tokens(summary)
     rc = 0
@@ -300,10 +303,24 @@ def run_calibration(args) -> int:
     return 0
 
 
+def _threads_from_argv(argv: list[str]) -> None:
+    """Apply --parallel-workers before polars is imported (its pool is sized then)."""
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--parallel-workers" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--parallel-workers="):
+            value = arg.split("=", 1)[1]
+        if value and value.isdigit() and int(value) > 0:
+            os.environ["POLARS_MAX_THREADS"] = value
+            os.environ["RAYON_NUM_THREADS"] = value
+
+
 def main(argv: list[str] | None = None) -> int:
     from .lib.errors import TokoptError
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    _threads_from_argv(argv)
     if argv and argv[0] in SUBCOMMANDS:
         import importlib
 
