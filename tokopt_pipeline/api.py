@@ -79,16 +79,23 @@ def store_in_memory(summary: Summary, log_path, args=None):
         summary, path = process_logs(args)
         summary, info = store_in_memory(summary, path, args)
     """
-    from .cli_memory import remember
+    from .lib import memory
     from .lib.outputs import atomic_write_text
+    from .lib.render import summarize_analysis
 
     args = args or {}
-    source = summary.analysis.source
-    summary_file = Path(log_path) if log_path is not None and str(log_path) != str(source) else None
-    before = summary.text
-    summary, run, marks, status = remember(_store_of(args), summary, source, _get(args, "suite"), _get(args, "commit"), options_from(args), summary_file)
-    if summary_file is not None and summary_file.is_file() and summary.text != before:
-        atomic_write_text(summary_file, summary.text)
+    a = summary.analysis
+    summary_file = Path(log_path) if log_path is not None and str(log_path) != str(a.source) else None
+    marker = memory.Marker(_store_of(args), suite=_get(args, "suite"), commit=_get(args, "commit"))
+    marker(a)
+    marks = marker.marks
+    if marks and (marks.new_errors or marks.new_tests or marks.flaky_tests) and not hasattr(summary, "components"):
+        # The summary was rendered before the memory was asked: render it again, marked.
+        summary = summarize_analysis(a, options_from(args))
+        if summary_file is not None and summary_file.is_file():
+            atomic_write_text(summary_file, summary.text)
+    status = marker.record(summary_path=summary_file)
+    run = marker.run
     return summary, {
         "run_id": run.run_id, "suite": run.suite, "commit": run.commit, "status": status,
         "new_errors": [g.key for g in summary.analysis.groups.values() if g.new],

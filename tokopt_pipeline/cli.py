@@ -39,7 +39,10 @@ SUBCOMMANDS.update({"mcp": ".mcp_server:main", "report": ".cli_memory:report_mai
 # Flag groups that live in their own modules. Each module has
 # ``add_arguments(parser)`` and ``handle(args) -> int | None``; ``handle`` runs before
 # the summary and returns an exit code when it handled the command, None otherwise.
-# Modules may also define ``after_summary(args, summary, out_path) -> int | None``.
+# Modules may also define ``annotate(args) -> Callable[[Analysis], None] | None``, called
+# once per log: the callable it returns marks the analysis before the summary is
+# rendered (so every later hook sees the marked summary), and
+# ``after_summary(args, summary, out_path) -> int | None``.
 EXTENSIONS: list[str] = [".cli_store", ".cli_config"]
 EXTENSIONS += [".cli_memory"]
 
@@ -187,13 +190,32 @@ def _say(msg: str, to_stderr: bool) -> None:
     print(msg, file=sys.stderr if to_stderr else sys.stdout)
 
 
+def _annotator(args):
+    """The extensions' ``annotate`` hooks for one log, combined into one callable (None
+    when no extension marks anything)."""
+    hooks = [h for h in (getattr(ext, "annotate", None) for ext in _extensions()) if h is not None]
+    marks = [m for m in (h(args) for h in hooks) if m is not None]
+    if not marks:
+        return None
+    if len(marks) == 1:
+        return marks[0]
+
+    def annotate(analysis) -> None:
+        for mark in marks:
+            mark(analysis)
+
+    return annotate
+
+
 def run_summary(args, log: str) -> int:
     from .lib import outputs
     from .lib.summarize import summarize
 
     opts = _options_from_args(args)
-    if args.memory_optimized and not opts.chunk_size:
-        opts.chunk_size = 2000
+    if args.memory_optimized:
+        opts.max_batch_lines = 10_000
+        if not opts.chunk_size:
+            opts.chunk_size = 2000
     to_stdout = args.output == "-"
     if args.output and not to_stdout:
         out_path = Path(args.output)
@@ -206,14 +228,15 @@ def run_summary(args, log: str) -> int:
     chunks_path = out_path.with_name(outputs.output_stem(log) + ".chunks.jsonl") if args.preprocess else None
     if args.preprocess and to_stdout:
         chunks_path = Path(args.output_dir) / (outputs.output_stem(log) + ".chunks.jsonl")
+    annotate = _annotator(args)
     progress = _Progress(True)
     t0 = time.monotonic()
     if opts.component_budgets:
         from .lib.components import summarize_components
 
-        summary = summarize_components(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress)
+        summary = summarize_components(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress, annotate=annotate)
     else:
-        summary = summarize(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress)
+        summary = summarize(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress, annotate=annotate)
     progress.done()
     elapsed = time.monotonic() - t0
     if to_stdout:

@@ -2,7 +2,9 @@
 ``report`` subcommands.
 
 With a log, ``--store-memory`` marks the summary (errors never seen before **new**,
-flaky tests ``[flaky]``) and records the run; ``--track-usage`` records its token
+flaky tests ``[flaky]``) through the command's ``annotate`` hook, before it is
+rendered, so the summary written and the one the store records are the same; then
+:func:`after_summary` records the run; ``--track-usage`` records its token
 usage; ``--enable-monitoring`` also checks the usage thresholds and mails an alert
 once per crossing. Without a log the flags act on the store alone: query, analyse,
 export, import, check the connection, replay pending writes, report usage.
@@ -100,11 +102,6 @@ def handle(args) -> int | None:
                 return rc
     if logs:
         args._memory_logs_left = len(logs)
-        if args.store_memory and args.output == "-":
-            rc = 0
-            for log in logs:
-                rc = max(rc, _summary_to_stdout(args, log))
-            return rc
         return None
     ran = any(getattr(args, n) for n in _ACTIONS_BEFORE) or args.enable_monitoring
     rc = 0
@@ -232,58 +229,21 @@ _ACTIONS = {
 }
 
 
-# -- after each summary ------------------------------------------------------------------
-def remember(store, summary, log: str, suite: str | None, commit: str | None, options, out_path=None, timeout: float | None = None):
-    """Mark ``summary`` against the memory, re-render it when marks were added, and record
-    the run. Returns (summary, run, marks, status)."""
+# -- each summary ----------------------------------------------------------------------
+def annotate(args):
+    """``--store-memory``: the marker that marks the log's analysis against the memory
+    before it is rendered (kept on ``args`` for :func:`after_summary` to record)."""
+    if not args.store_memory:
+        args._memory_marker = None
+        return None
     from .lib import memory
-    from .lib.render import summarize_analysis
 
-    a = summary.analysis
-    scan = memory.scan_log(log) if log != "-" else memory.LogScan()
-    run = memory.prepare_run(a, log, suite=suite, commit=commit, scan=scan, summary_path=str(out_path) if out_path else None)
-    marks = memory.annotate(store, run, a, timeout=timeout)
-    if marks and (marks.new_errors or marks.new_tests or marks.flaky_tests) and not getattr(options, "component_budgets", None):
-        summary = summarize_analysis(a, options)
-    status = store.write("memory_record_run", run.payload(), timeout=timeout)
-    return summary, run, marks, status
-
-
-def _summary_to_stdout(args, log: str) -> int:
-    """``--output - --store-memory``: the summary is marked before it is printed, so this
-    path summarizes with the memory's marks itself, then runs every extension's hook."""
-    from .cli import _extensions, _options_from_args
-    from .lib import memory
-    from .lib.summarize import summarize
-
-    store = _store(args)
-    prepared: dict = {}
-
-    def mark(analysis):
-        scan = memory.scan_log(log) if log != "-" else memory.LogScan()
-        run = memory.prepare_run(analysis, log, suite=args.suite, commit=args.commit, scan=scan)
-        prepared["run"] = run
-        prepared["marks"] = memory.annotate(store, run, analysis)
-
-    summary = summarize(log, _options_from_args(args), export_templates=args.export_templates, annotate=mark)
-    sys.stdout.write(summary.text)
-    sys.stdout.flush()
-    f = summary.figures()
-    print(f"summary: stdout\n  tokens {f['tokens_in']:,} in -> {f['tokens_out']:,} out ({f['budget_pct']}% of {f['budget']:,}), "
-          f"{f['failing_tests']} failing tests, {f['error_groups']} distinct errors", file=sys.stderr)
-    args._memory_prepared = prepared
-    rc = 0
-    for ext in _extensions():
-        hook = getattr(ext, "after_summary", None)
-        if hook is not None:
-            rc = max(rc, hook(args, summary, None) or 0)
-    return rc
+    args._memory_marker = memory.Marker(_store(args), suite=args.suite, commit=args.commit)
+    return args._memory_marker
 
 
 def after_summary(args, summary, out_path) -> int | None:
-    from .cli import _options_from_args
     from .lib import alerts, memory, usage
-    from .lib.outputs import atomic_write_text
 
     if not (args.store_memory or args.track_usage or args.enable_monitoring):
         return _after_last(args)
@@ -293,17 +253,11 @@ def after_summary(args, summary, out_path) -> int | None:
     suite = args.suite or memory.derive_suite(log, summary.analysis.profile)
     run_id = None
     if args.store_memory:
-        before = summary.text
-        prepared = getattr(args, "_memory_prepared", None)
-        if prepared:
-            run, marks = prepared["run"], prepared["marks"]
-            status = store.write("memory_record_run", run.payload())
-            args._memory_prepared = None
-        else:
-            summary, run, marks, status = remember(store, summary, log, args.suite, args.commit, _options_from_args(args), out_path)
+        marker = args._memory_marker  # set by annotate(), and called on this summary's analysis
+        args._memory_marker = None
+        status = marker.record(summary_path=out_path)
+        run, marks = marker.run, marker.marks
         run_id = run.run_id
-        if out_path is not None and summary.text != before:
-            atomic_write_text(out_path, summary.text)
         where = "stored" if status == "applied" else f"queued in {status} (store busy; replayed later)"
         if marks is None:
             print(f"  memory: run {run.run_id} {where}; not marked (the store was busy)", file=say)

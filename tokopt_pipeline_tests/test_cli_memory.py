@@ -50,6 +50,15 @@ def test_four_runs_mark_new_and_flaky_in_the_summaries(env, logs, capsys):
     fourth = (env / "out" / "nightly-4.summary.md").read_text()
     assert "test_flip [flaky" in third
     assert "**new** `KeyError: 'late_key'`" in fourth and "**new** `ValueError" not in fourth
+    # The store records the summary that was written: marks and token count included.
+    from tokopt_pipeline.lib import tokens as tok
+
+    with Store.from_env().connect() as conn:
+        for log, text in ((logs[2], third), (logs[3], fourth)):
+            stored = conn.execute(
+                "SELECT s.text, s.tokens_out, r.tokens_out FROM summaries s JOIN runs r USING (run_id) WHERE r.path = ?", [str(log)]
+            ).fetchall()
+            assert stored == [(text, tok.count(text), tok.count(text))]
 
     rc, out, err = run(capsys, "--analyze-memory")
     assert rc == 0
@@ -74,6 +83,20 @@ def test_summary_on_stdout_is_marked_too(env, logs, capsys):
     assert out.startswith("# tokopt summary: nightly-3.log")
     assert "test_flip [flaky" in out
     assert "memory: run ci-" in err
+    with Store.from_env().connect() as conn:
+        (stored,) = conn.execute("SELECT s.text FROM summaries s JOIN runs r USING (run_id) WHERE r.path = ?", [str(logs[2])]).fetchone()
+    assert stored == out
+
+
+def test_component_summaries_are_marked_too(env, logs, capsys):
+    budgets = '{"test_suite": 2000, "misc": 500}'
+    for log in logs:
+        rc, out, err = run(capsys, log, "--store-memory", "--component-budgets", budgets, "--token-budget", "3000", "--output-dir", "out")
+        assert rc == 0, err
+    third = (env / "out" / "nightly-3.summary.md").read_text()
+    fourth = (env / "out" / "nightly-4.summary.md").read_text()
+    assert "## Component: test_suite" in third and "test_flip [flaky" in third
+    assert "**new** `KeyError: 'late_key'`" in fourth and "**new** `ValueError" not in fourth
 
 
 def test_corrupt_import_is_refused_and_the_store_untouched(env, logs, capsys):

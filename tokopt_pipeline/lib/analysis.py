@@ -16,6 +16,8 @@ Everything the summary shows is rendered from this :class:`Analysis`.
 from __future__ import annotations
 
 import re
+import os as _os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -28,6 +30,7 @@ from .priority import Level, levels_of_candidates, prefilter_expr
 from .profiles import detect_profile, get_profile
 from .reader import adaptive_batch_lines, open_log
 from .redact import Redactor, trigger_expr
+from .redact import preload as preload_redaction
 from .templates import TemplateMiner, mask_expr
 from .testresults import TEST_CANDIDATE, TOTALS_CANDIDATE, FailedTest, RunTotals, TestIndex, parse_totals
 
@@ -42,6 +45,19 @@ def normalize_message(msg: str) -> str:
     return re.sub(r"\s+", " ", _NUM.sub("N", msg)).strip()
 
 
+#: Distinct real lines kept per critical or high template (only those levels keep more
+#: than one, so memory stays a handful of lines per important template).
+MAX_EXAMPLES = 5
+# Timestamps do not make two lines distinct: they are left out of the comparison.
+_TIMESTAMP = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?"
+_TIMESTAMP_RE = re.compile(_TIMESTAMP)
+
+
+def example_key(line: str) -> str:
+    """What makes two example lines distinct: the line without its timestamps."""
+    return _TIMESTAMP_RE.sub("", line)
+
+
 @dataclass
 class TemplateStat:
     template_id: int
@@ -51,6 +67,22 @@ class TemplateStat:
     last_line: int
     example: str
     template: str = ""
+    #: Critical and high templates: up to MAX_EXAMPLES distinct real lines of the
+    #: template's level, in order of appearance (``example`` is the first).
+    examples: list[str] = field(default_factory=list)
+
+    def add_examples(self, level: int, lines: list[str]) -> None:
+        """Merge a batch's distinct lines of ``level`` (only the template's level is kept)."""
+        if level != self.level or len(self.examples) >= MAX_EXAMPLES:
+            return
+        seen = {example_key(x) for x in self.examples}
+        for line in lines:
+            k = example_key(line)
+            if k not in seen:
+                seen.add(k)
+                self.examples.append(line)
+                if len(self.examples) >= MAX_EXAMPLES:
+                    break
 
 
 @dataclass
@@ -174,39 +206,61 @@ class Analyzer:
         self.open_event: _OpenEvent | None = None
         self.count_exact = options.strict_estimation
         self.exact_tokens = 0
+        self.examples_done: set[int] = set()  # templates that hold MAX_EXAMPLES examples
 
     # -- per batch ------------------------------------------------------------
-    def process(self, lines: list[str], first_line_no: int, raw_bytes: int) -> pl.DataFrame:
-        """Process one batch; returns its per-line frame (line_no, level, tid, chunk)."""
-        a, opts = self.a, self.options
+    def prepare(self, lines: list[str]) -> None:
+        """Choose the profile and its rules from the first batch (once)."""
+        if self.rules is not None:
+            return
+        a = self.a
+        if not a.profile:
+            sample = lines[:2000]
+            if self.redactor is not None and self.redactor.enabled:
+                sample = Redactor().redact_lines(sample)
+            a.profile = detect_profile(sample)
+        self.rules = get_profile(a.profile).all_rules(self.options.extra_rules)
+
+    def features(self, lines: list[str]) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+        """The batch as a Series, its per-line tests (:func:`_line_features`) and levels.
+
+        Depends on nothing but the lines and the rules (:meth:`prepare` first), so
+        :func:`analyze` runs it for the next batch while this one is processed.
+        """
         s = pl.Series("line", lines, dtype=pl.Utf8)
         redacting = self.redactor is not None and self.redactor.enabled
-        if self.rules is None:
-            if not a.profile:
-                sample = lines[:2000]
-                if redacting:
-                    sample = Redactor().redact_lines(sample)
-                a.profile = detect_profile(sample)
-            self.rules = get_profile(a.profile).all_rules(opts.extra_rules)
+        feats = _line_features(s, self.rules, secrets=redacting)
+        cand = feats["pre"].arg_true()
+        return s, feats, levels_of_candidates(len(s), cand, s.gather(cand), self.rules)
+
+    def process(self, lines: list[str], first_line_no: int, raw_bytes: int,
+                features: tuple[pl.Series, pl.DataFrame, pl.Series] | None = None) -> pl.DataFrame:
+        """Process one batch; returns its per-line frame (line_no, level, tid, chunk).
+
+        ``features``: the batch's :meth:`features`, when the caller computed them already.
+        """
+        a = self.a
+        self.prepare(lines)
         # All per-line tests run at once, the secret trigger among them; the few lines
         # redaction changes are then tested again and patched in, so every later stage
         # sees only redacted text.
-        feats = _line_features(s, self.rules, secrets=redacting)
-        if redacting:
+        s, feats, level = features if features is not None else self.features(lines)
+        if "secret" in feats.columns:
             hits = feats["secret"].arg_true().to_list()
             redacted = self.redactor.redact_lines(lines, candidates=hits)
-            changed = [i for i, (x, y) in enumerate(zip(redacted, lines)) if x is not y]
+            changed = self.redactor.changed
             if changed:
                 lines = redacted
-                s = pl.Series("line", lines, dtype=pl.Utf8)
                 idx = pl.Series("i", changed, dtype=pl.UInt32)
-                fixed = _line_features(s.gather(idx), self.rules)
+                sub = pl.Series("line", [lines[i] for i in changed], dtype=pl.Utf8)
+                s = s.scatter(idx, sub)
+                fixed = _line_features(sub, self.rules)
                 feats = feats.with_columns(*[feats[c].scatter(idx, fixed[c]) for c in fixed.columns])
+                cand = fixed["pre"].arg_true()
+                level = level.scatter(idx, levels_of_candidates(len(sub), cand, sub.gather(cand), self.rules))
         n = len(lines)
         if self.count_exact:
             self.exact_tokens += tok.count("\n".join(lines) + "\n")
-        cand = feats["pre"].arg_true()
-        level = levels_of_candidates(n, cand, s.gather(cand), self.rules)
         ev = self.grouper.assign_features(feats)
         masked = feats["masked"].alias("line")
         tid = self.miner.add_batch(masked)
@@ -309,6 +363,26 @@ class Analyzer:
                 st.first_line = min(st.first_line, first)
                 if lvl < st.level:
                     st.level, st.example = lvl, example
+                    st.examples = []
+                    self.examples_done.discard(t)
+        # Critical and high templates keep a few distinct real lines of their level.
+        wanted = ~excluded & (pl.col("level") <= int(Level.HIGH))
+        if self.examples_done:
+            wanted = wanted & ~pl.col("tid").is_in(pl.Series(list(self.examples_done), dtype=pl.UInt32))
+        important_lines = df.filter(wanted)
+        if important_lines.height:
+            ex = (
+                important_lines.select("tid", "level", "line")
+                .with_columns(pl.col("line").str.replace_all(_TIMESTAMP, "").alias("key"))
+                .unique(subset=["tid", "level", "key"], keep="first", maintain_order=True)
+                .group_by("tid", "level", maintain_order=True)
+                .agg(pl.col("line").head(MAX_EXAMPLES))
+            )
+            for t, lvl, ex_lines in ex.iter_rows():
+                st = a.templates[t]
+                st.add_examples(lvl, ex_lines)
+                if len(st.examples) >= MAX_EXAMPLES:
+                    self.examples_done.add(t)
 
         a.events += int(df["event_id"].n_unique())
         return df
@@ -371,6 +445,8 @@ class Analyzer:
             g.tests = list(dict.fromkeys(alias.get(x, x) for x in g.tests))
         for st in a.templates.values():
             st.template = self.miner.template(st.template_id)
+            if st.examples:
+                st.example = st.examples[0]
         a.file_bytes = stats.file_bytes
         a.compression = stats.compression
         a.first_timestamp = stats.first_timestamp
@@ -402,6 +478,15 @@ def _merge_chunks(chunks: list[ChunkStat], new: list[ChunkStat]) -> None:
             chunks.append(c)
 
 
+def _process(an: Analyzer, batch, features, chunk: int, on_batch, progress, file_bytes: int) -> None:
+    df = an.process(batch.lines, batch.first_line_no, batch.raw_bytes, features)
+    _merge_chunks(an.a.chunks, an.chunk_stats(df, chunk))
+    if on_batch is not None:
+        on_batch(df, an)
+    if progress is not None:
+        progress(an.a.raw_bytes, file_bytes)
+
+
 def analyze(
     path: str,
     options: SummaryOptions | None = None,
@@ -424,20 +509,36 @@ def analyze(
     src = open_log(path)
     file_bytes = src.stats.file_bytes or 0
     chunk = options.chunk_size or adaptive_batch_lines(file_bytes)
-    batch_lines = chunk * max(1, -(-MIN_BATCH_LINES // chunk))
+    min_batch = options.max_batch_lines or MIN_BATCH_LINES
+    batch_lines = chunk * max(1, -(-min_batch // chunk)) if chunk <= min_batch else chunk
     an = Analyzer(str(path), options)
     if not options.strict_estimation and 0 < file_bytes <= tok.EXACT_INPUT_BYTES and src.compression is None:
         an.count_exact = True
     an.a.chunk_size = chunk
     if not an.count_exact:
         tok.preload()
-    for batch in src.batches(batch_lines=batch_lines):
-        df = an.process(batch.lines, batch.first_line_no, batch.raw_bytes)
-        _merge_chunks(an.a.chunks, an.chunk_stats(df, chunk))
-        if on_batch is not None:
-            on_batch(df, an)
-        if progress is not None:
-            progress(an.a.raw_bytes, file_bytes)
+    if options.redact:
+        preload_redaction()
+    # Pipelined: while one batch is processed (much of it single-threaded Python), the
+    # next one's per-line tests already run on the other core (polars releases the GIL).
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokopt-features")
+    pending = None
+    try:
+        for batch in src.batches(batch_lines=batch_lines):
+            an.prepare(batch.lines)
+            ahead = (batch, pool.submit(an.features, batch.lines))
+            if _os.environ.get("TMP_NOPIPE"):
+                ahead[1].result()
+            if pending is not None:
+                _process(an, pending[0], pending[1].result(), chunk, on_batch, progress, file_bytes)
+            pending = ahead
+        if pending is not None:
+            _process(an, pending[0], pending[1].result(), chunk, on_batch, progress, file_bytes)
+            pending = None
+    finally:
+        if pending is not None:
+            pending[1].cancel()
+        pool.shutdown(wait=True)
     a = an.finish(src.stats)
     if an.count_exact and not options.strict_estimation:
         a.tokens_in_method = "exact"

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import tokens as tok
-from .analysis import analyze
+from .analysis import Analysis, analyze
 from .export import ChunkWriter, TemplateExporter
 from .options import SummaryOptions
 from .priority import UsageError
@@ -245,6 +245,7 @@ def summarize_components(
     export_templates: str | Path | None = None,
     preprocess_to: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    annotate: Callable[[Analysis], None] | None = None,
 ) -> Summary:
     """The summary of ``path`` with ``options.component_budgets`` honoured.
 
@@ -252,6 +253,10 @@ def summarize_components(
     writes each part's redacted lines to a private temporary folder; each part is then
     analysed and rendered within its budget. Returns a :class:`Summary` whose figures
     are those of the whole log and whose text is the composite.
+
+    ``annotate`` is called with the whole log's analysis before anything is rendered
+    (as in :func:`~.summarize.summarize`); the **new** and flaky marks it sets carry
+    over to the parts.
     """
     budgets = dict(options.component_budgets or {})
     if not budgets:
@@ -309,10 +314,23 @@ def summarize_components(
         finally:
             for p in parts.values():
                 p.handle.close()
+        if annotate is not None:
+            annotate(whole)
         split_mode = state["splitter"].mode if "splitter" in state else (mode if mode != "auto" else "file")
         return _compose(path, options, whole, parts, budgets, split_mode)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _carry_marks(whole: Analysis, part: Analysis) -> None:
+    """The whole log's **new** and flaky marks on the same errors and tests of a part."""
+    for key, g in part.groups.items():
+        w = whole.groups.get(key)
+        g.new = bool(w is not None and w.new)
+    for test_id, t in part.tests.items():
+        w = whole.tests.get(test_id)
+        t.new = bool(w is not None and getattr(w, "new", False))
+        t.flaky = bool(w is not None and getattr(w, "flaky", False))
 
 
 def _compose(path, options, whole, parts, budgets, mode) -> Summary:
@@ -328,6 +346,7 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
         if key in parts:
             a = analyze(str(parts[key].path), part_opts)
             a.source = f"{path} [{key}]"
+            _carry_marks(whole, a)
             analyses[key] = a
 
     frags: dict[str, str] = {}

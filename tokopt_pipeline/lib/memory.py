@@ -32,11 +32,16 @@ and :func:`open_nodes` return ``{"entities": [...], "relations": [...]}``, and
 validated whole before anything is written; a corrupt or foreign file is refused with
 the line number and the store is left as it was.
 
+The command (``--store-memory``), the Dagster summary asset and the Python API all
+mark through :class:`Marker`, before the summary is rendered, so what is written, what
+the store records and the token count carry the same marks. Marking a run that is
+stored already (a summary rendered again) compares it with the runs before it only.
+
 Example:
     store = Store.from_env()
-    run = prepare_run(analysis, log_path="ci.log", suite="unit", commit=None)
-    mark = annotate(store, run, analysis)     # sets ErrorGroup.new / FailedTest.flaky
-    store.write("memory_record_run", run.payload())
+    marker = Marker(store, suite="unit")                # prepare_run + annotate
+    summary = summarize("ci.log", options, annotate=marker)
+    marker.record(summary_path="logs/ci.summary.md")    # store.write("memory_record_run", ...)
 """
 
 from __future__ import annotations
@@ -59,8 +64,10 @@ from .store import Store, operation
 
 __all__ = [
     "FLAKY_WINDOW",
+    "Marker",
     "Marks",
     "RunRecord",
+    "analysis_markdown",
     "analyze_memory",
     "annotate",
     "derive_suite",
@@ -68,6 +75,7 @@ __all__ = [
     "fingerprint",
     "import_jsonl",
     "is_flaky",
+    "memory_figures",
     "open_nodes",
     "prepare_run",
     "read_graph",
@@ -246,17 +254,28 @@ def is_flaky(history: list[tuple[str, str | None]]) -> bool:
     return any(len(v) == 2 for v in by_commit.values())
 
 
+def _earlier_runs(conn, run_id: str) -> tuple[str, list]:
+    """SQL (and its parameters) selecting the ids of the runs before ``run_id``: every
+    other stored run, or, when ``run_id`` is stored already (a summary rendered again),
+    only the runs recorded before it, so its marks stay what they were."""
+    pos = conn.execute("SELECT recorded_at, seq FROM mem_runs WHERE run_id = ?", [run_id]).fetchone()
+    if pos is None:
+        return "SELECT run_id FROM mem_runs WHERE run_id <> ?", [run_id]
+    return "SELECT run_id FROM mem_runs WHERE run_id <> ? AND (recorded_at, seq) < (?::TIMESTAMP, ?)", [run_id, pos[0], pos[1]]
+
+
 def _histories(conn, suite: str, test_ids: list[str], before_run: str | None = None) -> dict[str, list[tuple[str, str | None]]]:
     if not test_ids:
         return {}
+    earlier, params = _earlier_runs(conn, before_run) if before_run else ("SELECT run_id FROM mem_runs", [])
     rows = conn.execute(
-        """
+        f"""
         SELECT r.test_id, r.outcome, m.commit_sha
         FROM mem_test_results r JOIN mem_runs m USING (run_id)
-        WHERE m.suite = ? AND r.test_id IN (SELECT unnest(?::VARCHAR[])) AND m.run_id IS DISTINCT FROM ?
+        WHERE m.suite = ? AND r.test_id IN (SELECT unnest(?::VARCHAR[])) AND m.run_id IN ({earlier})
         ORDER BY m.recorded_at, m.seq
         """,
-        [suite, test_ids, before_run],
+        [suite, test_ids, *params],
     ).fetchall()
     out: dict[str, list] = {}
     for test_id, outcome, commit in rows:
@@ -290,22 +309,30 @@ class Marks:
 
 
 def compute_marks(conn, run: RunRecord) -> tuple[Marks, dict[str, str]]:
-    """What is new and what is flaky in ``run``, against the runs already stored."""
+    """What is new and what is flaky in ``run``, against the runs stored before it."""
     marks = Marks()
-    marks.history_runs = int(conn.execute("SELECT count(*) FROM mem_runs WHERE run_id <> ?", [run.run_id]).fetchone()[0])
+    earlier, params = _earlier_runs(conn, run.run_id)
+    marks.history_runs = int(conn.execute(f"SELECT count(*) FROM mem_runs WHERE run_id IN ({earlier})", params).fetchone()[0])
+    # An error type is known when an earlier run saw it, or when it came without any
+    # sighting (imported from another memory).
+    known_sql = (
+        f"(EXISTS (SELECT 1 FROM mem_sightings s WHERE s.entity = e.name AND s.run_id IN ({earlier}))"
+        " OR NOT EXISTS (SELECT 1 FROM mem_sightings s WHERE s.entity = e.name))"
+    )
     fps = [e["fingerprint"] for e in run.errors]
     names = [e["name"] for e in run.errors]
     rows = conn.execute(
-        "SELECT fingerprint, name FROM mem_entities WHERE entity_type = ? AND (fingerprint IN (SELECT unnest(?::VARCHAR[])) OR name IN (SELECT unnest(?::VARCHAR[])))",
-        [ERROR_TYPE, fps, names],
+        "SELECT fingerprint, name FROM mem_entities e WHERE entity_type = ? AND (fingerprint IN (SELECT unnest(?::VARCHAR[])) "
+        f"OR name IN (SELECT unnest(?::VARCHAR[]))) AND {known_sql}",
+        [ERROR_TYPE, fps, names, *params],
     ).fetchall() if fps else []
     known = {r[0] for r in rows} | {r[1] for r in rows}
     if not marks.history_runs:
-        marks.history_runs = int(conn.execute("SELECT count(*) FROM mem_entities WHERE entity_type = ?", [ERROR_TYPE]).fetchone()[0])
+        marks.history_runs = int(conn.execute(f"SELECT count(*) FROM mem_entities e WHERE entity_type = ? AND {known_sql}", [ERROR_TYPE, *params]).fetchone()[0])
     new_fps = {e["fingerprint"] for e in run.errors if e["fingerprint"] not in known and e["name"] not in known} if marks.history_runs else set()
     failing = [f["test_id"] for f in run.failed]
     hist = _histories(conn, run.suite, failing, before_run=run.run_id)
-    suite_runs = int(conn.execute("SELECT count(*) FROM mem_runs WHERE suite = ? AND run_id <> ?", [run.suite, run.run_id]).fetchone()[0])
+    suite_runs = int(conn.execute(f"SELECT count(*) FROM mem_runs WHERE suite = ? AND run_id IN ({earlier})", [run.suite, *params]).fetchone()[0])
     for test_id in failing:
         h = hist.get(test_id, [])
         if suite_runs and not any(o == "failed" for o, _ in h):
@@ -335,6 +362,53 @@ def annotate(store: Store, run: RunRecord, analysis: Analysis, timeout: float | 
     for test_id in marks.flaky_tests:
         analysis.tests[test_id].flaky = True
     return marks
+
+
+
+class Marker:
+    """The memory as an ``annotate`` hook: pass it to :func:`~.summarize.summarize`
+    (or call it on an analysis before :func:`~.render.summarize_analysis`), then
+    :meth:`record` the run once the summary is written.
+
+    Called with an analysis, it prepares the run's record (:func:`prepare_run`; the
+    log is scanned for passing tests and the commit when it is still there) and marks
+    the analysis against the runs stored before (:func:`annotate`), waiting at most
+    ``timeout`` seconds (default: the store's lock timeout) for the store. When the
+    store stays busy the analysis is left unmarked and :attr:`marks` is None.
+
+    Example:
+        marker = Marker(store, suite="unit")
+        summary = summarize("ci.log", options, annotate=marker)
+        marker.record(summary_path="logs/ci.summary.md")   # "applied" or the pending file
+    """
+
+    def __init__(self, store: Store, *, log_path: str | None = None, suite: str | None = None, commit: str | None = None,
+                 run_id: str | None = None, timeout: float | None = None):
+        self.store = store
+        self.log_path = log_path
+        self.suite = suite
+        self.commit = commit
+        self.run_id = run_id
+        self.timeout = timeout
+        self.analysis: Analysis | None = None
+        self.run: RunRecord | None = None
+        self.marks: Marks | None = None
+
+    def __call__(self, analysis: Analysis) -> None:
+        log = str(self.log_path or analysis.source or "-")
+        scan = scan_log(log) if log != "-" and os.path.isfile(log) else LogScan()
+        self.analysis = analysis
+        self.run = prepare_run(analysis, log, suite=self.suite, commit=self.commit, scan=scan, run_id=self.run_id)
+        self.marks = annotate(self.store, self.run, analysis, timeout=self.timeout)
+
+    def record(self, summary_path: str | os.PathLike | None = None) -> str:
+        """Write the run into the memory (``memory_record_run``); returns ``"applied"``,
+        or the pending file when the store was busy."""
+        if self.run is None:
+            raise ValueError("Marker.record() before the marker saw an analysis")
+        if summary_path is not None:
+            self.run.summary_path = str(summary_path)
+        return self.store.write("memory_record_run", self.run.payload(), timeout=self.timeout)
 
 
 # -- the write operation ----------------------------------------------------------
@@ -513,6 +587,52 @@ def analyze_memory(conn, top: int = 10) -> dict:
         "flaky_tests": flaky,
         "suites": [{"suite": s, "runs": int(n), "last_run": str(t)[:16]} for s, n, t in suites],
     }
+
+
+def memory_figures(conn, info: dict | None = None) -> dict[str, int]:
+    """The memory in numbers, under the stable names the Dagster UI plots:
+    ``entities_total``, ``error_types``, ``tests``, ``runs``, ``relations``,
+    ``observations``, ``flaky_tests``, ``recurring_errors`` (error types seen in more
+    than one run), ``new_errors_last_run`` and the top recurring error's
+    ``top_error_runs`` and ``top_error_occurrences``. ``info``: :func:`analyze_memory`'s
+    result, when already at hand."""
+    info = info if info is not None else analyze_memory(conn)
+    by_type = info["entities"]
+    last = conn.execute("SELECT new_errors FROM mem_runs ORDER BY recorded_at DESC, seq DESC LIMIT 1").fetchone()
+    recurring = conn.execute("SELECT count(*) FROM (SELECT entity FROM mem_sightings GROUP BY entity HAVING count(*) > 1)").fetchone()[0]
+    top = info["top_errors"][0] if info["top_errors"] else None
+    return {
+        "entities_total": int(sum(by_type.values())),
+        "error_types": int(by_type.get(ERROR_TYPE, 0)),
+        "tests": int(by_type.get(TEST_TYPE, 0)),
+        "runs": int(sum(s["runs"] for s in info["suites"])),
+        "relations": int(info["relations"]),
+        "observations": int(info["observations"]),
+        "flaky_tests": len(info["flaky_tests"]),
+        "recurring_errors": int(recurring),
+        "new_errors_last_run": int(last[0] or 0) if last else 0,
+        "top_error_runs": int(top["runs"]) if top else 0,
+        "top_error_occurrences": int(top["occurrences"]) if top else 0,
+    }
+
+
+def _md_cell(text: str, limit: int = 120) -> str:
+    return _clip(str(text), limit).replace("|", "\\|")
+
+
+def analysis_markdown(info: dict) -> str:
+    """:func:`analyze_memory`'s result as Markdown: the top recurring errors (runs,
+    occurrences, first and last seen) and the flaky tests."""
+    out = ["**Top recurring errors**", ""]
+    if info["top_errors"]:
+        out += ["| error | runs | occurrences | first seen | last seen |", "|---|---:|---:|---|---|"]
+        out += [f"| `{_md_cell(e['name'])}` | {e['runs']} | {e['occurrences']} | {e['first_seen'] or ''} | {e['last_seen'] or ''} |"
+                for e in info["top_errors"]]
+    else:
+        out.append("none yet")
+    out += ["", f"**Flaky tests** ({len(info['flaky_tests'])})", ""]
+    out += [f"- `{_md_cell(t, 200)}`" for t in info["flaky_tests"]] or ["none"]
+    return "\n".join(out)
 
 
 def format_analysis(info: dict) -> str:

@@ -43,6 +43,7 @@ class SummaryOptions:
     auto_truncate: bool = True
     max_traceback_lines: int = 14
     component_budgets: dict[str, int] | None = None
+    max_batch_lines: int | None = None  # lines processed at once; None: 100,000 (--memory-optimized: 10,000)
     component_by: str = "auto"
 
     @property

@@ -36,23 +36,12 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
-from detect_secrets.plugins.aws import AWSKeyDetector
-from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-from detect_secrets.plugins.basic_auth import BasicAuthDetector
-from detect_secrets.plugins.github_token import GitHubTokenDetector
-from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
-from detect_secrets.plugins.jwt import JwtTokenDetector
-from detect_secrets.plugins.npm import NpmDetector
-from detect_secrets.plugins.openai import OpenAIDetector
-from detect_secrets.plugins.sendgrid import SendGridDetector
-from detect_secrets.plugins.slack import SlackDetector
-from detect_secrets.plugins.stripe import StripeDetector
-from detect_secrets.plugins.twilio import TwilioKeyDetector
 
 __all__ = ["RedactionStats", "Redactor", "redact_text", "placeholder"]
 
@@ -184,73 +173,110 @@ def _is_key_material(line: str) -> bool:
         return False
     return len(last) >= 16 or not last.isalpha() or not (last.islower() or last.istitle())
 
-_AWS_ID, _AWS_SECRET = AWSKeyDetector.denylist
-_SLACK_TOKEN, _SLACK_WEBHOOK = SlackDetector.denylist
 
-_RULES: tuple[_Rule, ...] = (
-    # detect-secrets: AWSKeyDetector (access key id; exactly 20 characters).
-    _token("aws-access-key", _ds(_AWS_ID), "akia asia abia acca a3t", tail=False),
-    # detect-secrets: AWSKeyDetector (secret key quoted near "aws ... key").
-    _Rule("aws-secret-key", _AWS_SECRET, group=1, hints=("aws",)),
-    # detect-secrets: GitHubTokenDetector; fine-grained tokens are ours.
-    _token(
-        "github-token",
-        "(?:" + _ds(GitHubTokenDetector.denylist[0]) + r"|github_pat_[A-Za-z0-9_]{22,})",
-        "ghp_ gho_ ghu_ ghs_ ghr_ github_pat_",
-    ),
-    # detect-secrets: GitLabTokenDetector (all its token families).
-    _token(
-        "gitlab-token",
-        "(?:" + "|".join(_ds(p) for p in GitLabTokenDetector.denylist) + ")",
-        "glpat- gldt- glft- glsoat- glrt- gr1348941 glcbt- glimt- glptt- glagent- gloas-",
-    ),
-    # detect-secrets: SlackDetector.
-    _token("slack-token", _ds(_SLACK_TOKEN), "xox"),
-    _Rule("slack-webhook", _SLACK_WEBHOOK, keep="https://hooks.slack.com/services/",
-          hints=("hooks.slack.com",)),
-    # detect-secrets: StripeDetector, SendGridDetector, TwilioKeyDetector, OpenAIDetector.
-    _token("stripe-key", _ds(StripeDetector.denylist[0]), "k_live_"),
-    _token("sendgrid-key", _ds(SendGridDetector.denylist[0]), "sg."),
-    _token("twilio-key", "(?:" + "|".join(_ds(p) for p in TwilioKeyDetector.denylist) + ")",
-           "ac sk", tail=False),
-    _token("openai-key", _ds(OpenAIDetector.denylist[0]), "sk-"),
-    # Ours: current OpenAI-style keys (sk-proj-..., sk-...) without the legacy marker.
-    _token("openai-key", r"sk-[A-Za-z0-9_\-]{20,}", "sk-", tail=False, check=_mixed_alnum),
-    # Ours: Google API keys.
-    _token("google-api-key", r"AIza[0-9A-Za-z_\-]{35}", "aiza"),
-    # detect-secrets: NpmDetector (.npmrc _authToken); bare npm_ tokens are ours.
-    _Rule("npm-token", NpmDetector.denylist[0], group=1, hints=("_authtoken",)),
-    _token("npm-token", r"npm_[A-Za-z0-9]{36}", "npm_"),
-    # detect-secrets: JwtTokenDetector, extended over the signature (its lazy tail
-    # would match an empty signature under substitution).
-    _token("jwt", _ds(JwtTokenDetector.denylist[0]) + r"[A-Za-z0-9_.+/=\-]*", "eyj", tail=False),
-    # detect-secrets: AzureStorageKeyDetector.
-    _Rule("azure-storage-key", AzureStorageKeyDetector.denylist[0], keep="AccountKey=",
-          hints=("accountkey=",)),
-    # detect-secrets: BasicAuthDetector (password in scheme://user:pass@host).
-    _Rule("url-password", BasicAuthDetector.denylist[0], group=1, hints=("://",)),
-    # Ours: HTTP Authorization headers, whatever the scheme.
-    _Rule(
-        "bearer-token",
-        re.compile(r"(?i)\bauthorization[\"']?\s*[:=]\s*[\"']?(?:bearer|token)\s+(?P<s>[^\s\"',;]+)"),
-        group="s",
-        hints=("authorization",),
-    ),
-    _Rule(
-        "basic-auth",
-        re.compile(r"(?i)\bauthorization[\"']?\s*[:=]\s*[\"']?basic\s+(?P<s>[^\s\"',;]+)"),
-        group="s",
-        hints=("authorization",),
-    ),
-    # Ours: a bearer token outside a header (curl -H, SDK debug output).
-    _Rule(
-        "bearer-token",
-        re.compile(r"\b(?:Bearer|bearer|BEARER)\s+(?P<s>[A-Za-z0-9._~+/=\-]+)"),
-        group="s",
-        check=_looks_token,
-        hints=("bearer",),
-    ),
-)
+def _build_rules() -> tuple[_Rule, ...]:
+    """The exact rules, detect-secrets' patterns among them. Importing detect-secrets
+    costs ~0.1 s, so it happens on first use (or in :func:`preload`'s thread)."""
+    from detect_secrets.plugins.aws import AWSKeyDetector
+    from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+    from detect_secrets.plugins.basic_auth import BasicAuthDetector
+    from detect_secrets.plugins.github_token import GitHubTokenDetector
+    from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
+    from detect_secrets.plugins.jwt import JwtTokenDetector
+    from detect_secrets.plugins.npm import NpmDetector
+    from detect_secrets.plugins.openai import OpenAIDetector
+    from detect_secrets.plugins.sendgrid import SendGridDetector
+    from detect_secrets.plugins.slack import SlackDetector
+    from detect_secrets.plugins.stripe import StripeDetector
+    from detect_secrets.plugins.twilio import TwilioKeyDetector
+
+    _AWS_ID, _AWS_SECRET = AWSKeyDetector.denylist
+    _SLACK_TOKEN, _SLACK_WEBHOOK = SlackDetector.denylist
+
+    return (
+        # detect-secrets: AWSKeyDetector (access key id; exactly 20 characters).
+        _token("aws-access-key", _ds(_AWS_ID), "akia asia abia acca a3t", tail=False),
+        # detect-secrets: AWSKeyDetector (secret key quoted near "aws ... key").
+        _Rule("aws-secret-key", _AWS_SECRET, group=1, hints=("aws",)),
+        # detect-secrets: GitHubTokenDetector; fine-grained tokens are ours.
+        _token(
+            "github-token",
+            "(?:" + _ds(GitHubTokenDetector.denylist[0]) + r"|github_pat_[A-Za-z0-9_]{22,})",
+            "ghp_ gho_ ghu_ ghs_ ghr_ github_pat_",
+        ),
+        # detect-secrets: GitLabTokenDetector (all its token families).
+        _token(
+            "gitlab-token",
+            "(?:" + "|".join(_ds(p) for p in GitLabTokenDetector.denylist) + ")",
+            "glpat- gldt- glft- glsoat- glrt- gr1348941 glcbt- glimt- glptt- glagent- gloas-",
+        ),
+        # detect-secrets: SlackDetector.
+        _token("slack-token", _ds(_SLACK_TOKEN), "xox"),
+        _Rule("slack-webhook", _SLACK_WEBHOOK, keep="https://hooks.slack.com/services/",
+              hints=("hooks.slack.com",)),
+        # detect-secrets: StripeDetector, SendGridDetector, TwilioKeyDetector, OpenAIDetector.
+        _token("stripe-key", _ds(StripeDetector.denylist[0]), "k_live_"),
+        _token("sendgrid-key", _ds(SendGridDetector.denylist[0]), "sg."),
+        _token("twilio-key", "(?:" + "|".join(_ds(p) for p in TwilioKeyDetector.denylist) + ")",
+               "ac sk", tail=False),
+        _token("openai-key", _ds(OpenAIDetector.denylist[0]), "sk-"),
+        # Ours: current OpenAI-style keys (sk-proj-..., sk-...) without the legacy marker.
+        _token("openai-key", r"sk-[A-Za-z0-9_\-]{20,}", "sk-", tail=False, check=_mixed_alnum),
+        # Ours: Google API keys.
+        _token("google-api-key", r"AIza[0-9A-Za-z_\-]{35}", "aiza"),
+        # detect-secrets: NpmDetector (.npmrc _authToken); bare npm_ tokens are ours.
+        _Rule("npm-token", NpmDetector.denylist[0], group=1, hints=("_authtoken",)),
+        _token("npm-token", r"npm_[A-Za-z0-9]{36}", "npm_"),
+        # detect-secrets: JwtTokenDetector, extended over the signature (its lazy tail
+        # would match an empty signature under substitution).
+        _token("jwt", _ds(JwtTokenDetector.denylist[0]) + r"[A-Za-z0-9_.+/=\-]*", "eyj", tail=False),
+        # detect-secrets: AzureStorageKeyDetector.
+        _Rule("azure-storage-key", AzureStorageKeyDetector.denylist[0], keep="AccountKey=",
+              hints=("accountkey=",)),
+        # detect-secrets: BasicAuthDetector (password in scheme://user:pass@host).
+        _Rule("url-password", BasicAuthDetector.denylist[0], group=1, hints=("://",)),
+        # Ours: HTTP Authorization headers, whatever the scheme.
+        _Rule(
+            "bearer-token",
+            re.compile(r"(?i)\bauthorization[\"']?\s*[:=]\s*[\"']?(?:bearer|token)\s+(?P<s>[^\s\"',;]+)"),
+            group="s",
+            hints=("authorization",),
+        ),
+        _Rule(
+            "basic-auth",
+            re.compile(r"(?i)\bauthorization[\"']?\s*[:=]\s*[\"']?basic\s+(?P<s>[^\s\"',;]+)"),
+            group="s",
+            hints=("authorization",),
+        ),
+        # Ours: a bearer token outside a header (curl -H, SDK debug output).
+        _Rule(
+            "bearer-token",
+            re.compile(r"\b(?:Bearer|bearer|BEARER)\s+(?P<s>[A-Za-z0-9._~+/=\-]+)"),
+            group="s",
+            check=_looks_token,
+            hints=("bearer",),
+        ),
+    )
+
+
+_RULES_LOCK = threading.Lock()
+_RULES_CACHE: list[tuple[_Rule, ...]] = []
+
+
+def rules() -> tuple[_Rule, ...]:
+    """The exact rules, built once per process."""
+    if not _RULES_CACHE:
+        with _RULES_LOCK:
+            if not _RULES_CACHE:
+                _RULES_CACHE.append(_build_rules())
+    return _RULES_CACHE[0]
+
+
+def preload() -> None:
+    """Build the rules in a background thread, so a caller that will redact later
+    overlaps the import of detect-secrets with its own work."""
+    if not _RULES_CACHE:
+        threading.Thread(target=rules, name="tokopt-load-redaction-rules", daemon=True).start()
 
 
 def _spellings(*words: str) -> str:
@@ -396,6 +422,8 @@ class Redactor:
         self._counts: Counter[str] = Counter()
         self._block_end: re.Pattern[str] | None = None  # END marker of the open key block
         self._slack = 0  # consecutive non-key lines seen inside the open block
+        #: Indices of the lines the last `redact_lines` call changed, in order.
+        self.changed: list[int] = []
 
     @property
     def stats(self) -> RedactionStats:
@@ -408,15 +436,23 @@ class Redactor:
         caller that runs it together with other vectorized work saves a pass).
         """
         out = list(lines)
+        self.changed = []
         if not self.enabled or not out:
             return out
-        resume = self._continue_block(out, 0) if self._block_end is not None else 0
+        touched: list[int] = []
+        resume = 0
+        if self._block_end is not None:
+            resume = self._continue_block(out, 0)
+            touched.extend(range(0, resume))
         for i in (_candidates(out) if candidates is None else candidates):
             if i < resume:
                 continue  # already handled inside a key block
             out[i] = self._redact_line(out[i])
+            touched.append(i)
             if self._block_end is not None:
                 resume = self._continue_block(out, i + 1)
+                touched.extend(range(i + 1, resume))
+        self.changed = [i for i in touched if out[i] is not lines[i]]
         return out
 
     def _continue_block(self, out: list[str], start: int) -> int:
@@ -464,7 +500,7 @@ class Redactor:
             return line
         counts = self._counts
         low = line.lower()
-        for rule in _RULES:
+        for rule in rules():
             if not any(h in low for h in rule.hints) or rule.pattern.search(line) is None:
                 continue
 

@@ -106,6 +106,21 @@ class Summary:
         }
 
 
+class _Costs(list):
+    """An item's variant costs, each counted on first use."""
+
+    def __init__(self, n: int, count):
+        super().__init__([None] * n)
+        self._count = count
+
+    def __getitem__(self, i):
+        v = list.__getitem__(self, i)
+        if v is None:
+            v = self._count(i)
+            list.__setitem__(self, i, v)
+        return v
+
+
 def _common_dir(paths: list[str]) -> str:
     paths = [p for p in paths if p]
     if len(paths) < 1:
@@ -166,7 +181,16 @@ class _Builder:
             return "\n".join("    " + l for l in body.splitlines())
         return f"  ```\n{body}\n  ```".replace("\n", "\n  ").replace("\n    ```", "\n  ```")
 
-    def template_line(self, t: TemplateStat, detail: bool) -> str:
+    @staticmethod
+    def more_examples(t: TemplateStat) -> list[str]:
+        """A critical or high template's other distinct real lines (shown, one more per
+        variant, when the budget has room: a template hides what differs, such as the
+        names of five failing tests)."""
+        if t.count < 2 or "<*>" not in t.template:
+            return []
+        return [x for x in t.examples if x != t.example]
+
+    def template_line(self, t: TemplateStat, detail: bool, extra: int = 0) -> str:
         lines = f"line {t.first_line}" if t.count == 1 else f"lines {t.first_line}–{t.last_line}"
         if "<*>" not in t.template:
             text = t.example
@@ -177,6 +201,8 @@ class _Builder:
         s = f"- ×{t.count} {self.code(clip(text))} ({lines})"
         if detail and t.count > 1 and text != t.example:
             s += f"\n  e.g. {self.code(clip(t.example))}"
+            for x in self.more_examples(t)[:extra]:
+                s += f"\n  {self.code(clip(x))}"
         return s
 
     # -- items ----------------------------------------------------------------
@@ -195,9 +221,13 @@ class _Builder:
             if t.level > opts.priority_filter or not t.example.strip():
                 continue
             detail = "<*>" in t.template
-            items.append(Item(TEMPLATE_SECTIONS[t.level], t.level, [0, 0] if detail else [0], units=t.count, key=t))
+            variants = (2 + len(self.more_examples(t))) if detail else 1
+            items.append(Item(TEMPLATE_SECTIONS[t.level], t.level, [0] * variants, units=t.count, key=t))
+        # Variant 0 of every item is counted now; the more detailed variants only when the
+        # budget manager considers them (for items it has chosen: a few dozen, not all).
         for it in items:
-            it.costs = [self.cost(it, v) for v in range(len(it.costs))]
+            it.costs = _Costs(len(it.costs), lambda v, it=it: self.cost(it, v))
+            list.__setitem__(it.costs, 0, self.cost(it, 0))
         return items
 
     def fragment(self, it: Item, variant: int) -> str:
@@ -217,7 +247,7 @@ class _Builder:
         if it.section == "errors":
             head = self.group_head(it.key)
             return head if variant == 0 else head + "\n" + self.group_detail(it.key)
-        return self.template_line(it.key, variant >= 1)
+        return self.template_line(it.key, variant >= 1, max(0, variant - 1))
 
     def cost(self, it: Item, variant: int) -> int:
         return tok.count(self.fragment(it, variant)) + 1
@@ -310,7 +340,7 @@ class _Builder:
                         if it.chosen >= 1:
                             out.append(self.group_detail(it.key))
                     else:
-                        out.append(self.template_line(it.key, it.chosen >= 1))
+                        out.append(self.template_line(it.key, it.chosen >= 1, max(0, it.chosen - 1)))
             if omitted:
                 out.append(self.omission_line(sec, omitted))
         return "\n".join(out) + "\n"
@@ -403,6 +433,8 @@ class _Builder:
         d = {"count": k.count, "template": clip(shown_template(k.template)), "first_line": k.first_line, "last_line": k.last_line}
         if it.chosen >= 1 or k.count == 1:
             d["example"] = clip(k.example)
+        if it.chosen >= 2:
+            d["more_examples"] = [clip(x) for x in self.more_examples(k)[: it.chosen - 1]]
         return d
 
 

@@ -41,6 +41,8 @@ __all__ = [
     "format_report",
     "next_state",
     "pending_alerts",
+    "rollup_figures",
+    "rollup_markdown",
     "usage_history",
     "usage_payload",
     "usage_report",
@@ -230,3 +232,48 @@ def usage_history(conn, limit: int = 500) -> list[dict]:
     ).fetchall()
     keys = ["recorded_at", "component", "tokens_in", "tokens_out", "budget", "budget_pct"]
     return [dict(zip(keys, r)) for r in rows]
+
+
+def rollup_figures(conn) -> dict[str, int | float]:
+    """Every recorded summary's usage (the ``usage_daily`` and ``usage_by_file`` roll-ups
+    that ``refresh_usage`` rebuilds from ``runs``: the Dagster runs and every ``tokopt``
+    command that records) under the stable names the Dagster UI plots.
+
+    Today (the store's current date): ``runs_today``, ``tokens_in_today``,
+    ``tokens_out_today``, ``reduction_pct_today``, ``budget_pct_avg_today``,
+    ``budget_pct_max_today`` (the highest share of its budget one summary used). The
+    last 7 days, today included: ``runs_7d``, ``tokens_in_7d``, ``tokens_out_7d``,
+    ``budget_pct_max_7d``. All time: ``runs_total``, ``tokens_in_total``,
+    ``tokens_out_total``, ``files``. And ``alerts_pending``: ``--enable-monitoring``
+    alerts raised and not yet mailed.
+    """
+    def period(where: str) -> tuple:
+        return conn.execute(
+            "SELECT coalesce(sum(runs), 0), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), "
+            "coalesce(round(100.0 * (1 - sum(tokens_out) / nullif(sum(tokens_in), 0)), 2), 0), "
+            "coalesce(round(sum(budget_pct_avg * runs) / nullif(sum(runs), 0), 2), 0), coalesce(max(budget_pct_max), 0) "
+            f"FROM usage_daily WHERE {where}"
+        ).fetchone()
+
+    t_runs, t_in, t_out, t_red, t_avg, t_max = period("day = current_date")
+    w_runs, w_in, w_out, _, _, w_max = period("day > current_date - 7")
+    a_runs, a_in, a_out, _, _, _ = period("true")
+    files = conn.execute("SELECT count(*) FROM usage_by_file").fetchone()[0]
+    pending = conn.execute("SELECT count(*) FROM usage_alerts WHERE sent_at IS NULL").fetchone()[0]
+    return {
+        "runs_today": int(t_runs), "tokens_in_today": int(t_in), "tokens_out_today": int(t_out),
+        "reduction_pct_today": float(t_red), "budget_pct_avg_today": float(t_avg), "budget_pct_max_today": float(t_max),
+        "runs_7d": int(w_runs), "tokens_in_7d": int(w_in), "tokens_out_7d": int(w_out), "budget_pct_max_7d": float(w_max),
+        "runs_total": int(a_runs), "tokens_in_total": int(a_in), "tokens_out_total": int(a_out), "files": int(files),
+        "alerts_pending": int(pending),
+    }
+
+
+def rollup_markdown(conn, days: int = 14) -> str:
+    """The last ``days`` days of ``usage_daily`` as a Markdown table, newest first."""
+    rows = conn.execute(
+        "SELECT day, runs, tokens_in, tokens_out, reduction_pct, budget_pct_max FROM usage_daily ORDER BY day DESC LIMIT ?", [days]
+    ).fetchall()
+    table = ["| day | runs | tokens in | tokens out | reduction | max budget use |", "|---|---:|---:|---:|---:|---:|"]
+    table += [f"| {d} | {r} | {ti:,} | {to:,} | {red}% | {bm}% |" for d, r, ti, to, red, bm in rows]
+    return "\n".join(table)

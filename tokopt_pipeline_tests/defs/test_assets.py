@@ -75,14 +75,14 @@ def test_error_entities_deduplicate_across_logs_and_usage_rolls_up(pipeline):
     assert (ka, kb) == ("team-a/numpy_pytest.log", "team-b/numpy_pytest.log")
     result = materialize_cross_log(pipeline)
     ents = metadata(result, "error_entities")
-    assert ents["entities"] == 10  # the same ten errors in both logs, not twenty
+    assert ents["distinct_errors"] == 10  # the same ten errors in both logs, not twenty
     assert ents["recurring"] == 10
     rows = pipeline.query("SELECT runs, files FROM error_entities")
     assert all(runs == 2 and files == [ka, kb] for runs, files in rows)
     usage = metadata(result, "token_usage_metrics")
     assert usage["runs_today"] == 2 and usage["files"] == 2
     (tin, tout) = pipeline.query("SELECT sum(tokens_in), sum(tokens_out) FROM runs")[0]
-    assert (usage["tokens_in"], usage["tokens_out"]) == (tin, tout)
+    assert (usage["tokens_in_today"], usage["tokens_out_today"]) == (tin, tout)
     # The two summaries do not overwrite each other.
     assert sorted(p.name for p in pipeline.out_dir.iterdir()) == ["team-a__numpy_pytest.summary.md", "team-b__numpy_pytest.summary.md"]
 

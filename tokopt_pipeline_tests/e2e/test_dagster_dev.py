@@ -44,5 +44,6 @@ def test_error_entities_and_usage_update_after_new_summaries(summarized):
         return (ents, usage) if ents and usage else None
 
     ents, usage = wait_for(updated, "the cross-log assets to update after the summaries", timeout=180, log=server.server_log)
-    assert ents[0]["metadata"]["entities"] >= 10
+    assert ents[0]["metadata"]["distinct_errors"] >= 10
+    assert ents[0]["metadata"]["error_types"] >= 10 and ents[0]["metadata"]["runs"] >= 1  # the memory the summaries are marked from
     assert usage[0]["metadata"]["runs_today"] >= 2

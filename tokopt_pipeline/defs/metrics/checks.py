@@ -1,7 +1,7 @@
 """``token_usage_thresholds``: today's budget use against the warning and critical thresholds.
 
-Reads the latest ``token_usage_metrics`` materialization (``budget_pct_max``: the
-highest share of its budget any run used today) and fails with severity WARN at
+Reads the latest ``token_usage_metrics`` materialization (``budget_pct_max_today``:
+the highest share of its budget any run used today) and fails with severity WARN at
 ``TokoptSettings.warning_pct`` (80%) and ERROR at ``critical_pct`` (95%). Not
 blocking: usage is reported, it does not stop the pipeline.
 """
@@ -23,12 +23,19 @@ def latest_usage(instance) -> tuple[int | None, dict]:
     return rec.storage_id, {k: v.value for k, v in rec.asset_materialization.metadata.items()}
 
 
+def peak_pct(metadata: dict) -> float:
+    """Today's highest budget use in a ``token_usage_metrics`` materialization's metadata
+    (``budget_pct_max`` in materializations from before the key was renamed)."""
+    value = metadata.get("budget_pct_max_today", metadata.get("budget_pct_max"))
+    return float(value or 0.0)
+
+
 @dg.asset_check(asset=USAGE_KEY, blocking=False)
 def token_usage_thresholds(context: dg.AssetCheckExecutionContext, settings: TokoptSettings) -> dg.AssetCheckResult:
     """Today's highest budget use is under the warning (80%) and critical (95%) thresholds."""
     _, md = latest_usage(context.instance)
-    pct = float(md.get("budget_pct_max", 0.0) or 0.0)
-    meta = {"budget_pct_max": pct, "warning_pct": settings.warning_pct, "critical_pct": settings.critical_pct}
+    pct = peak_pct(md)
+    meta = {"budget_pct_max_today": pct, "warning_pct": settings.warning_pct, "critical_pct": settings.critical_pct}
     if pct >= settings.critical_pct:
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata={**meta, "level": "critical"})
     if pct >= settings.warning_pct:

@@ -19,7 +19,7 @@ import dagster as dg
 
 from ...lib import alerts, usage
 from ..resources import TokoptSettings
-from .checks import USAGE_KEY, latest_usage
+from .checks import USAGE_KEY, latest_usage, peak_pct
 
 
 @dg.sensor(
@@ -33,7 +33,7 @@ def usage_alert_sensor(context: dg.SensorEvaluationContext, settings: TokoptSett
     storage_id, md = latest_usage(context.instance)
     if storage_id is None or storage_id <= cursor["storage_id"]:
         return dg.SkipReason("no new token_usage_metrics materialization")
-    pct = float(md.get("budget_pct_max", 0.0) or 0.0)
+    pct = peak_pct(md)
     state, alert = usage.next_state(cursor["state"], pct, settings.warning_pct, settings.critical_pct)
     if alert:
         to = os.environ.get("TOKOPT_ALERT_EMAIL")

@@ -1,9 +1,11 @@
-"""``budget_trimmed_summaries``: the rendered summary of one log, within its budget."""
+"""``budget_trimmed_summaries``: the rendered summary of one log, within its budget,
+marked against the cross-run memory (errors never seen before **new**, flaky tests
+``[flaky]``) and recorded in it, exactly as ``tokopt LOG --store-memory`` does."""
 
 
 import dagster as dg
 
-from ...lib import records
+from ...lib import memory, records
 from ...lib.options import DEFAULT_TOKEN_BUDGET, FORMATS, SummaryOptions
 from ...lib.outputs import SUMMARY_SUFFIXES, atomic_write_text
 from ...lib.priority import Level
@@ -24,14 +26,26 @@ class SummaryConfig(dg.Config):
 
 
 def latest_analysis(conn, key: str):
+    """(run id, analysis, run row) of the latest analysis of partition ``key``."""
     row = conn.execute(
-        "SELECT r.run_id, a.analysis FROM runs r JOIN analyses a USING (run_id) "
+        "SELECT r.run_id, a.analysis, r.path, r.suite, r.commit_sha, r.started_at FROM runs r JOIN analyses a USING (run_id) "
         "WHERE r.file_key = ? ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1",
         [key],
     ).fetchone()
     if row is None:
         raise dg.Failure(description=f"no analysis of {key!r} in the store: materialize priority_chunks for this partition first")
-    return row[0], records.analysis_from_json(row[1])
+    run_id, text, path, suite, commit, started = row
+    return run_id, records.analysis_from_json(text), {"path": path, "suite": suite, "commit": commit, "started_at": started}
+
+
+def memory_marker(store: TokoptStore, run_id: str, analysis, run: dict) -> memory.Marker:
+    """The memory's marker for a stored analysis. Its memory run id is derived from the
+    store's run, so rendering the same analysis again (another budget or format) keeps
+    the marks it had and records nothing twice."""
+    suite = run["suite"] or memory.derive_suite(run["path"] or analysis.source, analysis.profile)
+    stamp = run["started_at"].strftime("%Y%m%dT%H%M%S") if run["started_at"] else "0"
+    mem_id = f"{suite}-{stamp}-{memory.fingerprint(run_id)[:6]}"
+    return memory.Marker(store.store(), log_path=run["path"], suite=suite, commit=run["commit"], run_id=mem_id)
 
 
 def preview(text: str, fmt: str) -> str:
@@ -53,12 +67,16 @@ def budget_trimmed_summaries(
 ) -> dg.MaterializeResult:
     """The summary of the log within the token budget (exact cl100k_base count): every
     failing test, every distinct error with a representative traceback, run totals;
-    what does not fit is counted. Written to the output folder and to ``summaries``."""
+    what does not fit is counted. Errors no earlier run had are marked **new** and flaky
+    tests ``[flaky]`` (the memory ``tokopt --store-memory`` uses), and the run is
+    recorded in that memory. Written to the output folder and to ``summaries``."""
     if config.format not in FORMATS:
         raise dg.Failure(description=f"format must be one of {', '.join(FORMATS)}, not {config.format!r}")
     key = context.partition_key
     with store.connect() as conn:
-        run_id, analysis = latest_analysis(conn, key)
+        run_id, analysis, run = latest_analysis(conn, key)
+    marker = memory_marker(store, run_id, analysis, run)
+    marker(analysis)
     options = SummaryOptions(
         token_budget=config.token_budget,
         token_buffer=config.token_buffer,
@@ -75,6 +93,8 @@ def budget_trimmed_summaries(
             "summary": {"format": summary.fmt, "budget": summary.budget, "tokens_out": summary.tokens_out, "text": summary.text},
         },
     )
+    marker.record(summary_path=out)
+    marks = marker.marks
     f = summary.figures()
     return dg.MaterializeResult(
         metadata={
@@ -92,6 +112,10 @@ def budget_trimmed_summaries(
             "failing_tests": f["failing_tests"],
             "error_groups": f["error_groups"],
             "tokens_in_exact": bool(f["tokens_in_exact"]),
+            "new_errors": len(marks.new_errors) if marks else 0,
+            "new_tests": len(marks.new_tests) if marks else 0,
+            "flaky_tests": len(marks.flaky_tests) if marks else 0,
+            "memory_run": marker.run.run_id + ("" if marks else " (not marked: the store was busy)"),
             "format": summary.fmt,
             "path": dg.MetadataValue.path(str(out)),
             "preview": dg.MetadataValue.md(preview(summary.text, summary.fmt)),
