@@ -24,9 +24,10 @@ def add_arguments(parser) -> None:
 def handle(args) -> int | None:
     if not getattr(args, "no_store", False) and (getattr(args, "paths", None) or getattr(args, "log_file", None)):
         # Import DuckDB (~0.05 s) while the log is read; the summary is recorded after.
+        # Not a daemon thread: exiting while a C++ extension is half-loaded aborts.
         import threading
 
-        threading.Thread(target=_import_store, name="tokopt-import-store", daemon=True).start()
+        threading.Thread(target=_import_store, name="tokopt-import-store").start()
     return None
 
 

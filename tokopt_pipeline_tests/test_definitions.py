@@ -16,6 +16,7 @@ def test_definitions_load_and_validate():
     assert {s.name for s in d.schedules} >= {"nightly_retention", "daily_usage_rollup"}
     checks = {k.name for k in graph.asset_check_keys if k.asset_key == dg.AssetKey("budget_trimmed_summaries")}
     assert checks >= {"summary_within_budget", "critical_events_represented", "budget_use_warning", "budget_use_critical"}
+    assert dg.AssetCheckKey(dg.AssetKey("priority_chunks"), "chunks_cover_log") in graph.asset_check_keys
     assert d.executor is dg.in_process_executor
 
 

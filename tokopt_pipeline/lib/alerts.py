@@ -12,7 +12,12 @@ environment                file key     meaning
 ``TOKOPT_SMTP_USER``       ``user``     login name (optional)
 ``TOKOPT_SMTP_PASSWORD``   ``password`` login password (prefer the environment)
 ``TOKOPT_SMTP_STARTTLS``   ``starttls`` ``1``/``true`` to upgrade the connection
+``TOKOPT_SMTP_CA_FILE``    ``ca_file``  PEM file of the CA(s) to trust instead of
+                                        the system's (an internal relay's CA)
 =========================  ===========  ==========================================
+
+With STARTTLS the server's certificate is always verified, and its name must match
+the host.
 
 :func:`deliver_pending` mails every alert :mod:`.usage` raised and has not mailed yet,
 and marks them sent; an alert whose mail fails stays pending for the next run.
@@ -55,6 +60,7 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = None
     starttls: bool = False
+    ca_file: str | None = None
     timeout: float = 20.0
 
 
@@ -96,8 +102,12 @@ def load_settings(config: str | os.PathLike | None = None, env: dict | None = No
     except (TypeError, ValueError):
         raise AlertError(f"SMTP port must be a number from 1 to 65535, got {port_raw!r}") from None
     sender = pick("TOKOPT_SMTP_FROM", "from") or f"tokopt@{socket.gethostname()}"
+    ca_file = pick("TOKOPT_SMTP_CA_FILE", "ca_file")
+    if ca_file and not Path(ca_file).is_file():
+        raise AlertError(f"the CA file for SMTP (TOKOPT_SMTP_CA_FILE) {ca_file} does not exist")
     return SmtpSettings(host=str(host), port=port, sender=str(sender), user=pick("TOKOPT_SMTP_USER", "user"),
-                        password=pick("TOKOPT_SMTP_PASSWORD", "password"), starttls=starttls)
+                        password=pick("TOKOPT_SMTP_PASSWORD", "password"), starttls=starttls,
+                        ca_file=str(ca_file) if ca_file else None)
 
 
 def build_message(alert: dict, sender: str, to: str) -> EmailMessage:
@@ -132,7 +142,7 @@ def send(settings: SmtpSettings, messages: list[EmailMessage]) -> None:
         with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
             smtp.ehlo()
             if settings.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=ssl.create_default_context(cafile=settings.ca_file))
                 smtp.ehlo()
             if settings.user:
                 smtp.login(settings.user, settings.password or "")

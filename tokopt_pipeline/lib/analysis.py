@@ -3,7 +3,9 @@
 :func:`analyze` reads the log once, batch by batch (memory does not grow with the
 file), and keeps only compact aggregates:
 
-* per-template statistics (count, first/last line, worst level, one real example);
+* per-template statistics (count, first/last line, worst level, one real example;
+  critical and high templates keep up to ``MAX_EXAMPLES`` distinct real lines, so lines
+  that differ only in a name are not reduced to one);
 * error groups: multi-line events of high or critical priority (tracebacks, pytest
   failure sections, Java stack traces) deduplicated by exception type and message,
   with one representative example and the tests they belong to;
@@ -16,7 +18,6 @@ Everything the summary shows is rendered from this :class:`Analysis`.
 from __future__ import annotations
 
 import re
-import os as _os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -37,6 +38,7 @@ from .testresults import TEST_CANDIDATE, TOTALS_CANDIDATE, FailedTest, RunTotals
 EVENT_HEAD_LINES = 40
 EVENT_TAIL_LINES = 200
 MIN_BATCH_LINES = 100_000
+FIRST_BATCH_LINES = 20_000
 _NUM = re.compile(r"0x[0-9a-fA-F]+|\d+")
 
 
@@ -221,31 +223,23 @@ class Analyzer:
             a.profile = detect_profile(sample)
         self.rules = get_profile(a.profile).all_rules(self.options.extra_rules)
 
-    def features(self, lines: list[str]) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
-        """The batch as a Series, its per-line tests (:func:`_line_features`) and levels.
+    def features(self, lines: list[str]) -> tuple[list[str], pl.Series, pl.DataFrame, pl.Series]:
+        """The batch redacted, as a list and a Series, with its per-line tests
+        (:func:`_line_features`) and levels.
 
-        Depends on nothing but the lines and the rules (:meth:`prepare` first), so
-        :func:`analyze` runs it for the next batch while this one is processed.
+        Depends only on the lines, the rules (:meth:`prepare` first) and the redactor's
+        open key block from the batch before, so :func:`analyze` runs it for the next
+        batch, in order, on one worker thread while this one is processed.
         """
         s = pl.Series("line", lines, dtype=pl.Utf8)
         redacting = self.redactor is not None and self.redactor.enabled
-        feats = _line_features(s, self.rules, secrets=redacting)
-        cand = feats["pre"].arg_true()
-        return s, feats, levels_of_candidates(len(s), cand, s.gather(cand), self.rules)
-
-    def process(self, lines: list[str], first_line_no: int, raw_bytes: int,
-                features: tuple[pl.Series, pl.DataFrame, pl.Series] | None = None) -> pl.DataFrame:
-        """Process one batch; returns its per-line frame (line_no, level, tid, chunk).
-
-        ``features``: the batch's :meth:`features`, when the caller computed them already.
-        """
-        a = self.a
-        self.prepare(lines)
         # All per-line tests run at once, the secret trigger among them; the few lines
         # redaction changes are then tested again and patched in, so every later stage
         # sees only redacted text.
-        s, feats, level = features if features is not None else self.features(lines)
-        if "secret" in feats.columns:
+        feats = _line_features(s, self.rules, secrets=redacting)
+        cand = feats["pre"].arg_true()
+        level = levels_of_candidates(len(s), cand, s.gather(cand), self.rules)
+        if redacting:
             hits = feats["secret"].arg_true().to_list()
             redacted = self.redactor.redact_lines(lines, candidates=hits)
             changed = self.redactor.changed
@@ -258,6 +252,17 @@ class Analyzer:
                 feats = feats.with_columns(*[feats[c].scatter(idx, fixed[c]) for c in fixed.columns])
                 cand = fixed["pre"].arg_true()
                 level = level.scatter(idx, levels_of_candidates(len(sub), cand, sub.gather(cand), self.rules))
+        return lines, s, feats, level
+
+    def process(self, lines: list[str], first_line_no: int, raw_bytes: int,
+                features: tuple[list[str], pl.Series, pl.DataFrame, pl.Series] | None = None) -> pl.DataFrame:
+        """Process one batch; returns its per-line frame (line_no, level, tid, chunk).
+
+        ``features``: the batch's :meth:`features`, when the caller computed them already.
+        """
+        a = self.a
+        self.prepare(lines)
+        lines, s, feats, level = features if features is not None else self.features(lines)
         n = len(lines)
         if self.count_exact:
             self.exact_tokens += tok.count("\n".join(lines) + "\n")
@@ -524,11 +529,11 @@ def analyze(
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokopt-features")
     pending = None
     try:
-        for batch in src.batches(batch_lines=batch_lines):
+        # A small first batch: the pipeline fills sooner.
+        first = chunk * max(1, -(-FIRST_BATCH_LINES // chunk))
+        for batch in src.batches(batch_lines=batch_lines, first_batch_lines=min(first, batch_lines)):
             an.prepare(batch.lines)
             ahead = (batch, pool.submit(an.features, batch.lines))
-            if _os.environ.get("TMP_NOPIPE"):
-                ahead[1].result()
             if pending is not None:
                 _process(an, pending[0], pending[1].result(), chunk, on_batch, progress, file_bytes)
             pending = ahead

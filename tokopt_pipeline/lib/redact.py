@@ -276,7 +276,8 @@ def preload() -> None:
     """Build the rules in a background thread, so a caller that will redact later
     overlaps the import of detect-secrets with its own work."""
     if not _RULES_CACHE:
-        threading.Thread(target=rules, name="tokopt-load-redaction-rules", daemon=True).start()
+        # Not a daemon: an early exit waits for the import rather than cutting it short.
+        threading.Thread(target=rules, name="tokopt-load-redaction-rules").start()
 
 
 def _spellings(*words: str) -> str:

@@ -23,6 +23,7 @@ def test_a_dropped_log_gets_a_summary_within_budget_with_plottable_metadata(pipe
     assert md["failing_tests"] == 48 and md["critical_events"] == 48
     assert "tokopt summary" in md["preview"]
     assert checks(result) == {
+        "chunks_cover_log": True,
         "summary_within_budget": True,
         "critical_events_represented": True,
         "budget_use_warning": False,  # ~97% of a 4,000-token budget

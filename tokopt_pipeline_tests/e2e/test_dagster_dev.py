@@ -4,7 +4,7 @@ import shutil
 
 from tokopt_pipeline_tests.conftest import NUMPY_LOG
 
-CHECKS = {"summary_within_budget", "critical_events_represented", "budget_use_warning", "budget_use_critical"}
+CHECKS = {"chunks_cover_log", "summary_within_budget", "critical_events_represented", "budget_use_warning", "budget_use_critical"}
 
 
 def test_two_logs_dropped_at_once_are_both_summarized_without_a_lock_error(summarized):

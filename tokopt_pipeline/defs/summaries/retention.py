@@ -1,12 +1,27 @@
-"""Nightly retention: rotate the output folder and prune old runs from the store."""
+"""Nightly retention: rotate the output folder, prune old runs from the store, and drop
+the ``log_files`` partitions of logs that are gone.
+
+A partition is deleted from the instance only when both hold: its log file no longer
+exists (neither in the watched folder nor at the path it was registered with), and no
+run of it is left in the store (its rows were pruned, tonight or earlier). A log that
+was removed but summarized recently keeps its partition, since its summary can still
+be re-rendered from the stored analysis; a log still in the folder keeps its partition
+whatever its age. The materialization history of a deleted partition stays in the
+instance.
+"""
 
 
-from typing import Optional
+from pathlib import Path
+from typing import Iterable, Optional
 
 import dagster as dg
 
 from ...lib.outputs import rotate
+from ..ingest.folder import scan
+from ..partitions import log_files
 from ..resources import TokoptSettings, TokoptStore
+
+RAW_LOGS = dg.AssetKey("raw_logs")
 
 
 class RetentionConfig(dg.Config):
@@ -17,10 +32,39 @@ class RetentionConfig(dg.Config):
     days: Optional[int] = None
 
 
+def _registered_path(instance: dg.DagsterInstance, key: str) -> Optional[str]:
+    """The path of the partition's latest ``raw_logs`` materialization (kept after pruning)."""
+    result = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=RAW_LOGS, asset_partitions=[key]), limit=1)
+    if not result.records:
+        return None
+    value = result.records[0].asset_materialization.metadata.get("path")
+    return None if value is None else str(value.value)
+
+
+def stale_partitions(keys: Iterable[str], in_folder: set[str], with_runs: set[str], paths) -> list[str]:
+    """The keys whose log is gone and whose rows are gone.
+
+    Args:
+        keys: the partition keys in the instance.
+        in_folder: keys of the logs in the watched folder now.
+        with_runs: keys that still have a run in the store.
+        paths: ``paths(key)`` gives the paths the log was known by.
+    """
+    stale = []
+    for key in keys:
+        if key in in_folder or key in with_runs:
+            continue
+        if any(p and Path(p).is_file() for p in paths(key)):
+            continue
+        stale.append(key)
+    return stale
+
+
 @dg.op(pool="duckdb")
 def apply_retention(context: dg.OpExecutionContext, config: RetentionConfig, store: TokoptStore, settings: TokoptSettings) -> None:
-    """Keep the newest ``max_logs`` summaries (none above ``max_log_size_mb``) and delete
-    runs older than ``days`` with their rows (chunks, templates, errors, tests, summaries)."""
+    """Keep the newest ``max_logs`` summaries (none above ``max_log_size_mb``), delete
+    runs older than ``days`` with their rows (chunks, templates, errors, tests, summaries),
+    and delete the partitions of logs that are gone and have no run left."""
     max_logs = config.max_logs or settings.max_logs
     max_mb = config.max_log_size_mb or settings.max_log_size_mb
     days = settings.retention_days if config.days is None else config.days
@@ -30,11 +74,40 @@ def apply_retention(context: dg.OpExecutionContext, config: RetentionConfig, sto
         before = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
         s.apply(conn, "prune", {"days": days})
         after = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+        with_runs = {k for (k,) in conn.execute("SELECT DISTINCT file_key FROM runs WHERE file_key IS NOT NULL").fetchall()}
+        stored_paths = dict(conn.execute("SELECT file_key, path FROM log_files").fetchall())
     context.log.info(f"retention: {len(removed)} output files removed, {before - after} runs older than {days} days pruned")
-    context.add_output_metadata({"files_removed": len(removed), "runs_pruned": before - after, "runs_kept": after})
+
+    folder = settings.log_folder()
+    keys = context.instance.get_dynamic_partitions(log_files.name)
+    if folder.is_dir():
+        in_folder = set(scan(folder))
+        stale = stale_partitions(
+            keys, in_folder, with_runs,
+            lambda k: [str(folder / k), stored_paths.get(k), _registered_path(context.instance, k)],
+        )
+    else:
+        # A watched folder that is not there (a wrong TOKOPT_LOG_DIR) says nothing about the logs.
+        context.log.warning(f"retention: the watched folder {folder} does not exist; no partition deleted")
+        stale = []
+    for key in stale:
+        context.instance.delete_dynamic_partition(log_files.name, key)
+    if stale:
+        context.log.info(f"retention: {len(stale)} partitions of removed logs with no run left deleted: {', '.join(stale)}")
+    else:
+        context.log.info("retention: no partition to delete")
+    context.add_output_metadata(
+        {
+            "files_removed": len(removed),
+            "runs_pruned": before - after,
+            "runs_kept": after,
+            "partitions_deleted": len(stale),
+            "partitions_kept": len(keys) - len(stale),
+        }
+    )
 
 
-@dg.job(description="Rotate the output folder and prune old runs from the store.")
+@dg.job(description="Rotate the output folder, prune old runs from the store and delete the partitions of removed logs.")
 def retention_job():
     apply_retention()
 

@@ -1,0 +1,65 @@
+"""``chunks_cover_log``: the stored chunk statistics account for every line of the log.
+
+Blocking, so an analysis that lost or counted twice some lines (or that was made from
+a file changed after ``raw_logs`` registered it) never reaches a summary. The rows are
+those of the analysis ``budget_trimmed_summaries`` would render: the partition's latest.
+"""
+
+
+import dagster as dg
+
+from ..partitions import log_files
+from ..resources import TokoptStore
+
+CHUNKS_KEY = dg.AssetKey("priority_chunks")
+MAX_PROBLEMS = 5
+
+
+def coverage_problems(chunks: list[tuple[int, int, int, int]], registered_lines: int) -> list[str]:
+    """What is wrong with ``(chunk, first_line, last_line, lines)`` rows, ordered by chunk,
+    as the cover of lines 1..``registered_lines``; empty when they tile it exactly."""
+    problems = []
+    expected = 1
+    for chunk, first, last, lines in chunks:
+        if first > expected:
+            problems.append(f"lines {expected}-{first - 1} are in no chunk (gap before chunk {chunk})")
+        elif first < expected:
+            problems.append(f"chunk {chunk} starts at line {first}, inside the previous chunk (overlap up to line {expected - 1})")
+        if lines != last - first + 1:
+            problems.append(f"chunk {chunk} spans lines {first}-{last} but counts {lines} lines")
+        expected = max(expected, last + 1)
+    if expected - 1 < registered_lines:
+        problems.append(f"lines {expected}-{registered_lines} are in no chunk (after the last chunk)")
+    elif expected - 1 > registered_lines:
+        problems.append(f"chunks reach line {expected - 1}, beyond the {registered_lines} lines registered")
+    return problems
+
+
+@dg.asset_check(asset=CHUNKS_KEY, blocking=True, partitions_def=log_files)
+def chunks_cover_log(context: dg.AssetCheckExecutionContext, store: TokoptStore) -> dg.AssetCheckResult:
+    """The chunks of the latest analysis tile the log: contiguous from line 1, no gap or
+    overlap, and their lines add up to the lines ``raw_logs`` registered."""
+    key = context.partition_key
+    with store.connect() as conn:
+        registered = conn.execute("SELECT lines FROM log_files WHERE file_key = ?", [key]).fetchone()
+        run = conn.execute(
+            "SELECT r.run_id FROM runs r JOIN analyses a USING (run_id) WHERE r.file_key = ? "
+            "ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1",
+            [key],
+        ).fetchone()
+        chunks = [] if run is None else conn.execute(
+            "SELECT chunk, first_line, last_line, lines FROM chunks WHERE run_id = ? ORDER BY chunk", [run[0]]
+        ).fetchall()
+    if registered is None or run is None:
+        missing = "raw_logs registered no log" if registered is None else "priority_chunks stored no analysis"
+        return dg.AssetCheckResult(passed=False, description=f"{key}: {missing} for this partition")
+    lines = int(registered[0] or 0)
+    counted = sum(int(c[3]) for c in chunks)
+    problems = coverage_problems(chunks, lines)
+    if counted != lines:
+        problems.insert(0, f"the chunks count {counted:,} lines, raw_logs registered {lines:,}")
+    metadata = {"lines_registered": lines, "lines_in_chunks": counted, "chunks": len(chunks), "problems": len(problems), "run_id": run[0]}
+    if not problems:
+        return dg.AssetCheckResult(passed=True, metadata=metadata)
+    shown = problems[:MAX_PROBLEMS] + ([f"… and {len(problems) - MAX_PROBLEMS} more"] if len(problems) > MAX_PROBLEMS else [])
+    return dg.AssetCheckResult(passed=False, metadata=metadata, description="; ".join(shown))
