@@ -38,7 +38,6 @@ from .testresults import TEST_CANDIDATE, TOTALS_CANDIDATE, FailedTest, RunTotals
 EVENT_HEAD_LINES = 40
 EVENT_TAIL_LINES = 200
 MIN_BATCH_LINES = 100_000
-FIRST_BATCH_LINES = 20_000
 _NUM = re.compile(r"0x[0-9a-fA-F]+|\d+")
 
 
@@ -529,9 +528,7 @@ def analyze(
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokopt-features")
     pending = None
     try:
-        # A small first batch: the pipeline fills sooner.
-        first = chunk * max(1, -(-FIRST_BATCH_LINES // chunk))
-        for batch in src.batches(batch_lines=batch_lines, first_batch_lines=min(first, batch_lines)):
+        for batch in src.batches(batch_lines=batch_lines):
             an.prepare(batch.lines)
             ahead = (batch, pool.submit(an.features, batch.lines))
             if pending is not None:

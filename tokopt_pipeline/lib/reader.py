@@ -425,8 +425,7 @@ class LogSource:
 
     def batches(self, batch_lines: int = 50_000, *, block_bytes: int = DEFAULT_BLOCK_BYTES,
                 max_line_bytes: int = MAX_LINE_BYTES,
-                batch_bytes: int = DEFAULT_BATCH_BYTES,
-                first_batch_lines: int | None = None) -> Iterator[Batch]:
+                batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[Batch]:
         """Stream the cleaned lines in batches of at most ``batch_lines`` lines.
 
         Args:
@@ -436,8 +435,6 @@ class LogSource:
             max_line_bytes: lines longer than this are cut, with a marker.
             batch_bytes: a batch is yielded early once its lines cover this many input
                 bytes, which bounds memory when lines are long.
-            first_batch_lines: most lines of the first batch, when it should be smaller
-                (a pipelined consumer starts its work sooner).
 
         Returns:
             An iterator of :class:`Batch`; ``stats`` is complete once it is exhausted.
@@ -453,17 +450,15 @@ class LogSource:
         reader = _BodyReader(self.stats, self.ci_mode, max_line_bytes)
         try:
             yield from self._batches(opened, prefix, reader, batch_lines, block_bytes,
-                                     max_line_bytes, batch_bytes, first_batch_lines)
+                                     max_line_bytes, batch_bytes)
         finally:
             opened.close()
             if isinstance(opened.raw, _CountingReader):
                 self.stats.file_bytes = opened.raw.count
 
     def _batches(self, opened: _Input, prefix: bytes, reader: _BodyReader, batch_lines: int,
-                 block_bytes: int, max_line_bytes: int, batch_bytes: int,
-                 first_batch_lines: int | None = None) -> Iterator[Batch]:
+                 block_bytes: int, max_line_bytes: int, batch_bytes: int) -> Iterator[Batch]:
         stats = self.stats
-        limit = max(1, min(first_batch_lines or batch_lines, batch_lines))
         pending: list[str] = []
         pending_raw = 0
         next_line_no = 1
@@ -480,7 +475,7 @@ class LogSource:
             stats.lines += len(lines)
             done, count = 0, len(lines)
             while done < count:
-                take = min(limit - len(pending), count - done)
+                take = min(batch_lines - len(pending), count - done)
                 if take == count:
                     take_raw = size
                 else:  # the piece straddles a batch boundary: count its lines' bytes
@@ -495,11 +490,10 @@ class LogSource:
                     pending = lines if take == count else lines[done:done + take]
                 pending_raw += take_raw
                 done += take
-                if len(pending) >= limit or pending_raw >= batch_bytes:
+                if len(pending) >= batch_lines or pending_raw >= batch_bytes:
                     yield Batch(pending, next_line_no, pending_raw)
                     next_line_no += len(pending)
                     pending, pending_raw = [], 0
-                    limit = batch_lines
         if pending:
             yield Batch(pending, next_line_no, pending_raw)
 

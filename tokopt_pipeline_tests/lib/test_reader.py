@@ -517,14 +517,3 @@ def test_output_does_not_depend_on_the_block_size(tmp_path, parts, block_bytes,
     assert source.stats == whole_stats
     assert sum(b.raw_bytes for b in batches) == len(data) == source.stats.raw_bytes
     assert source.stats.lines == len(whole) == data.count(b"\n") + (not data.endswith(b"\n"))
-
-
-def test_a_smaller_first_batch_changes_only_where_batches_end(tmp_path):
-    path = tmp_path / "app.log"
-    path.write_text("".join(f"line {i} of the log\n" for i in range(1, 2501)), encoding="utf-8")
-    plain = list(open_log(str(path)).batches(batch_lines=1000))
-    first = list(open_log(str(path)).batches(batch_lines=1000, first_batch_lines=300))
-    assert [len(b.lines) for b in first] == [300, 1000, 1000, 200]
-    assert [b.first_line_no for b in first] == [1, 301, 1301, 2301]
-    assert [x for b in first for x in b.lines] == [x for b in plain for x in b.lines]
-    assert sum(b.raw_bytes for b in first) == sum(b.raw_bytes for b in plain) == path.stat().st_size
