@@ -34,12 +34,15 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -174,24 +177,71 @@ def _is_key_material(line: str) -> bool:
     return len(last) >= 16 or not last.isalpha() or not (last.islower() or last.istitle())
 
 
-def _build_rules() -> tuple[_Rule, ...]:
-    """The exact rules, detect-secrets' patterns among them. Importing detect-secrets
-    costs ~0.1 s, so it happens on first use (or in :func:`preload`'s thread)."""
-    from detect_secrets.plugins.aws import AWSKeyDetector
-    from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-    from detect_secrets.plugins.basic_auth import BasicAuthDetector
-    from detect_secrets.plugins.github_token import GitHubTokenDetector
-    from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
-    from detect_secrets.plugins.jwt import JwtTokenDetector
-    from detect_secrets.plugins.npm import NpmDetector
-    from detect_secrets.plugins.openai import OpenAIDetector
-    from detect_secrets.plugins.sendgrid import SendGridDetector
-    from detect_secrets.plugins.slack import SlackDetector
-    from detect_secrets.plugins.stripe import StripeDetector
-    from detect_secrets.plugins.twilio import TwilioKeyDetector
+# The detect-secrets plugins whose denylist patterns the rules below use.
+_DS_PLUGINS = {
+    "AWSKeyDetector": "aws",
+    "AzureStorageKeyDetector": "azure_storage_key",
+    "BasicAuthDetector": "basic_auth",
+    "GitHubTokenDetector": "github_token",
+    "GitLabTokenDetector": "gitlab_token",
+    "JwtTokenDetector": "jwt",
+    "NpmDetector": "npm",
+    "OpenAIDetector": "openai",
+    "SendGridDetector": "sendgrid",
+    "SlackDetector": "slack",
+    "StripeDetector": "stripe",
+    "TwilioKeyDetector": "twilio",
+}
 
-    _AWS_ID, _AWS_SECRET = AWSKeyDetector.denylist
-    _SLACK_TOKEN, _SLACK_WEBHOOK = SlackDetector.denylist
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tokopt"
+
+
+def detect_secrets_denylists() -> dict[str, list[re.Pattern[str]]]:
+    """detect-secrets' denylist patterns, by plugin class name.
+
+    Importing detect-secrets pulls in its whole plugin machinery (and requests) and
+    costs about a quarter of a second per command, so the patterns are cached on disk
+    (``~/.cache/tokopt``, or ``$XDG_CACHE_HOME/tokopt``) under the installed
+    detect-secrets version: a new version is read afresh, and a missing, unreadable or
+    damaged cache only means the package is imported again.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("detect-secrets")
+    except PackageNotFoundError:
+        ver = "unknown"
+    cache = _cache_dir() / f"detect-secrets-{ver}-denylists.json"
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if set(data) == set(_DS_PLUGINS):
+            return {name: [re.compile(p, f) for p, f in pats] for name, pats in data.items()}
+    except (OSError, ValueError, TypeError, re.error):
+        pass
+    import importlib
+
+    out = {}
+    for name, module in _DS_PLUGINS.items():
+        cls = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), name)
+        out[name] = list(cls.denylist)
+    try:
+        from .outputs import atomic_write_text
+
+        atomic_write_text(cache, json.dumps({n: [[p.pattern, p.flags] for p in pats] for n, pats in out.items()}))
+    except Exception:  # a read-only home: fine, the import just happens again next time
+        pass
+    return out
+
+
+def _build_rules() -> tuple[_Rule, ...]:
+    """The exact rules, detect-secrets' patterns among them (see
+    :func:`detect_secrets_denylists`); built on first use or in :func:`preload`'s thread."""
+    ds = detect_secrets_denylists()
+    _AWS_ID, _AWS_SECRET = ds["AWSKeyDetector"]
+    _SLACK_TOKEN, _SLACK_WEBHOOK = ds["SlackDetector"]
 
     return (
         # detect-secrets: AWSKeyDetector (access key id; exactly 20 characters).
@@ -201,13 +251,13 @@ def _build_rules() -> tuple[_Rule, ...]:
         # detect-secrets: GitHubTokenDetector; fine-grained tokens are ours.
         _token(
             "github-token",
-            "(?:" + _ds(GitHubTokenDetector.denylist[0]) + r"|github_pat_[A-Za-z0-9_]{22,})",
+            "(?:" + _ds(ds["GitHubTokenDetector"][0]) + r"|github_pat_[A-Za-z0-9_]{22,})",
             "ghp_ gho_ ghu_ ghs_ ghr_ github_pat_",
         ),
         # detect-secrets: GitLabTokenDetector (all its token families).
         _token(
             "gitlab-token",
-            "(?:" + "|".join(_ds(p) for p in GitLabTokenDetector.denylist) + ")",
+            "(?:" + "|".join(_ds(p) for p in ds["GitLabTokenDetector"]) + ")",
             "glpat- gldt- glft- glsoat- glrt- gr1348941 glcbt- glimt- glptt- glagent- gloas-",
         ),
         # detect-secrets: SlackDetector.
@@ -215,26 +265,26 @@ def _build_rules() -> tuple[_Rule, ...]:
         _Rule("slack-webhook", _SLACK_WEBHOOK, keep="https://hooks.slack.com/services/",
               hints=("hooks.slack.com",)),
         # detect-secrets: StripeDetector, SendGridDetector, TwilioKeyDetector, OpenAIDetector.
-        _token("stripe-key", _ds(StripeDetector.denylist[0]), "k_live_"),
-        _token("sendgrid-key", _ds(SendGridDetector.denylist[0]), "sg."),
-        _token("twilio-key", "(?:" + "|".join(_ds(p) for p in TwilioKeyDetector.denylist) + ")",
+        _token("stripe-key", _ds(ds["StripeDetector"][0]), "k_live_"),
+        _token("sendgrid-key", _ds(ds["SendGridDetector"][0]), "sg."),
+        _token("twilio-key", "(?:" + "|".join(_ds(p) for p in ds["TwilioKeyDetector"]) + ")",
                "ac sk", tail=False),
-        _token("openai-key", _ds(OpenAIDetector.denylist[0]), "sk-"),
+        _token("openai-key", _ds(ds["OpenAIDetector"][0]), "sk-"),
         # Ours: current OpenAI-style keys (sk-proj-..., sk-...) without the legacy marker.
         _token("openai-key", r"sk-[A-Za-z0-9_\-]{20,}", "sk-", tail=False, check=_mixed_alnum),
         # Ours: Google API keys.
         _token("google-api-key", r"AIza[0-9A-Za-z_\-]{35}", "aiza"),
         # detect-secrets: NpmDetector (.npmrc _authToken); bare npm_ tokens are ours.
-        _Rule("npm-token", NpmDetector.denylist[0], group=1, hints=("_authtoken",)),
+        _Rule("npm-token", ds["NpmDetector"][0], group=1, hints=("_authtoken",)),
         _token("npm-token", r"npm_[A-Za-z0-9]{36}", "npm_"),
         # detect-secrets: JwtTokenDetector, extended over the signature (its lazy tail
         # would match an empty signature under substitution).
-        _token("jwt", _ds(JwtTokenDetector.denylist[0]) + r"[A-Za-z0-9_.+/=\-]*", "eyj", tail=False),
+        _token("jwt", _ds(ds["JwtTokenDetector"][0]) + r"[A-Za-z0-9_.+/=\-]*", "eyj", tail=False),
         # detect-secrets: AzureStorageKeyDetector.
-        _Rule("azure-storage-key", AzureStorageKeyDetector.denylist[0], keep="AccountKey=",
+        _Rule("azure-storage-key", ds["AzureStorageKeyDetector"][0], keep="AccountKey=",
               hints=("accountkey=",)),
         # detect-secrets: BasicAuthDetector (password in scheme://user:pass@host).
-        _Rule("url-password", BasicAuthDetector.denylist[0], group=1, hints=("://",)),
+        _Rule("url-password", ds["BasicAuthDetector"][0], group=1, hints=("://",)),
         # Ours: HTTP Authorization headers, whatever the scheme.
         _Rule(
             "bearer-token",
