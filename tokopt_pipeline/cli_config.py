@@ -19,6 +19,7 @@ import os
 import sys
 from pathlib import Path
 
+from .cli import _positive_int
 from .lib.presets import PRESETS, SETTINGS
 
 __all__ = ["add_arguments", "handle", "after_summary"]
@@ -33,16 +34,6 @@ def _pct(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
     if v < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {v:g}")
-    return v
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {v}")
     return v
 
 
