@@ -41,7 +41,7 @@ from typing import Callable
 
 from . import tokens as tok
 from .analysis import Analysis, analyze
-from .export import ChunkWriter, TemplateExporter
+from .export import SideOutputs
 from .options import SummaryOptions
 from .priority import UsageError
 from .render import Summary, summarize_analysis
@@ -266,8 +266,7 @@ def summarize_components(
     tmp = Path(tempfile.mkdtemp(prefix="tokopt-components-"))
     parts: dict[str, _Part] = {}
     state: dict = {}
-    exporter = TemplateExporter(export_templates) if export_templates else None
-    chunks: list[ChunkWriter] = []
+    side = SideOutputs(export_templates, preprocess_to)
 
     def part_for(key: str) -> _Part:
         p = parts.get(key)
@@ -278,13 +277,7 @@ def summarize_components(
         return p
 
     def on_batch(df, an):
-        state["miner"] = an.miner
-        if exporter is not None:
-            exporter.add(df)
-        if preprocess_to is not None:
-            if not chunks:
-                chunks.append(ChunkWriter(preprocess_to, an.a.chunk_size))
-            chunks[0].add(df)
+        side.add(df, an)
         lines = df.get_column("line").to_list()
         if "splitter" not in state:
             m = detect_mode(lines[:2000]) if mode == "auto" else mode
@@ -301,15 +294,9 @@ def summarize_components(
     try:
         try:
             whole = analyze(path, options, on_batch=on_batch, progress=progress)
-            if exporter is not None:
-                exporter.finish(state["miner"])
-            if chunks:
-                chunks[0].finish()
+            side.finish()
         except BaseException:
-            if exporter is not None:
-                exporter.discard()
-            for c in chunks:
-                c.discard()
+            side.discard()
             raise
         finally:
             for p in parts.values():

@@ -135,3 +135,46 @@ def _merge_chunk(a: dict, b: dict) -> dict:
         "levels": {k: a["levels"][k] + b["levels"][k] for k in a["levels"]},
         "templates": list(templates.values()),
     }
+
+
+class SideOutputs:
+    """The optional side outputs of one pass — the template export and the preprocessed
+    chunks — fed batch by batch and committed only when the whole pass succeeds.
+
+    Example:
+        side = SideOutputs(export_templates="t.csv", preprocess_to=None)
+        try:
+            analysis = analyze(path, options, on_batch=side.add)
+            side.finish()
+        except BaseException:
+            side.discard()
+            raise
+    """
+
+    def __init__(self, export_templates: str | os.PathLike | None = None, preprocess_to: str | os.PathLike | None = None):
+        self.exporter = TemplateExporter(export_templates) if export_templates else None
+        self.preprocess_to = preprocess_to
+        self.chunks: ChunkWriter | None = None
+        self.miner = None
+
+    def add(self, df: pl.DataFrame, an) -> None:
+        """``on_batch`` callback of :func:`~.analysis.analyze`."""
+        self.miner = an.miner
+        if self.exporter is not None:
+            self.exporter.add(df)
+        if self.preprocess_to is not None:
+            if self.chunks is None:
+                self.chunks = ChunkWriter(self.preprocess_to, an.a.chunk_size)
+            self.chunks.add(df)
+
+    def finish(self) -> None:
+        if self.exporter is not None:
+            self.exporter.finish(self.miner)
+        if self.chunks is not None:
+            self.chunks.finish()
+
+    def discard(self) -> None:
+        if self.exporter is not None:
+            self.exporter.discard()
+        if self.chunks is not None:
+            self.chunks.discard()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from .analysis import Analysis, analyze
-from .export import ChunkWriter, TemplateExporter
+from .export import SideOutputs
 from .options import SummaryOptions
 from .render import Summary, summarize_analysis
 
@@ -33,34 +32,12 @@ def summarize(
     Side outputs are written atomically, and only when the whole pass succeeds.
     """
     options = options or SummaryOptions()
-    exporter = TemplateExporter(export_templates) if export_templates else None
-    chunks: list[ChunkWriter] = []
-
-    def on_batch(df, an):
-        if exporter is not None:
-            exporter.add(df)
-        if preprocess_to is not None:
-            if not chunks:
-                chunks.append(ChunkWriter(preprocess_to, an.a.chunk_size))
-            chunks[0].add(df)
-
-    miner_holder = {}
-
-    def on_batch_keep(df, an):
-        miner_holder["miner"] = an.miner
-        on_batch(df, an)
-
+    side = SideOutputs(export_templates, preprocess_to)
     try:
-        analysis = analyze(path, options, on_batch=on_batch_keep, progress=progress)
-        if exporter is not None:
-            exporter.finish(miner_holder["miner"])
-        if chunks:
-            chunks[0].finish()
+        analysis = analyze(path, options, on_batch=side.add, progress=progress)
+        side.finish()
     except BaseException:
-        if exporter is not None:
-            exporter.discard()
-        for c in chunks:
-            c.discard()
+        side.discard()
         raise
     if annotate is not None:
         annotate(analysis)
