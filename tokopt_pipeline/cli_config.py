@@ -304,18 +304,23 @@ def _validate_ci(args) -> int:
 
 
 # -- diagnostics ----------------------------------------------------------------------
+def _emit(args, text: str, what: str) -> int:
+    """A report to --output FILE (saying where it went), or to stdout."""
+    if args.output and args.output != "-":
+        _write(args.output, text)
+        print(f"{what}: {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _diagnostic_report(args) -> int:
     from .lib.diagnostics import diagnostic_report, render_report
 
     problems = _config_problems(args, None)
     rep = diagnostic_report(effective_settings(args), [p for ok, p in problems if not ok], args.output_dir)
     text = json.dumps(rep, indent=2, default=str) + "\n" if args.format == "json" else render_report(rep)
-    if args.output and args.output != "-":
-        _write(args.output, text)
-        print(f"diagnostic report: {args.output}")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(args, text, "diagnostic report")
 
 
 def _benchmark(args) -> int:
@@ -325,12 +330,7 @@ def _benchmark(args) -> int:
     b = benchmark_simulation(size_mb=max(0.02, args.simulation_size), progress=bar)
     bar.done()
     text = json.dumps(b, indent=2) + "\n" if args.format == "json" else render_benchmark(b)
-    if args.output and args.output != "-":
-        _write(args.output, text)
-        print(f"benchmark simulation: {args.output}")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(args, text, "benchmark simulation")
 
 
 def _writable_dir(path: Path) -> tuple[bool, str]:

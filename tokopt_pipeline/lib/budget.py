@@ -73,13 +73,13 @@ class TokenBudgetManager:
         alloc = Allocation(items, self.budget)
         used = self.fixed_cost
         sections_with_omission: set[str] = set()
-        sections = {i.section for i in items}
 
         def reserve_for(section: str) -> int:
+            """Room still to keep for ``section``'s omission line."""
             return 0 if section in sections_with_omission else self.omission_cost
 
         # Every section that might end up incomplete needs room for its omission line:
-        # reserve lazily, the first time an item of a section is skipped.
+        # it is reserved the first time an item of the section is skipped.
         def try_choose(item: Item, variant: int, limit: int) -> bool:
             nonlocal used
             prev = item.costs[item.chosen] if item.chosen >= 0 else 0
@@ -96,13 +96,10 @@ class TokenBudgetManager:
             return False
 
         by_level = lambda lv: [i for i in items if i.level == lv]
-        # 1-2: runs and critical, compressed. Reserve one omission line up front for the
-        # tests section so a tight budget can still count what it leaves out.
-        crit = by_level(0)
-        if any(i.chosen < 0 for i in crit):
-            pass
-        for item in crit:
-            try_choose(item, 0, self.budget - (self.omission_cost if item.section not in sections_with_omission else 0))
+        # 1-2: runs and critical, compressed, always leaving room to count what a
+        # section cannot show.
+        for item in by_level(0):
+            try_choose(item, 0, self.budget - reserve_for(item.section))
         # 3: high compressed, then detail for critical then high.
         rest = max(0, self.budget - used)
         high_limit = used + int(rest * (LEVEL_SHARES[1] + 0.35))
@@ -131,7 +128,6 @@ class TokenBudgetManager:
                 if not try_choose(item, v, self.budget):
                     break
         alloc.used_estimate = used
-        _ = sections
         return alloc
 
     def fit(self, alloc: Allocation, render: Callable[[Allocation], str]) -> str:
