@@ -18,6 +18,7 @@ Everything the summary shows is rendered from this :class:`Analysis`.
 from __future__ import annotations
 
 import re
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -38,6 +39,11 @@ from .testresults import TEST_CANDIDATE, TOTALS_CANDIDATE, FailedTest, RunTotals
 EVENT_HEAD_LINES = 40
 EVENT_TAIL_LINES = 200
 MIN_BATCH_LINES = 100_000
+#: Batches read ahead of the one being processed (their per-line tests run meanwhile).
+READ_AHEAD = 2
+#: The first batch is smaller (whole chunks, at least one): the work on the second
+#: core starts once it is read.
+FIRST_BATCH_LINES = 25_000
 _NUM = re.compile(r"0x[0-9a-fA-F]+|\d+")
 
 
@@ -157,14 +163,7 @@ class Analysis:
 _SLICE_LINES = 25_000
 
 
-def _line_features(s: pl.Series, rules, secrets: bool = False) -> pl.DataFrame:
-    """Every vectorized per-line test of a batch in one parallel pass.
-
-    Columns: ``pre`` (the priority prefilter), the event-grouping booleans,
-    ``totals`` and ``test`` (candidate result lines), ``masked`` (the line with its
-    variable parts masked) and, with ``secrets``, ``secret`` (the redaction trigger). The batch is cut into one slice per polars thread and all
-    slices are collected together, so both cores stay busy through the whole pass.
-    """
+def _feature_exprs(rules, secrets: bool) -> list[pl.Expr]:
     exprs = [
         prefilter_expr(rules).alias("pre"),
         *feature_exprs(),
@@ -174,10 +173,43 @@ def _line_features(s: pl.Series, rules, secrets: bool = False) -> pl.DataFrame:
     ]
     if secrets:
         exprs.append(trigger_expr().alias("secret"))
-    parts = max(1, min(pl.thread_pool_size(), len(s) // _SLICE_LINES))
-    step = -(-len(s) // parts)
-    frames = [s.slice(i * step, step).to_frame("line").lazy().select(exprs) for i in range(parts)]
-    return pl.concat(pl.collect_all(frames)) if parts > 1 else frames[0].collect()
+    return exprs
+
+
+def _slice_features(lines: list[str], rules, exprs: list[pl.Expr]) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+    """One slice of a batch as a Series, its per-line tests and its levels.
+
+    The tests run one expression at a time: one expression over one chunk runs on the
+    calling thread, while a select of many is spread over polars' shared thread pool,
+    where the small operations of the batch being processed would queue behind it.
+    """
+    s = pl.Series("line", lines, dtype=pl.Utf8)
+    frame = s.to_frame()
+    feats = pl.DataFrame([frame.select(e).to_series() for e in exprs])
+    cand = feats["pre"].arg_true()
+    return s, feats, levels_of_candidates(len(s), cand, s.gather(cand), rules)
+
+
+def _line_features(lines: list[str], rules, secrets: bool = False, helpers: ThreadPoolExecutor | None = None,
+                   slices: int = 1) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+    """The lines as a Series, every vectorized per-line test of them, and their levels.
+
+    Test columns: ``pre`` (the priority prefilter), the event-grouping booleans,
+    ``totals`` and ``test`` (candidate result lines), ``masked`` (the line with its
+    variable parts masked) and, with ``secrets``, ``secret`` (the redaction trigger).
+    With ``helpers`` (``slices - 1`` threads), the lines are cut into up to ``slices``
+    slices computed side by side, on those threads and the calling one.
+    """
+    exprs = _feature_exprs(rules, secrets)
+    parts = max(1, min(slices if helpers is not None else 1, len(lines) // _SLICE_LINES))
+    if parts == 1:
+        return _slice_features(lines, rules, exprs)
+    step = -(-len(lines) // parts)
+    cuts = [lines[i * step:(i + 1) * step] for i in range(parts)]
+    futures = [helpers.submit(_slice_features, c, rules, exprs) for c in cuts[:-1]]
+    last = _slice_features(cuts[-1], rules, exprs)
+    done = [f.result() for f in futures] + [last]
+    return (pl.concat([d[0] for d in done]), pl.concat([d[1] for d in done]), pl.concat([d[2] for d in done]))
 
 
 @dataclass
@@ -208,6 +240,9 @@ class Analyzer:
         self.count_exact = options.strict_estimation
         self.exact_tokens = 0
         self.examples_done: set[int] = set()  # templates that hold MAX_EXAMPLES examples
+        #: Threads that compute slices of a batch's per-line tests (:func:`_line_features`).
+        self.helpers: ThreadPoolExecutor | None = None
+        self.slices = 1
 
     # -- per batch ------------------------------------------------------------
     def prepare(self, lines: list[str]) -> None:
@@ -227,17 +262,14 @@ class Analyzer:
         (:func:`_line_features`) and levels.
 
         Depends only on the lines, the rules (:meth:`prepare` first) and the redactor's
-        open key block from the batch before, so :func:`analyze` runs it for the next
-        batch, in order, on one worker thread while this one is processed.
+        open key block from the batch before, so :func:`analyze` runs it for the batches
+        read ahead, in order, on one worker thread while an earlier one is processed.
         """
-        s = pl.Series("line", lines, dtype=pl.Utf8)
         redacting = self.redactor is not None and self.redactor.enabled
         # All per-line tests run at once, the secret trigger among them; the few lines
         # redaction changes are then tested again and patched in, so every later stage
         # sees only redacted text.
-        feats = _line_features(s, self.rules, secrets=redacting)
-        cand = feats["pre"].arg_true()
-        level = levels_of_candidates(len(s), cand, s.gather(cand), self.rules)
+        s, feats, level = _line_features(lines, self.rules, secrets=redacting, helpers=self.helpers, slices=self.slices)
         if redacting:
             hits = feats["secret"].arg_true().to_list()
             redacted = self.redactor.redact_lines(lines, candidates=hits)
@@ -245,12 +277,10 @@ class Analyzer:
             if changed:
                 lines = redacted
                 idx = pl.Series("i", changed, dtype=pl.UInt32)
-                sub = pl.Series("line", [lines[i] for i in changed], dtype=pl.Utf8)
+                sub, fixed, sub_level = _line_features([lines[i] for i in changed], self.rules)
                 s = s.scatter(idx, sub)
-                fixed = _line_features(sub, self.rules)
                 feats = feats.with_columns(*[feats[c].scatter(idx, fixed[c]) for c in fixed.columns])
-                cand = fixed["pre"].arg_true()
-                level = level.scatter(idx, levels_of_candidates(len(sub), cand, sub.gather(cand), self.rules))
+                level = level.scatter(idx, sub_level)
         return lines, s, feats, level
 
     def process(self, lines: list[str], first_line_no: int, raw_bytes: int,
@@ -515,32 +545,41 @@ def analyze(
     chunk = options.chunk_size or adaptive_batch_lines(file_bytes)
     min_batch = options.max_batch_lines or MIN_BATCH_LINES
     batch_lines = chunk * max(1, -(-min_batch // chunk)) if chunk <= min_batch else chunk
+    first_batch = min(batch_lines, chunk * max(1, FIRST_BATCH_LINES // chunk))
     an = Analyzer(str(path), options)
     if not options.strict_estimation and 0 < file_bytes <= tok.EXACT_INPUT_BYTES and src.compression is None:
         an.count_exact = True
     an.a.chunk_size = chunk
-    if not an.count_exact:
-        tok.preload()
     if options.redact:
         preload_redaction()
-    # Pipelined: while one batch is processed (much of it single-threaded Python), the
-    # next one's per-line tests already run on the other core (polars releases the GIL).
+    # Pipelined: the main thread reads batches and processes them in order (much of it
+    # single-threaded Python); the per-line tests of the batches read ahead run
+    # meanwhile, in order, on a worker thread and its helpers (polars releases the GIL).
+    threads = max(1, pl.thread_pool_size())
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokopt-features")
-    pending = None
+    if threads > 1:
+        an.helpers, an.slices = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="tokopt-slices"), threads
+    pending: deque = deque()
     try:
-        for batch in src.batches(batch_lines=batch_lines):
+        for batch in src.batches(batch_lines=batch_lines, first_batch_lines=first_batch):
             an.prepare(batch.lines)
-            ahead = (batch, pool.submit(an.features, batch.lines))
-            if pending is not None:
-                _process(an, pending[0], pending[1].result(), chunk, on_batch, progress, file_bytes)
-            pending = ahead
-        if pending is not None:
-            _process(an, pending[0], pending[1].result(), chunk, on_batch, progress, file_bytes)
-            pending = None
+            pending.append((batch, pool.submit(an.features, batch.lines)))
+            if batch.first_line_no == 1 and not an.count_exact:
+                # The tokenizer is needed once the pass is over; loading it meanwhile
+                # (~0.1 s, holding the GIL) should not delay the first batch.
+                tok.preload()
+            if len(pending) > READ_AHEAD:
+                done, future = pending.popleft()
+                _process(an, done, future.result(), chunk, on_batch, progress, file_bytes)
+        while pending:
+            done, future = pending.popleft()
+            _process(an, done, future.result(), chunk, on_batch, progress, file_bytes)
     finally:
-        if pending is not None:
-            pending[1].cancel()
+        for _, future in pending:
+            future.cancel()
         pool.shutdown(wait=True)
+        if an.helpers is not None:
+            an.helpers.shutdown(wait=True)
     a = an.finish(src.stats)
     if an.count_exact and not options.strict_estimation:
         a.tokens_in_method = "exact"

@@ -81,7 +81,9 @@ def parse_priority_pattern(spec: str) -> Rule:
     return Rule(pattern, Level.parse(level), note="user")
 
 
-_PREFILTER_RULES = 6
+#: Most rules in one prefilter union: past a few dozen alternatives the regex engine's
+#: lazy DFA cache overflows and it falls back to a far slower engine.
+_PREFILTER_RULES = 40
 
 
 def _column(within: int) -> str:
@@ -100,18 +102,21 @@ def _runs(rules: list[Rule]) -> list[tuple[int, int, str]]:
 
 
 def _prefilter(rules: list[Rule], column: str = "line") -> list[pl.Expr]:
-    """Unions of at most ``_PREFILTER_RULES`` consecutive rules of the same scope."""
-    groups: list[tuple[int, list[str]]] = []
+    """Unions of at most ``_PREFILTER_RULES`` rules of the same scope.
+
+    The prefilter only asks whether any rule matches, so rules of one scope join one
+    union whatever their order and level: each union costs about one scan of the text.
+    """
+    by_scope: dict[int, list[str]] = {}
     for r in rules:
-        if groups and groups[-1][0] == r.within and len(groups[-1][1]) < _PREFILTER_RULES:
-            groups[-1][1].append(r.pattern)
-        else:
-            groups.append((r.within, [r.pattern]))
+        by_scope.setdefault(r.within, []).append(r.pattern)
     line = pl.col(column)
-    return [
-        (line.str.slice(0, w) if w else line).str.contains("|".join(f"(?:{p})" for p in pats))
-        for w, pats in groups
-    ]
+    out = []
+    for w, pats in by_scope.items():
+        for i in range(0, len(pats), _PREFILTER_RULES):
+            union = "|".join(f"(?:{p})" for p in pats[i:i + _PREFILTER_RULES])
+            out.append((line.str.slice(0, w) if w else line).str.contains(union))
+    return out
 
 
 def prefilter_expr(rules: list[Rule], column: str = "line") -> pl.Expr:
@@ -150,9 +155,8 @@ def levels_of_candidates(n: int, index: pl.Series, cand: pl.Series, rules: list[
 def tag_levels(lines: pl.Series, rules: list[Rule]) -> pl.Series:
     """Vectorized: the level (UInt8) of each line under ordered ``rules``.
 
-    A union of all rules would be one regex, but a large union overflows the regex
-    engine's lazy DFA cache and falls back to a far slower engine. So the prefilter
-    (:func:`prefilter_expr`) is a few small unions evaluated in parallel; then only the
+    First a prefilter (:func:`prefilter_expr`): one union per scope of the rules
+    that can lift a line above the default, each about one scan of the text. Then only the
     candidate lines go through the rules in order (consecutive rules of one level
     merged), and each step sees only the lines no earlier rule has decided
     (:func:`levels_of_candidates`). Rules limited to the start of a line (``within``)

@@ -118,12 +118,13 @@ PROFILES: dict[str, Profile] = {
     ]
 }
 
+# Evidence for each profile, counted per line (``^`` and ``$`` are the line's ends).
 _DETECT = [
-    ("github-actions", re.compile(r"^(##\[(group|endgroup|error|warning|command)\]|::(group|error|warning)::)|Current runner version: ", re.M)),
-    ("pytest", re.compile(r"^=+ test session starts =+$|^collected \d+ items|\S+\.py::\S+ (PASSED|FAILED|ERROR|SKIPPED)", re.M)),
-    ("java", re.compile(r"^\s+at [\w$.]+\([\w$]+\.java:\d+\)|^\[INFO\] (Building|BUILD|---)|\blog4j\b|^\d{4}-\d\d-\d\d[ T][\d:,.]+ +(INFO|WARN|ERROR|DEBUG) +\[[^\]]+\] [\w.$]+", re.M)),
-    ("python-logging", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [-\w.]* ?(DEBUG|INFO|WARNING|ERROR|CRITICAL) |^(DEBUG|INFO|WARNING|ERROR|CRITICAL):[\w.]+:", re.M)),
-    ("syslog", re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w\-./()]+(\[\d+\])?: ", re.M)),
+    ("github-actions", r"^(##\[(group|endgroup|error|warning|command)\]|::(group|error|warning)::)|Current runner version: "),
+    ("pytest", r"^=+ test session starts =+$|^collected \d+ items|\S+\.py::\S+ (PASSED|FAILED|ERROR|SKIPPED)"),
+    ("java", r"^\s+at [\w$.]+\([\w$]+\.java:\d+\)|^\[INFO\] (Building|BUILD|---)|\blog4j\b|^\d{4}-\d\d-\d\d[ T][\d:,.]+ +(INFO|WARN|ERROR|DEBUG) +\[[^\]]+\] [\w.$]+"),
+    ("python-logging", r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [-\w.]* ?(DEBUG|INFO|WARNING|ERROR|CRITICAL) |^(DEBUG|INFO|WARNING|ERROR|CRITICAL):[\w.]+:"),
+    ("syslog", r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w\-./()]+(\[\d+\])?: "),
 ]
 
 
@@ -143,10 +144,12 @@ def detect_profile(sample_lines: list[str]) -> str:
                 pass
         if ok >= min(3, len(head)):
             return "json-lines"
-    text = "\n".join(lines)
-    scores = {}
-    for name, rx in _DETECT:
-        scores[name] = len(rx.findall(text))
+    import polars as pl
+
+    found = pl.DataFrame({"line": lines}).select(
+        pl.col("line").str.count_matches(pattern).sum().alias(name) for name, pattern in _DETECT
+    )
+    scores = {name: int(found[name][0]) for name, _ in _DETECT}
     if scores["github-actions"] >= 1:
         return "github-actions"
     if scores["pytest"] >= 1:

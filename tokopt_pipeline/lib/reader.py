@@ -425,11 +425,14 @@ class LogSource:
 
     def batches(self, batch_lines: int = 50_000, *, block_bytes: int = DEFAULT_BLOCK_BYTES,
                 max_line_bytes: int = MAX_LINE_BYTES,
-                batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[Batch]:
+                batch_bytes: int = DEFAULT_BATCH_BYTES,
+                first_batch_lines: int | None = None) -> Iterator[Batch]:
         """Stream the cleaned lines in batches of at most ``batch_lines`` lines.
 
         Args:
             batch_lines: most lines per batch (see :func:`adaptive_batch_lines`).
+            first_batch_lines: most lines of the first batch, when it should differ
+                (a small first batch lets a pipelined consumer start sooner).
             block_bytes: decompressed bytes read at a time; the output does not depend
                 on it.
             max_line_bytes: lines longer than this are cut, with a marker.
@@ -443,22 +446,24 @@ class LogSource:
             BadInput: the compressed data is truncated or corrupt (raised when the
                 iteration reaches the damage).
         """
-        if batch_lines < 1 or block_bytes < 1 or max_line_bytes < 1:
-            raise ValueError("batch_lines, block_bytes and max_line_bytes must be positive")
+        if batch_lines < 1 or block_bytes < 1 or max_line_bytes < 1 or (first_batch_lines is not None and first_batch_lines < 1):
+            raise ValueError("batch_lines, first_batch_lines, block_bytes and max_line_bytes must be positive")
         opened, prefix = self._open()
         self.stats = ReadStats(file_bytes=self._file_bytes, compression=self.compression)
         reader = _BodyReader(self.stats, self.ci_mode, max_line_bytes)
         try:
             yield from self._batches(opened, prefix, reader, batch_lines, block_bytes,
-                                     max_line_bytes, batch_bytes)
+                                     max_line_bytes, batch_bytes, first_batch_lines or batch_lines)
         finally:
             opened.close()
             if isinstance(opened.raw, _CountingReader):
                 self.stats.file_bytes = opened.raw.count
 
     def _batches(self, opened: _Input, prefix: bytes, reader: _BodyReader, batch_lines: int,
-                 block_bytes: int, max_line_bytes: int, batch_bytes: int) -> Iterator[Batch]:
+                 block_bytes: int, max_line_bytes: int, batch_bytes: int,
+                 first_batch_lines: int) -> Iterator[Batch]:
         stats = self.stats
+        limit = first_batch_lines
         pending: list[str] = []
         pending_raw = 0
         next_line_no = 1
@@ -475,7 +480,7 @@ class LogSource:
             stats.lines += len(lines)
             done, count = 0, len(lines)
             while done < count:
-                take = min(batch_lines - len(pending), count - done)
+                take = min(limit - len(pending), count - done)
                 if take == count:
                     take_raw = size
                 else:  # the piece straddles a batch boundary: count its lines' bytes
@@ -490,10 +495,10 @@ class LogSource:
                     pending = lines if take == count else lines[done:done + take]
                 pending_raw += take_raw
                 done += take
-                if len(pending) >= batch_lines or pending_raw >= batch_bytes:
+                if len(pending) >= limit or pending_raw >= batch_bytes:
                     yield Batch(pending, next_line_no, pending_raw)
                     next_line_no += len(pending)
-                    pending, pending_raw = [], 0
+                    pending, pending_raw, limit = [], 0, batch_lines
         if pending:
             yield Batch(pending, next_line_no, pending_raw)
 

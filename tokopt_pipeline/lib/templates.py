@@ -67,9 +67,11 @@ _MASK = "|".join(
         r"(?-u:\b)(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
         r"|Mon|Tue|Wed|Thu|Fri|Sat|Sun"
         r"|INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE|SEVERE)(?-u:\b)",
-        # Any word holding a digit: numbers, hex, IPs, ids, versions, sizes, durations.
-        # An alternate rendering in parentheses goes with it: "10.0.0.1 (host.org)".
-        rf"{_WORD}*[0-9]{_WORD}*(?:\s?\([^()\s]*\))?",
+        # Any word holding a digit: numbers, hex, IPs, ids, versions, sizes, durations,
+        # with the words holding a digit glued to it by ":" or "," ("12:30:45,123",
+        # "R60-M6-N3-C:J12-U62": one match, not four). An alternate rendering in
+        # parentheses goes with it: "10.0.0.1 (host.org)".
+        rf"{_WORD}*[0-9]{_WORD}*(?:[:,]+{_WORD}*[0-9]{_WORD}*)*(?:\s?\([^()\s]*\))?",
     ]
 )
 # Runs of masked parts glued by punctuation read as one variable.

@@ -426,6 +426,19 @@ def test_batches_respect_batch_lines_and_number_lines_continuously(tmp_path):
     assert source.stats.lines == 10_007
 
 
+def test_a_smaller_first_batch_then_full_batches(tmp_path):
+    text = words_log(3_500)
+    path = write(tmp_path, "many.log", text)
+    source = open_log(path)
+    batches = list(source.batches(1000, block_bytes=5000, first_batch_lines=250))
+    assert [len(b.lines) for b in batches] == [250, 1000, 1000, 1000, 250]
+    assert [b.first_line_no for b in batches] == [1, 251, 1251, 2251, 3251]
+    assert all(b.lines[0].startswith(f"{b.first_line_no - 1:07d} ") for b in batches)
+    assert sum(b.raw_bytes for b in batches) == len(text) == source.stats.raw_bytes
+    with pytest.raises(ValueError):
+        next(open_log(path).batches(1000, first_batch_lines=0))
+
+
 def test_batches_are_yielded_early_when_lines_are_long(tmp_path):
     path = write(tmp_path, "wide.log", (b"z" * 999 + b"\n") * 100)
     batches = list(open_log(path).batches(1000, block_bytes=10_000, batch_bytes=20_000))
