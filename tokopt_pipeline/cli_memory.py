@@ -243,10 +243,10 @@ def annotate(args):
 
 
 def after_summary(args, summary, out_path) -> int | None:
-    from .lib import alerts, memory, usage
-
     if not (args.store_memory or args.track_usage or args.enable_monitoring):
         return _after_last(args)
+    from .lib import alerts, memory, usage
+
     say = sys.stderr if out_path is None else sys.stdout
     store = _store(args)
     log = summary.analysis.source

@@ -36,15 +36,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
+
+from .cache import cache_dir
 
 __all__ = ["RedactionStats", "Redactor", "redact_text", "placeholder"]
 
@@ -194,11 +194,6 @@ _DS_PLUGINS = {
 }
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tokopt"
-
-
 def detect_secrets_denylists() -> dict[str, list[re.Pattern[str]]]:
     """detect-secrets' denylist patterns, by plugin class name.
 
@@ -214,7 +209,7 @@ def detect_secrets_denylists() -> dict[str, list[re.Pattern[str]]]:
         ver = version("detect-secrets")
     except PackageNotFoundError:
         ver = "unknown"
-    cache = _cache_dir() / f"detect-secrets-{ver}-denylists.json"
+    cache = cache_dir() / f"detect-secrets-{ver}-denylists.json"
     try:
         data = json.loads(cache.read_text(encoding="utf-8"))
         if set(data) == set(_DS_PLUGINS):

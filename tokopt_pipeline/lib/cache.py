@@ -1,0 +1,28 @@
+"""tokopt's on-disk cache: ``$XDG_CACHE_HOME/tokopt`` (``~/.cache/tokopt`` by default).
+
+It holds only what can be rebuilt from installed packages (detect-secrets' patterns, the
+tokenizer's ranks in a form that loads faster), each file named after the versions it
+was built from. A missing, unreadable or damaged entry is rebuilt; a home that cannot
+be written just means it is rebuilt on every run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tokopt"
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a cache entry atomically; any failure is ignored (the entry is optional)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
