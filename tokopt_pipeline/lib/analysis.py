@@ -33,7 +33,7 @@ from .profiles import detect_profile, get_profile
 from .reader import adaptive_batch_lines, open_log
 from .redact import Redactor, trigger_expr
 from .redact import preload as preload_redaction
-from .templates import TemplateMiner, mask_expr
+from .templates import TemplateMiner, mask_steps
 from .testresults import TEST_CANDIDATE, TOTALS_CANDIDATE, FailedTest, RunTotals, TestIndex, parse_totals
 
 EVENT_HEAD_LINES = 40
@@ -169,7 +169,6 @@ def _feature_exprs(rules, secrets: bool) -> list[pl.Expr]:
         *feature_exprs(),
         pl.col("line").str.contains(TOTALS_CANDIDATE).alias("totals"),
         pl.col("line").str.contains(TEST_CANDIDATE).alias("test"),
-        mask_expr().alias("masked"),
     ]
     if secrets:
         exprs.append(trigger_expr().alias("secret"))
@@ -180,12 +179,18 @@ def _slice_features(lines: list[str], rules, exprs: list[pl.Expr]) -> tuple[pl.S
     """One slice of a batch as a Series, its per-line tests and its levels.
 
     The tests run one expression at a time: one expression over one chunk runs on the
-    calling thread, while a select of many is spread over polars' shared thread pool,
-    where the small operations of the batch being processed would queue behind it.
+    calling thread, while a select of many (or a chain of some string operations) is
+    handed to polars' shared thread pool, where the small operations of the batch being
+    processed would queue behind it.
     """
     s = pl.Series("line", lines, dtype=pl.Utf8)
     frame = s.to_frame()
-    feats = pl.DataFrame([frame.select(e).to_series() for e in exprs])
+    cols = [frame.select(e).to_series() for e in exprs]
+    masked = frame
+    for step in mask_steps():
+        masked = masked.select(step)
+    cols.append(masked.to_series().alias("masked"))
+    feats = pl.DataFrame(cols)
     cand = feats["pre"].arg_true()
     return s, feats, levels_of_candidates(len(s), cand, s.gather(cand), rules)
 
@@ -560,17 +565,22 @@ def analyze(
     if threads > 1:
         an.helpers, an.slices = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="tokopt-slices"), threads
     pending: deque = deque()
+    tokenizer_wanted = not an.count_exact
     try:
         for batch in src.batches(batch_lines=batch_lines, first_batch_lines=first_batch):
             an.prepare(batch.lines)
             pending.append((batch, pool.submit(an.features, batch.lines)))
-            if batch.first_line_no == 1 and not an.count_exact:
-                # The tokenizer is needed once the pass is over; loading it meanwhile
-                # (~0.1 s, holding the GIL) should not delay the first batch.
-                tok.preload()
             if len(pending) > READ_AHEAD:
                 done, future = pending.popleft()
-                _process(an, done, future.result(), chunk, on_batch, progress, file_bytes)
+                features = future.result()
+                if tokenizer_wanted:
+                    # Needed once the pass is over; loaded now (~0.1 s, holding the GIL)
+                    # that the pipeline is full, so it does not delay the first batches.
+                    tok.preload()
+                    tokenizer_wanted = False
+                _process(an, done, features, chunk, on_batch, progress, file_bytes)
+        if tokenizer_wanted:
+            tok.preload()
         while pending:
             done, future = pending.popleft()
             _process(an, done, future.result(), chunk, on_batch, progress, file_bytes)

@@ -102,21 +102,20 @@ def _runs(rules: list[Rule]) -> list[tuple[int, int, str]]:
 
 
 def _prefilter(rules: list[Rule], column: str = "line") -> list[pl.Expr]:
-    """Unions of at most ``_PREFILTER_RULES`` rules of the same scope.
+    """Unions of at most ``_PREFILTER_RULES`` rules, over the whole line.
 
-    The prefilter only asks whether any rule matches, so rules of one scope join one
-    union whatever their order and level: each union costs about one scan of the text.
+    The prefilter only asks whether any rule may match, so rules join one union
+    whatever their order, level and scope: each union costs about one scan of the
+    text. A rule limited to the start of a line is tried on all of it here, which may
+    let through a line it matches only further on; :func:`levels_of_candidates` then
+    applies the limit.
     """
-    by_scope: dict[int, list[str]] = {}
-    for r in rules:
-        by_scope.setdefault(r.within, []).append(r.pattern)
     line = pl.col(column)
-    out = []
-    for w, pats in by_scope.items():
-        for i in range(0, len(pats), _PREFILTER_RULES):
-            union = "|".join(f"(?:{p})" for p in pats[i:i + _PREFILTER_RULES])
-            out.append((line.str.slice(0, w) if w else line).str.contains(union))
-    return out
+    pats = [r.pattern for r in rules]
+    return [
+        line.str.contains("|".join(f"(?:{p})" for p in pats[i:i + _PREFILTER_RULES]))
+        for i in range(0, len(pats), _PREFILTER_RULES)
+    ]
 
 
 def prefilter_expr(rules: list[Rule], column: str = "line") -> pl.Expr:
@@ -155,9 +154,8 @@ def levels_of_candidates(n: int, index: pl.Series, cand: pl.Series, rules: list[
 def tag_levels(lines: pl.Series, rules: list[Rule]) -> pl.Series:
     """Vectorized: the level (UInt8) of each line under ordered ``rules``.
 
-    First a prefilter (:func:`prefilter_expr`): one union per scope of the rules
-    that can lift a line above the default, each about one scan of the text. Then only the
-    candidate lines go through the rules in order (consecutive rules of one level
+    First a prefilter (:func:`prefilter_expr`): a union of the rules that can lift a
+    line above the default, about one scan of the text. Then only the candidate lines go through the rules in order (consecutive rules of one level
     merged), and each step sees only the lines no earlier rule has decided
     (:func:`levels_of_candidates`). Rules limited to the start of a line (``within``)
     run on that many leading characters.

@@ -42,7 +42,7 @@ import re
 
 import polars as pl
 
-__all__ = ["WILDCARD", "TemplateMiner", "mask_series", "mask_expr", "mine"]
+__all__ = ["WILDCARD", "TemplateMiner", "mask_series", "mask_expr", "mask_steps", "mine"]
 
 WILDCARD = "<*>"
 
@@ -97,6 +97,16 @@ _MIN_SLICE = 50_000
 def mask_expr(column: str = "line") -> pl.Expr:
     """The masking of :func:`mask_series` as an expression, for a caller's frame."""
     return _masked(column)
+
+
+def mask_steps(column: str = "line") -> list[pl.Expr]:
+    """The masking as two expressions to apply one after the other, each to the column
+    the one before produced. Each alone runs on the calling thread; polars hands the
+    chain of both to its shared thread pool."""
+    return [
+        pl.col(column).str.replace_all(_MASK, WILDCARD, literal=False),
+        pl.col(column).str.replace_all(_FOLD, WILDCARD, literal=False),
+    ]
 
 
 def _masked(column: str = "line") -> pl.Expr:

@@ -16,6 +16,7 @@ WORDS = [
     "segfault", "ValueError", "RuntimeException", "exit code 1", "exit code 0", "timed out", "retrying",
     "deprecated", "  at com.x.Y.run(Y.java:12)", "Caused by: ", "##[error]", "::error::", "ok", "done",
     "user", "12:30:45", "PaymentDeclined", "<E>", "\t", " ", "é", "kernel: Oops",
+    "x" * 90,  # pushes what follows past the first 160 characters, where some rules stop
 ]
 
 
