@@ -1,7 +1,5 @@
 """``python -m tokopt_pipeline`` runs the ``tokopt`` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -385,5 +385,28 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``tokopt`` command: :func:`main`, then a quick exit.
+
+    Once the outputs are written and the streams flushed, nothing is left to do but
+    what the interpreter's shutdown would do: wait for the threads that still run, then
+    tear down every module, which takes ~0.07 s with polars and DuckDB loaded. The
+    first is done here; the second is skipped. An exception, ``SystemExit`` among them
+    (``--help``, a usage error), takes the usual way out.
+    """
+    import threading
+
+    rc = main()
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: the reader left; nothing to save
+            pass
+    os._exit(rc if isinstance(rc, int) else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -6,6 +6,7 @@ import bz2
 import gzip
 import json
 import lzma
+import os
 import subprocess
 import sys
 import time
@@ -231,6 +232,14 @@ def test_writes_are_atomic_and_a_directory_as_output_is_refused(app_log, tmp_pat
     assert done.returncode == 5 and "is a directory" in done.stderr.decode()
     tokopt(app_log.name, "--output", "nested/dir/s.md", cwd=tmp_path)
     assert [p.name for p in (tmp_path / "nested" / "dir").iterdir()] == ["s.md"]  # no temp file left
+
+
+def test_outputs_get_the_permissions_a_plain_write_gives(app_log, tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    tokopt(app_log.name, "--output", "s.md", "--export-templates", "t.csv", cwd=tmp_path)
+    for name in ("s.md", "t.csv"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
 
 
 def test_several_logs_in_one_command(app_log, numpy_log, tmp_path):

@@ -38,7 +38,7 @@ from .testresults import TEST_CANDIDATE, TOTALS_CANDIDATE, FailedTest, RunTotals
 
 EVENT_HEAD_LINES = 40
 EVENT_TAIL_LINES = 200
-MIN_BATCH_LINES = 100_000
+MIN_BATCH_LINES = 200_000
 #: Batches read ahead of the one being processed (their per-line tests run meanwhile).
 READ_AHEAD = 2
 #: The first batch is smaller (whole chunks, at least one): the work on the second

@@ -6,14 +6,30 @@ into place, so a reader never sees half a summary and a failure leaves nothing b
 
 from __future__ import annotations
 
+import errno
 import os
 import re
-import tempfile
+import secrets
 from pathlib import Path
 
 from .errors import OutputError
 
 SUMMARY_SUFFIXES = {"markdown": ".summary.md", "json": ".summary.json", "text": ".summary.txt"}
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file in ``path``'s folder, open for writing.
+
+    Created like any file (mode 0666 less the umask), so the renamed result has the
+    permissions a plain write would give it; ``mkstemp`` would make it private (0600).
+    """
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
@@ -25,7 +41,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = _temp_beside(path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
@@ -61,7 +77,7 @@ class AtomicWriter:
     def __enter__(self):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+            fd, self._tmp = _temp_beside(self.path)
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
         self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")

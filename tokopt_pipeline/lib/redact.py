@@ -41,6 +41,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -194,6 +195,27 @@ _DS_PLUGINS = {
 }
 
 
+def _detect_secrets_version() -> str:
+    """The installed detect-secrets version, read from its ``__version__.py`` without
+    importing the package (importlib.metadata would scan every installed package)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("detect_secrets")
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        m = re.search(r"""VERSION\s*=\s*['"]([^'"]+)['"]""", (folder / "__version__.py").read_text(encoding="utf-8"))
+        if m:
+            return m.group(1)
+    except (AttributeError, TypeError, StopIteration, OSError, ValueError):
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("detect-secrets")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def detect_secrets_denylists() -> dict[str, list[re.Pattern[str]]]:
     """detect-secrets' denylist patterns, by plugin class name.
 
@@ -203,13 +225,7 @@ def detect_secrets_denylists() -> dict[str, list[re.Pattern[str]]]:
     detect-secrets version: a new version is read afresh, and a missing, unreadable or
     damaged cache only means the package is imported again.
     """
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        ver = version("detect-secrets")
-    except PackageNotFoundError:
-        ver = "unknown"
-    cache = cache_dir() / f"detect-secrets-{ver}-denylists.json"
+    cache = cache_dir() / f"detect-secrets-{_detect_secrets_version()}-denylists.json"
     try:
         data = json.loads(cache.read_text(encoding="utf-8"))
         if set(data) == set(_DS_PLUGINS):

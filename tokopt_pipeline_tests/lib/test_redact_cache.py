@@ -44,3 +44,11 @@ def test_an_unwritable_cache_folder_still_redacts(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where the folder should be
     assert _as_pairs(redact.detect_secrets_denylists()) == _from_package()
     assert redact.redact_text("key AKIAIOSFODNN7EXAMPLE here") == "key [REDACTED:aws-access-key] here"
+
+
+def test_the_cache_is_named_after_the_installed_version(tmp_path, monkeypatch):
+    from importlib.metadata import version
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    redact.detect_secrets_denylists()
+    assert (tmp_path / "tokopt" / f"detect-secrets-{version('detect-secrets')}-denylists.json").is_file()
