@@ -190,7 +190,9 @@ def _slice_features(lines: list[str], rules, exprs: list[pl.Expr]) -> tuple[pl.S
     for step in mask_steps():
         masked = masked.select(step)
     cols.append(masked.to_series().alias("masked"))
-    feats = pl.DataFrame(cols)
+    # From a dict: polars builds a frame from a list of Series through a dispatcher
+    # whose first use registers the type, which races when two threads do it at once.
+    feats = pl.DataFrame({c.name: c for c in cols})
     cand = feats["pre"].arg_true()
     return s, feats, levels_of_candidates(len(s), cand, s.gather(cand), rules)
 
