@@ -1,0 +1,57 @@
+"""The streaming pass cuts large batches into slices computed on several threads and
+reads batches ahead; none of that may change what it finds."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import polars as pl
+from polars.testing import assert_frame_equal, assert_series_equal
+
+from tokopt_pipeline.lib import analysis
+from tokopt_pipeline.lib.analysis import _line_features, analyze
+from tokopt_pipeline.lib.options import SummaryOptions
+from tokopt_pipeline.lib.profiles import get_profile
+
+
+def _corpus_lines(shared, at_least: int) -> list[str]:
+    lines: list[str] = []
+    for path in sorted((shared / "corpus" / "loghub").glob("*_2k.log")):
+        lines += path.read_text(encoding="utf-8", errors="replace").split("\n")
+    lines += (shared / "corpus" / "ci" / "numpy_pytest.log").read_text(encoding="utf-8", errors="replace").split("\n")
+    while len(lines) < at_least:
+        lines += lines
+    return lines[:at_least]
+
+
+def test_sliced_tests_equal_the_whole_batch(shared):
+    lines = _corpus_lines(shared, 3 * analysis._SLICE_LINES + 17)
+    rules = get_profile("pytest").all_rules()
+    whole = _line_features(lines, rules, secrets=True)
+    with ThreadPoolExecutor(max_workers=2) as helpers:
+        sliced = _line_features(lines, rules, secrets=True, helpers=helpers, slices=3)
+    assert_series_equal(sliced[0], whole[0])
+    assert_frame_equal(sliced[1], whole[1])
+    assert_series_equal(sliced[2], whole[2])
+    assert int(whole[2].n_unique()) > 2  # the lines really get different levels
+
+
+def _figures(a):
+    return (
+        a.lines, a.raw_bytes, a.level_counts, sorted((t.template, t.count, t.level) for t in a.templates.values()),
+        sorted((g.key, g.count) for g in a.groups.values()), sorted(a.tests), [(r.line_no, r.text) for r in a.runs],
+        [(c.first_line, c.last_line, c.levels) for c in a.chunks], a.redactions,
+    )
+
+
+def test_reading_ahead_and_slicing_change_nothing(shared, tmp_path, monkeypatch):
+    log = tmp_path / "big.log"
+    log.write_text("\n".join(_corpus_lines(shared, 130_000)) + "\n", encoding="utf-8")
+    options = SummaryOptions(chunk_size=5000, max_batch_lines=60_000)  # batches cut in slices
+    pipelined = analyze(str(log), options)
+    monkeypatch.setattr(analysis, "READ_AHEAD", 0)  # each batch processed as soon as read
+    monkeypatch.setattr(analysis, "_SLICE_LINES", 10**9)  # and never cut
+    serial = analyze(str(log), options)
+    assert _figures(pipelined) == _figures(serial)
+    assert pipelined.lines == 130_000 and len(pipelined.chunks) == 26
+    assert len(pipelined.tests) > 0 and pipelined.level_counts[0] > 0
