@@ -157,6 +157,9 @@ def _options_from_args(args):
     for name in ("max_traceback_lines", "component_budgets", "component_by"):
         if getattr(args, name, None) is not None:
             setattr(opts, name, getattr(args, name))
+    # The memory (--store-memory) wants the passing tests and the commit: collected in
+    # the same pass rather than by reading the log again.
+    opts.collect_run_meta = bool(getattr(args, "store_memory", False))
     return opts
 
 

@@ -76,6 +76,23 @@ def test_four_runs_mark_new_and_flaky_in_the_summaries(env, logs, capsys):
     assert rc == 0 and "memory store OK" in out and "12 entities" in out and "pending writes: 0" in out
 
 
+def test_the_memory_reads_the_log_once(env, logs, capsys, monkeypatch):
+    """Passing tests and the commit come from the summary's own pass: a second read of
+    the log would fail here."""
+
+    def no_second_read(path):
+        raise AssertionError(f"{path} read a second time")
+
+    monkeypatch.setattr(memory, "scan_run_meta", no_second_read)
+    for log in logs[:3]:
+        rc, out, err = run(capsys, log, "--store-memory", "--token-budget", "3000", "--output-dir", "out")
+        assert rc == 0, err
+    assert "test_flip [flaky" in (env / "out" / "nightly-3.summary.md").read_text()
+    with Store.from_env().connect() as conn:
+        passed = conn.execute("SELECT count(*) FROM mem_test_results WHERE outcome = 'passed'").fetchone()[0]
+    assert passed > 0
+
+
 def test_summary_on_stdout_is_marked_too(env, logs, capsys):
     for log in logs[:3]:
         rc, out, err = run(capsys, log, "--store-memory", "--output", "-", "--suite", "ci", "--token-budget", "3000")

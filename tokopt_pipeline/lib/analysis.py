@@ -33,6 +33,8 @@ from .profiles import detect_profile, get_profile
 from .reader import adaptive_batch_lines, open_log
 from .redact import Redactor, trigger_expr
 from .redact import preload as preload_redaction
+from .runmeta import CANDIDATE as RUN_META_CANDIDATE
+from .runmeta import RunMeta
 from .templates import TemplateMiner, mask_steps
 from .testresults import TEST_CANDIDATE, TOTALS_CANDIDATE, FailedTest, RunTotals, TestIndex, parse_totals
 
@@ -147,6 +149,8 @@ class Analysis:
     events: int = 0
     lines_cut: int = 0
     nul_bytes_removed: int = 0
+    #: Passing tests and the commit, when ``SummaryOptions.collect_run_meta`` asked.
+    run_meta: RunMeta | None = None
 
     @property
     def critical_templates(self) -> list[TemplateStat]:
@@ -163,7 +167,7 @@ class Analysis:
 _SLICE_LINES = 25_000
 
 
-def _feature_exprs(rules, secrets: bool) -> list[pl.Expr]:
+def _feature_exprs(rules, secrets: bool, run_meta: bool = False) -> list[pl.Expr]:
     exprs = [
         prefilter_expr(rules).alias("pre"),
         *feature_exprs(),
@@ -172,6 +176,8 @@ def _feature_exprs(rules, secrets: bool) -> list[pl.Expr]:
     ]
     if secrets:
         exprs.append(trigger_expr().alias("secret"))
+    if run_meta:
+        exprs.append(pl.col("line").str.contains(RUN_META_CANDIDATE).alias("run_meta"))
     return exprs
 
 
@@ -198,16 +204,17 @@ def _slice_features(lines: list[str], rules, exprs: list[pl.Expr]) -> tuple[pl.S
 
 
 def _line_features(lines: list[str], rules, secrets: bool = False, helpers: ThreadPoolExecutor | None = None,
-                   slices: int = 1) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+                   slices: int = 1, run_meta: bool = False) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
     """The lines as a Series, every vectorized per-line test of them, and their levels.
 
     Test columns: ``pre`` (the priority prefilter), the event-grouping booleans,
     ``totals`` and ``test`` (candidate result lines), ``masked`` (the line with its
-    variable parts masked) and, with ``secrets``, ``secret`` (the redaction trigger).
+    variable parts masked), with ``secrets`` ``secret`` (the redaction trigger) and with
+    ``run_meta`` ``run_meta`` (lines that may name a passing test or the commit).
     With ``helpers`` (``slices - 1`` threads), the lines are cut into up to ``slices``
     slices computed side by side, on those threads and the calling one.
     """
-    exprs = _feature_exprs(rules, secrets)
+    exprs = _feature_exprs(rules, secrets, run_meta)
     parts = max(1, min(slices if helpers is not None else 1, len(lines) // _SLICE_LINES))
     if parts == 1:
         return _slice_features(lines, rules, exprs)
@@ -237,7 +244,8 @@ class Analyzer:
 
     def __init__(self, source: str, options: SummaryOptions, miner: TemplateMiner | None = None):
         self.options = options
-        self.a = Analysis(source=source, profile=options.profile if options.profile != "auto" else "")
+        self.a = Analysis(source=source, profile=options.profile if options.profile != "auto" else "",
+                          run_meta=RunMeta() if options.collect_run_meta else None)
         self.redactor = Redactor(enabled=options.redact)
         self.grouper = EventGrouper()
         self.miner = miner or TemplateMiner()
@@ -276,7 +284,8 @@ class Analyzer:
         # All per-line tests run at once, the secret trigger among them; the few lines
         # redaction changes are then tested again and patched in, so every later stage
         # sees only redacted text.
-        s, feats, level = _line_features(lines, self.rules, secrets=redacting, helpers=self.helpers, slices=self.slices)
+        s, feats, level = _line_features(lines, self.rules, secrets=redacting, helpers=self.helpers, slices=self.slices,
+                                         run_meta=self.a.run_meta is not None)
         if redacting:
             hits = feats["secret"].arg_true().to_list()
             redacted = self.redactor.redact_lines(lines, candidates=hits)
@@ -284,7 +293,8 @@ class Analyzer:
             if changed:
                 lines = redacted
                 idx = pl.Series("i", changed, dtype=pl.UInt32)
-                sub, fixed, sub_level = _line_features([lines[i] for i in changed], self.rules)
+                sub, fixed, sub_level = _line_features([lines[i] for i in changed], self.rules,
+                                                       run_meta=self.a.run_meta is not None)
                 s = s.scatter(idx, sub)
                 feats = feats.with_columns(*[feats[c].scatter(idx, fixed[c]) for c in fixed.columns])
                 level = level.scatter(idx, sub_level)
@@ -328,6 +338,8 @@ class Analyzer:
             if rt:
                 a.runs.append(rt)
                 test_lines.add(line_no)
+        if a.run_meta is not None:
+            a.run_meta.feed(df.filter(feats["run_meta"])["line"].to_list())
         # Failing tests.
         for line_no, line, in_section in df.filter(feats["test"]).select("line_no", "line", "in_section").iter_rows():
             if self.tests.feed(line, line_no, in_section):

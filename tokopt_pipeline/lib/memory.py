@@ -55,11 +55,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import polars as pl
-
 from .analysis import Analysis
 from .errors import BadInput
 from .outputs import atomic_write_text
+from .runmeta import RunMeta
+from .runmeta import scan as scan_run_meta
 from .store import Store, operation
 
 __all__ = [
@@ -87,15 +87,6 @@ __all__ = [
 FLAKY_WINDOW = 30
 EXAMPLE_CHARS = 240
 RUN_TYPE, ERROR_TYPE, TEST_TYPE = "TestRun", "ErrorType", "Test"
-
-_PASSED = re.compile(r"^(\S+\.py::\S.*?) PASSED(?:\s+\[\s*\d+%\])?\s*$")
-_COMMIT_PATTERNS = [
-    re.compile(r"\b(?:GITHUB_SHA|CI_COMMIT_SHA|GIT_COMMIT|COMMIT_SHA|CIRCLE_SHA1|BUILD_SOURCEVERSION|BUILDKITE_COMMIT|TRAVIS_COMMIT|DRONE_COMMIT_SHA)\s*[=:]\s*['\"]?([0-9a-f]{7,40})\b"),
-    re.compile(r"\bHEAD is now at ([0-9a-f]{7,40})\b"),
-    re.compile(r"^\s*(?:commit|Commit SHA|sha)\s*[:=]\s*([0-9a-f]{40})\b", re.IGNORECASE),
-]
-_SCAN = r"\S\.py::\S.* PASSED|GITHUB_SHA|CI_COMMIT_SHA|GIT_COMMIT|COMMIT_SHA|CIRCLE_SHA1|BUILD_SOURCEVERSION|BUILDKITE_COMMIT|TRAVIS_COMMIT|DRONE_COMMIT_SHA|HEAD is now at|(?i:^\s*(commit|commit sha|sha)\s*[:=])"
-
 
 def fingerprint(group_key: str) -> str:
     """The fingerprint of an error group's key (exception type | normalized message)."""
@@ -129,38 +120,11 @@ def derive_suite(log_path: str, profile: str = "") -> str:
     return name
 
 
-@dataclass
-class LogScan:
-    passed: list[str] = field(default_factory=list)
-    commit: str | None = None
-
-
-def scan_log(path: str) -> LogScan:
-    """One cheap pass for what the engine does not keep: passing tests (pytest ``-v``)
-    and the commit from CI metadata. Only candidate lines reach Python."""
-    from .reader import open_log
-
-    out = LogScan()
-    seen: set[str] = set()
-    if path == "-":
-        return out
-    src = open_log(path)
-    for batch in src.batches(batch_lines=50_000):
-        s = pl.Series("l", batch.lines, dtype=pl.Utf8)
-        for line in s.filter(s.str.contains(_SCAN)).to_list():
-            m = _PASSED.match(line)
-            if m:
-                if m.group(1) not in seen:
-                    seen.add(m.group(1))
-                    out.passed.append(m.group(1))
-                continue
-            if out.commit is None:
-                for rx in _COMMIT_PATTERNS:
-                    cm = rx.search(line)
-                    if cm:
-                        out.commit = cm.group(1)
-                        break
-    return out
+def scan_log(path: str) -> RunMeta:
+    """One cheap pass for what the engine keeps only when asked
+    (``SummaryOptions.collect_run_meta``): passing tests (pytest ``-v``) and the commit
+    from CI metadata."""
+    return scan_run_meta(path)
 
 
 @dataclass
@@ -202,11 +166,11 @@ def new_run_id(suite: str) -> str:
 
 
 def prepare_run(analysis: Analysis, log_path: str, suite: str | None = None, commit: str | None = None,
-                scan: LogScan | None = None, run_id: str | None = None, summary_path: str | None = None) -> RunRecord:
+                scan: RunMeta | None = None, run_id: str | None = None, summary_path: str | None = None) -> RunRecord:
     """The memory record of an analysed log. ``scan`` (from :func:`scan_log`) adds the
     passing tests and the commit; ``commit`` given explicitly wins over the log's."""
     suite = suite or derive_suite(log_path, analysis.profile)
-    scan = scan or LogScan()
+    scan = scan or RunMeta()
     errors = []
     for g in analysis.groups.values():
         fp = fingerprint(g.key)
@@ -396,7 +360,10 @@ class Marker:
 
     def __call__(self, analysis: Analysis) -> None:
         log = str(self.log_path or analysis.source or "-")
-        scan = scan_log(log) if log != "-" and os.path.isfile(log) else LogScan()
+        if analysis.run_meta is not None:  # collected in the engine's pass
+            scan = analysis.run_meta
+        else:
+            scan = scan_log(log) if log != "-" and os.path.isfile(log) else RunMeta()
         self.analysis = analysis
         self.run = prepare_run(analysis, log, suite=self.suite, commit=self.commit, scan=scan, run_id=self.run_id)
         self.marks = annotate(self.store, self.run, analysis, timeout=self.timeout)

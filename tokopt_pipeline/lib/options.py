@@ -29,6 +29,8 @@ class SummaryOptions:
         max_traceback_lines: lines kept per representative traceback.
         component_budgets: token budget per component (see :mod:`.components`).
         component_by: how components are found: ``step``, ``logger``, ``file`` or ``auto``.
+        collect_run_meta: also collect the passing tests and the commit in the pass
+            (``Analysis.run_meta``), for the cross-run memory.
     """
 
     token_budget: int = DEFAULT_TOKEN_BUDGET
@@ -43,8 +45,9 @@ class SummaryOptions:
     auto_truncate: bool = True
     max_traceback_lines: int = 14
     component_budgets: dict[str, int] | None = None
-    max_batch_lines: int | None = None  # lines processed at once; None: 100,000 (--memory-optimized: 10,000)
+    max_batch_lines: int | None = None  # lines processed at once; None: 200,000 (--memory-optimized: 10,000)
     component_by: str = "auto"
+    collect_run_meta: bool = False
 
     @property
     def effective_budget(self) -> int:

@@ -32,6 +32,7 @@ import uuid
 from .analysis import Analysis, ChunkStat, ErrorGroup, TemplateStat
 from .priority import Level
 from .render import Summary
+from .runmeta import RunMeta
 from .store import operation
 from .testresults import FailedTest, RunTotals
 
@@ -93,6 +94,8 @@ def analysis_from_json(text: str) -> Analysis:
     d["tests"] = {k: FailedTest(**v) for k, v in d["tests"].items()}
     d["runs"] = [RunTotals(**r) for r in d["runs"]]
     d["chunks"] = [ChunkStat(**c) for c in d["chunks"]]
+    if d.get("run_meta") is not None:
+        d["run_meta"] = RunMeta(**d["run_meta"])
     return Analysis(**d)
 
 

@@ -55,3 +55,17 @@ def test_reading_ahead_and_slicing_change_nothing(shared, tmp_path, monkeypatch)
     assert _figures(pipelined) == _figures(serial)
     assert pipelined.lines == 130_000 and len(pipelined.chunks) == 26
     assert len(pipelined.tests) > 0 and pipelined.level_counts[0] > 0
+
+
+def test_the_pass_collects_what_a_separate_scan_finds(shared, tmp_path):
+    from tokopt_pipeline.lib import runmeta
+
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    log = tmp_path / "ci.log"
+    numpy = (shared / "corpus" / "ci" / "numpy_pytest.log").read_text(encoding="utf-8")
+    log.write_text(f"  GITHUB_SHA: {sha}\n" + numpy, encoding="utf-8")
+    scanned = runmeta.scan(str(log))
+    collected = analyze(str(log), SummaryOptions(collect_run_meta=True, chunk_size=500, max_batch_lines=1000)).run_meta
+    assert collected == scanned
+    assert collected.commit == sha and len(collected.passed) > 1000
+    assert analyze(str(log), SummaryOptions()).run_meta is None  # not asked: not collected
