@@ -237,6 +237,38 @@ class _OpenEvent:
     tail: list[str]
     total: int
     masked_head: str
+    #: Its lines (columns of ``_TEMPLATE_ROW``) while it may still turn out to be no
+    #: error group, in which case they are templated like any other line.
+    rows: list[pl.DataFrame] = field(default_factory=list)
+    held: int = 0
+
+    def is_group(self) -> bool:
+        return self.level <= Level.HIGH and (self.total > 1 or self.in_section)
+
+    def hold(self, rows: pl.DataFrame) -> None:
+        if not self.is_group():  # a group's lines are never templated: nothing to keep
+            self.rows.append(rows)
+            self.held += rows.height
+
+    def spill(self) -> list[pl.DataFrame]:
+        """The held lines to template now: all of them once the event is an error group
+        (none, they are dropped) or holds more than ``HELD_ROWS`` lines (memory stays
+        bounded; should it turn into a group later, those lines stay templated too)."""
+        if self.is_group():
+            self.rows, self.held = [], 0
+            return []
+        if self.held > HELD_ROWS:
+            return self.take()
+        return []
+
+    def take(self) -> list[pl.DataFrame]:
+        rows, self.rows, self.held = self.rows, [], 0
+        return rows
+
+
+_TEMPLATE_ROW = ["tid", "line_no", "level", "line"]
+#: Most lines an open event that is not (yet) an error group holds back from templating.
+HELD_ROWS = 50_000
 
 
 class Analyzer:
@@ -345,16 +377,28 @@ class Analyzer:
             if self.tests.feed(line, line_no, in_section):
                 test_lines.add(line_no)
 
-        # Multi-line events of high or critical priority -> error groups.
-        carried = self.open_event.event_id if self.open_event else -1
-        df = df.with_columns(
-            pl.col("level").min().over("event_id").alias("ev_level"),
-            pl.len().over("event_id").alias("ev_size"),
-        )
-        important = (pl.col("ev_level") <= int(Level.HIGH)) & ((pl.col("ev_size") > 1) | pl.col("in_section") | (pl.col("event_id") == carried))
-        df = df.with_columns(important.alias("important"))
+        # Multi-line events of high or critical priority -> error groups. The event the
+        # batch ends in may go on in the next batch and only there turn out to matter (a
+        # pytest section whose header lies in this batch and its E lines in the next),
+        # so it is held open whatever its level: its lines are templated only once it
+        # is known to be no error group. So is the rest of an event carried from the
+        # batch before.
+        open_before = self.open_event
+        carried = open_before.event_id if open_before else -1
+        ending = int(df["event_id"][-1])
+        ev_level = pl.col("level").min().over("event_id")
+        if open_before is not None:
+            ev_level = (
+                pl.when(pl.col("event_id") == carried)
+                .then(pl.min_horizontal(ev_level, pl.lit(open_before.level, dtype=pl.UInt8)))
+                .otherwise(ev_level)
+            )
+        df = df.with_columns(ev_level.alias("ev_level"), pl.len().over("event_id").alias("ev_size"))
+        important = (pl.col("ev_level") <= int(Level.HIGH)) & ((pl.col("ev_size") > 1) | pl.col("in_section"))
+        held = important | pl.col("event_id").is_in([carried, ending])
+        df = df.with_columns(held.alias("held"))
         imp = (
-            df.filter("important")
+            df.filter("held")
             .group_by("event_id", maintain_order=True)
             .agg(
                 pl.col("line"),
@@ -365,13 +409,20 @@ class Analyzer:
                 pl.col("masked").first().alias("masked_head"),
             )
         )
-        # Lines of an event that only now continues the carried one.
-        if self.open_event is not None and (imp.height == 0 or int(imp["event_id"][0]) != carried):
-            self._finish_event(self.open_event)
+        open_rows = df.filter(pl.col("event_id").is_in([carried, ending]))
+        if test_lines:
+            open_rows = open_rows.filter(~pl.col("line_no").is_in(list(test_lines)))
+        open_rows = open_rows.select(_TEMPLATE_ROW)
+        deferred: list[pl.DataFrame] = []
+        if open_before is not None and (imp.height == 0 or int(imp["event_id"][0]) != carried):
+            deferred += self._resolve(open_before)
             self.open_event = None
+        continued = False
         for event_id, ev_lines, first, last, lvl, in_section, masked_head in imp.iter_rows():
-            if self.open_event is not None and event_id == self.open_event.event_id:
-                oe = self.open_event
+            rows = open_rows.filter(pl.col("line_no").is_between(first, last)) if event_id in (carried, ending) else None
+            oe = self.open_event
+            if oe is not None and event_id == oe.event_id:
+                continued = True
                 oe.last_line = last
                 oe.level = min(oe.level, lvl)
                 room = EVENT_HEAD_LINES - len(oe.head)
@@ -380,31 +431,44 @@ class Analyzer:
                     ev_lines = ev_lines[room:]
                 oe.tail = (oe.tail + ev_lines)[-EVENT_TAIL_LINES:]
                 oe.total += last - first + 1
+                if rows is not None:
+                    oe.hold(rows)
+                    deferred += oe.spill()
                 continue
-            if self.open_event is not None:
-                self._finish_event(self.open_event)
+            if oe is not None:
+                deferred += self._resolve(oe)
             self.open_event = _OpenEvent(
                 event_id, first, last, lvl, in_section, ev_lines[:EVENT_HEAD_LINES], ev_lines[EVENT_HEAD_LINES:][-EVENT_TAIL_LINES:], len(ev_lines), masked_head
             )
-        # Keep the last event open only if it reaches the end of the batch.
-        if self.open_event is not None and self.open_event.last_line != first_line_no + n - 1:
-            self._finish_event(self.open_event)
+            if rows is not None:
+                self.open_event.hold(rows)
+                deferred += self.open_event.spill()
+        # Only the event the batch ends in stays open.
+        if self.open_event is not None and self.open_event.event_id != ending:
+            deferred += self._resolve(self.open_event)
             self.open_event = None
 
         # Templates of everything else.
-        excluded = pl.col("important") & (pl.col("ev_level") <= int(Level.HIGH))
+        excluded = pl.col("held")
         if test_lines:
             excluded = excluded | pl.col("line_no").is_in(list(test_lines))
-        agg = (
-            df.filter(~excluded)
-            .group_by("tid")
-            .agg(
-                pl.len().alias("count"),
-                pl.col("line_no").min().alias("first"),
-                pl.col("line_no").max().alias("last"),
-                pl.col("level").min().alias("level"),
-                pl.col("line").first().alias("example"),
-            )
+        rows = df.filter(~excluded).select(_TEMPLATE_ROW)
+        self._add_templates(pl.concat([*deferred, rows]) if deferred else rows)
+
+        a.events += int(df["event_id"].n_unique()) - (1 if continued else 0)
+        return df
+
+    def _add_templates(self, rows: pl.DataFrame) -> None:
+        """Count ``rows`` (columns of :data:`_TEMPLATE_ROW`) into the templates."""
+        a = self.a
+        if rows.height == 0:
+            return
+        agg = rows.group_by("tid").agg(
+            pl.len().alias("count"),
+            pl.col("line_no").min().alias("first"),
+            pl.col("line_no").max().alias("last"),
+            pl.col("level").min().alias("level"),
+            pl.col("line").first().alias("example"),  # rows come in line order
         )
         for t, cnt, first, last, lvl, example in agg.iter_rows():
             st = a.templates.get(t)
@@ -419,14 +483,13 @@ class Analyzer:
                     st.examples = []
                     self.examples_done.discard(t)
         # Critical and high templates keep a few distinct real lines of their level.
-        wanted = ~excluded & (pl.col("level") <= int(Level.HIGH))
+        wanted = pl.col("level") <= int(Level.HIGH)
         if self.examples_done:
             wanted = wanted & ~pl.col("tid").is_in(pl.Series(list(self.examples_done), dtype=pl.UInt32))
-        important_lines = df.filter(wanted)
+        important_lines = rows.filter(wanted)
         if important_lines.height:
             ex = (
-                important_lines.select("tid", "level", "line")
-                .with_columns(pl.col("line").str.replace_all(_TIMESTAMP, "").alias("key"))
+                important_lines.with_columns(pl.col("line").str.replace_all(_TIMESTAMP, "").alias("key"))
                 .unique(subset=["tid", "level", "key"], keep="first", maintain_order=True)
                 .group_by("tid", "level", maintain_order=True)
                 .agg(pl.col("line").head(MAX_EXAMPLES))
@@ -437,8 +500,13 @@ class Analyzer:
                 if len(st.examples) >= MAX_EXAMPLES:
                     self.examples_done.add(t)
 
-        a.events += int(df["event_id"].n_unique())
-        return df
+    def _resolve(self, ev: _OpenEvent) -> list[pl.DataFrame]:
+        """Close ``ev``: an error group when it is one, else the lines it held, to be
+        templated."""
+        if ev.is_group():
+            self._finish_event(ev)
+            return []
+        return ev.take()
 
     def chunk_stats(self, df: pl.DataFrame, chunk_size: int) -> list[ChunkStat]:
         out = []
@@ -485,8 +553,10 @@ class Analyzer:
     def finish(self, stats) -> Analysis:
         a = self.a
         if self.open_event is not None:
-            self._finish_event(self.open_event)
+            rest = self._resolve(self.open_event)
             self.open_event = None
+            if rest:
+                self._add_templates(pl.concat(rest))
         self.tests.finalize()
         a.tests = self.tests.tests
         # Tests merged by finalize() may be referenced by their header name in groups.

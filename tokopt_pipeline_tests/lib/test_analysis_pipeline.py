@@ -38,7 +38,7 @@ def test_sliced_tests_equal_the_whole_batch(shared):
 
 def _figures(a):
     return (
-        a.lines, a.raw_bytes, a.level_counts, sorted((t.template, t.count, t.level) for t in a.templates.values()),
+        a.lines, a.raw_bytes, a.level_counts, a.events, sorted((t.template, t.count, t.level) for t in a.templates.values()),
         sorted((g.key, g.count) for g in a.groups.values()), sorted(a.tests), [(r.line_no, r.text) for r in a.runs],
         [(c.first_line, c.last_line, c.levels) for c in a.chunks], a.redactions,
     )
@@ -69,3 +69,17 @@ def test_the_pass_collects_what_a_separate_scan_finds(shared, tmp_path):
     assert collected == scanned
     assert collected.commit == sha and len(collected.passed) > 1000
     assert analyze(str(log), SummaryOptions()).run_meta is None  # not asked: not collected
+
+
+def test_where_batches_end_changes_nothing(shared, tmp_path):
+    """An event cut by a batch boundary (a pytest failure section whose header ends one
+    batch and whose E lines start the next) is one event, whatever the batch size."""
+    log = tmp_path / "big.log"
+    log.write_text("\n".join(_corpus_lines(shared, 130_000)) + "\n", encoding="utf-8")
+    def without_chunks(a):  # chunk statistics follow the chunk size, which varies here
+        f = _figures(a)
+        return f[:8] + f[9:]
+
+    whole = without_chunks(analyze(str(log), SummaryOptions()))
+    for batch in (5000, 1000):
+        assert without_chunks(analyze(str(log), SummaryOptions(chunk_size=batch, max_batch_lines=batch))) == whole, batch
