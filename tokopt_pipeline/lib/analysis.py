@@ -251,9 +251,10 @@ class _OpenEvent:
             self.held += rows.height
 
     def spill(self) -> list[pl.DataFrame]:
-        """The held lines to template now: all of them once the event is an error group
-        (none, they are dropped) or holds more than ``HELD_ROWS`` lines (memory stays
-        bounded; should it turn into a group later, those lines stay templated too)."""
+        """The held lines to template now. An error group's lines are never templated:
+        once the event is one they are dropped. Past ``HELD_ROWS`` lines they are handed
+        back, so memory stays bounded (should the event become a group later, those
+        lines stay templated)."""
         if self.is_group():
             self.rows, self.held = [], 0
             return []
