@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--chunk-size", type=_positive_int, metavar="LINES", help="lines per chunk (default: adaptive, 500 for small files up to 50,000 for large ones)")
     g.add_argument("--stream-processing", action="store_true", help="stream the input in bounded batches (always on: memory does not grow with file size)")
     g.add_argument("--parallel-workers", type=_positive_int, metavar="N", help="threads for the vectorized stages and the tokenizer (default: all cores)")
-    g.add_argument("--memory-optimized", action="store_true", help="smaller batches: lower peak memory, somewhat slower")
+    g.add_argument("--memory-optimized", action="store_true", help="batches of 10,000 lines instead of 200,000: about a third of the peak memory, about 1.7x the time")
     g.add_argument("--strict-estimation", action="store_true", help="count the input's tokens exactly (slower) instead of estimating large inputs")
     g.add_argument("--calibrate-token-model", nargs="+", metavar="LOG", help="fit the token estimator on these logs (exact counts) and save it to .tokopt/token_model.json")
 
