@@ -117,7 +117,7 @@ def handle(args) -> int | None:
 
 
 def _enable_monitoring(args) -> int:
-    from .lib import alerts, usage
+    from .lib import alerts
 
     mon = _monitor(args)
     if mon.warning >= mon.critical:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 

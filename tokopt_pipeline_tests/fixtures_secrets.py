@@ -48,7 +48,7 @@ def planted_secrets_log() -> tuple[str, list[str]]:
     lines = [
         "2024-05-01T10:00:00Z ##[group]Run actions/checkout@v4",
         "Syncing repository: acme/widgets",
-        f"git version 2.43.0; HEAD is now at 3f786850e387550fdab836ed7e6dc881de23001b",
+        "git version 2.43.0; HEAD is now at 3f786850e387550fdab836ed7e6dc881de23001b",
         f"export AWS_ACCESS_KEY_ID={AWS_ID}",
         f'aws configure set aws_secret_access_key "{AWS_SECRET}"',
         f"env: GITHUB_TOKEN={GHP} GITLAB_TOKEN={GLPAT}",

@@ -88,6 +88,7 @@ def test_tokopt_mcp_over_stdio(tmp_path, filled_store):
     assert _key(graph.structured_content) == _key(ours)
     assert _key(found.structured_content) == _key(ours_search) and found.structured_content["entities"]
     assert [e["name"] for e in opened.structured_content["entities"]] == [LATE]
+    assert _key(opened.structured_content) == _key(ours_open)
     assert [r["run_id"] for r in listed.structured_content["runs"]] == [r["run_id"] for r in runs[:2]]
     text = summary.content[0].text
     assert not summary.is_error

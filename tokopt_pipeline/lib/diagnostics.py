@@ -23,7 +23,6 @@ import random
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 

@@ -12,7 +12,7 @@ An event takes the priority of its worst line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 

@@ -9,7 +9,6 @@ fast path.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from .priority import Level, Rule, UsageError

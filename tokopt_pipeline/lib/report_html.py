@@ -130,7 +130,7 @@ def render_report(conn, top: int = 10, days: int = 30) -> tuple[str, dict]:
         for day, runs, tin, tout, budget in daily:
             out.append(f'<tr><td>{_esc(day)}</td><td class="n">{runs}</td><td class="n">{tin or 0:,}</td><td class="n">{tout or 0:,}</td><td class="n">{budget or 0:,}</td></tr>')
         out.append("</table>")
-    out.append(f"<h2>Top recurring errors</h2>")
+    out.append("<h2>Top recurring errors</h2>")
     out.append(_errors_chart(errors))
     if errors:
         out.append("<table><tr><th>error</th><th>runs</th><th>occurrences</th><th>first seen</th><th>last seen</th></tr>")

@@ -179,7 +179,7 @@ class Store:
             try:
                 rec = json.loads(path.read_text(encoding="utf-8"))
                 op, payload = rec["op"], rec["payload"]
-            except (OSError, ValueError, KeyError) as exc:
+            except (OSError, ValueError, KeyError):
                 bad = path.with_suffix(".bad")
                 path.rename(bad)
                 continue

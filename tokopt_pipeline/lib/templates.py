@@ -54,7 +54,7 @@ _WORD = rf"[^{_SEP}]"
 _MASK = "|".join(
     [
         # URLs and absolute paths (unix, windows).
-        rf"[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>]*",
+        r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>]*",
         rf"(?:[A-Za-z]:)?[\\/](?:[^{_SEP}]*[\\/])+[^{_SEP}]*",
         # "user" and the name after it: "session opened for user alice".
         r"(?-u:\b)[Uu]ser:?[ \t][A-Za-z_][A-Za-z0-9_.\-]*",

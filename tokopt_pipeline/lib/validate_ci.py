@@ -28,7 +28,6 @@ import datetime as _dt
 import glob
 import os
 import subprocess
-from pathlib import Path
 from typing import Callable
 
 from . import tokens as tok

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-from pathlib import Path
 
 from tokopt_pipeline_tests.conftest import REPO
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import polars as pl
 from polars.testing import assert_frame_equal, assert_series_equal
 
 from tokopt_pipeline.lib import analysis
