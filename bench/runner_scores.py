@@ -60,17 +60,7 @@ def main() -> int:
             logs.append((kind, log, [junit]))
         ulog, ujunit = unittest_log(Path(tmp))
         logs.append(("unittest -v", ulog, [ujunit]))
-        runs, junits = [], []
-        for i, (command, flags) in enumerate([
-            ("pytest -v -rfE test_calc.py", ("-v", "-rfE", "test_calc.py")),
-            ("pytest -q test_service.py", ("-q", "test_service.py")),
-            ("pytest -v -rfE -k 'parse_pair or Inventory'", ("-v", "-rfE", "-k", "parse_pair or Inventory")),
-        ]):
-            log, junit = root / f"run{i}.log", root / f"run{i}.xml"
-            runs.append((command, runners._run_pytest(root, log, junit, *flags)))
-            junits.append(junit)
-        job = root / "job.log"
-        job.write_text(runners._github_job_log(runs))
+        job, junits = runners.github_job(root)
         logs.append(("GitHub Actions, 3 runs", job, junits))
 
         print(f"{'log':<24} {'budget':>6} {'tokens':>6} {'tests':>5} {'test_r':>6} {'type_r':>6} {'msg_r':>6} {'totals_r':>8}")

@@ -53,34 +53,25 @@ def _extensions():
     return [importlib.import_module(m, __package__) for m in EXTENSIONS]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {v}")
-    return v
+def number_type(convert, what: str, ok, out_of_range: str):
+    """An argparse ``type``: ``convert(text)`` (else "expected WHAT"), kept when ``ok``
+    holds for it (else ``out_of_range``, formatted with the value ``v`` and ``text``)."""
+
+    def parse(text: str):
+        try:
+            v = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not ok(v):
+            raise argparse.ArgumentTypeError(out_of_range.format(v=v, text=text))
+        return v
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {v}")
-    return v
-
-
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {v}")
-    return v
+_positive_int = number_type(int, "a whole number", lambda v: v > 0, "expected a number above 0, got {v}")
+_non_negative_int = number_type(int, "a whole number", lambda v: v >= 0, "expected 0 or more, got {v}")
+_positive_float = number_type(float, "a number", lambda v: v > 0, "expected a number above 0, got {v}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-from .cli import _positive_int
+from .cli import _positive_int, number_type
 from .lib.presets import PRESETS, SETTINGS
 
 __all__ = ["add_arguments", "handle", "after_summary"]
@@ -27,14 +27,8 @@ __all__ = ["add_arguments", "handle", "after_summary"]
 _EXPLICIT = "_tokopt_explicit"
 
 
-def _pct(text: str) -> float:
-    try:
-        v = float(text.rstrip("%"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {v:g}")
-    return v
+# Minimum compression and the --fail-on-threshold share: "30" or "30%", 0 allowed.
+_pct = number_type(lambda t: float(t.rstrip("%")), "a percentage", lambda v: v >= 0, "expected 0 or more, got {v:g}")
 
 
 def _component_budgets(text: str) -> dict:

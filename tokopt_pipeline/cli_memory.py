@@ -20,20 +20,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .cli import number_type
 from .lib.errors import EXIT_OK, EXIT_STORE, EXIT_USAGE
 
 _ACTIONS_BEFORE = ("reconnect_memory", "import_memory")
 _ACTIONS_AFTER = ("check_memory_connection", "export_memory", "analyze_memory", "memory_query", "check_usage")
 
 
-def _percent(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
-    if not 0 < v <= 1000:
-        raise argparse.ArgumentTypeError(f"expected a percentage above 0, got {text}")
-    return v
+# Alert thresholds: a share of the budget, above 0 (a run can go over its budget).
+_percent = number_type(float, "a percentage", lambda v: 0 < v <= 1000, "expected a percentage above 0, got {text}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

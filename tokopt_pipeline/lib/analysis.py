@@ -240,7 +240,6 @@ class _OpenEvent:
     #: Its lines (columns of ``_TEMPLATE_ROW``) while it may still turn out to be no
     #: error group, in which case they are templated like any other line.
     rows: list[pl.DataFrame] = field(default_factory=list)
-    held: int = 0
 
     def is_group(self) -> bool:
         return self.level <= Level.HIGH and (self.total > 1 or self.in_section)
@@ -248,7 +247,6 @@ class _OpenEvent:
     def hold(self, rows: pl.DataFrame) -> None:
         if not self.is_group():  # a group's lines are never templated: nothing to keep
             self.rows.append(rows)
-            self.held += rows.height
 
     def spill(self) -> list[pl.DataFrame]:
         """The held lines to template now. An error group's lines are never templated:
@@ -256,14 +254,14 @@ class _OpenEvent:
         back, so memory stays bounded (should the event become a group later, those
         lines stay templated)."""
         if self.is_group():
-            self.rows, self.held = [], 0
+            self.rows = []
             return []
-        if self.held > HELD_ROWS:
+        if sum(r.height for r in self.rows) > HELD_ROWS:
             return self.take()
         return []
 
     def take(self) -> list[pl.DataFrame]:
-        rows, self.rows, self.held = self.rows, [], 0
+        rows, self.rows = self.rows, []
         return rows
 
 
@@ -411,8 +409,9 @@ class Analyzer:
             )
         )
         open_rows = df.filter(pl.col("event_id").is_in([carried, ending]))
+        test_line_nos = list(test_lines)
         if test_lines:
-            open_rows = open_rows.filter(~pl.col("line_no").is_in(list(test_lines)))
+            open_rows = open_rows.filter(~pl.col("line_no").is_in(test_line_nos))
         open_rows = open_rows.select(_TEMPLATE_ROW)
         deferred: list[pl.DataFrame] = []
         if open_before is not None and (imp.height == 0 or int(imp["event_id"][0]) != carried):
@@ -452,7 +451,7 @@ class Analyzer:
         # Templates of everything else.
         excluded = pl.col("held")
         if test_lines:
-            excluded = excluded | pl.col("line_no").is_in(list(test_lines))
+            excluded = excluded | pl.col("line_no").is_in(test_line_nos)
         rows = df.filter(~excluded).select(_TEMPLATE_ROW)
         self._add_templates(pl.concat([*deferred, rows]) if deferred else rows)
 

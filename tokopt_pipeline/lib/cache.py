@@ -18,11 +18,11 @@ def cache_dir() -> Path:
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    """Write a cache entry atomically; any failure is ignored (the entry is optional)."""
+    """Write a cache entry atomically; a failure is ignored (the entry is optional: a
+    read-only home only means it is rebuilt next time)."""
+    from .outputs import OutputError, atomic_write_bytes
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
+        atomic_write_bytes(path, data)
+    except OutputError:
         pass

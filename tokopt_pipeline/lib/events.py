@@ -93,13 +93,6 @@ class EventGrouper:
         return df.select("event_id", "in_section")
 
 
-@dataclass
-class Frame:
-    file: str
-    line: int | None
-    text: str
-
-
 _CAPTURED = re.compile(r"^-{3,} Captured (stdout|stderr|log) \w+ -{3,}$")
 _PY_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)')
 _PYTEST_LOC = re.compile(r"^(\S+\.py):(\d+): ")

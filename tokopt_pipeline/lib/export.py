@@ -57,7 +57,11 @@ class TemplateExporter:
 
 class ChunkWriter:
     """``<stem>.chunks.jsonl``: one JSON object per chunk with its statistics and its
-    tagged templates (id, level, count, template text) — the preprocessed form of the log."""
+    tagged templates (id, level, count, template text) — the preprocessed form of the log.
+
+    The statistics are the pass's own (``Analysis.chunks``); only the templates per
+    chunk are counted here. A chunk is written once a later one has begun: a batch can
+    end inside a chunk, which the next batch then ends."""
 
     def __init__(self, path: str | os.PathLike, chunk_size: int):
         self.path = Path(path)
@@ -65,47 +69,46 @@ class ChunkWriter:
         self._writer = AtomicWriter(self.path)
         self._fh = self._writer.__enter__()
         self._closed = False
-        # The last chunk of a batch is held back: a batch cut early (long lines reach
-        # the reader's byte limit first) ends inside a chunk, which the next batch ends.
-        self._pending: dict | None = None
+        self._pending: dict[int, dict[int, dict]] = {}  # chunk -> template id -> entry
 
-    def add(self, df: pl.DataFrame) -> None:
+    def add(self, df: pl.DataFrame, chunks: list) -> None:
+        """Count a batch's templates per chunk; write the chunks it completed.
+        ``chunks``: the pass's chunk statistics so far (index = chunk number)."""
         per = (
             df.with_columns(((pl.col("line_no") - 1) // self.chunk_size).alias("chunk"))
             .group_by("chunk", "tid", maintain_order=True)
             .agg(pl.len().alias("count"), pl.col("level").min(), pl.col("masked").first(), pl.col("line_no").min().alias("first"), pl.col("line_no").max().alias("last"))
         )
-        stats = (
-            df.with_columns(((pl.col("line_no") - 1) // self.chunk_size).alias("chunk"))
-            .group_by("chunk", maintain_order=True)
-            .agg(pl.col("line_no").min().alias("first"), pl.col("line_no").max().alias("last"), *[(pl.col("level") == i).sum().alias(Level(i).label) for i in range(5)])
-        )
-        by_chunk: dict[int, list] = {}
         for chunk, tid, count, level, masked, first, last in per.iter_rows():
-            by_chunk.setdefault(chunk, []).append({"template_id": tid, "level": Level(level).label, "count": count, "first_line": first, "last_line": last, "template": masked})
-        for row in stats.iter_rows(named=True):
-            obj = {
-                "chunk": int(row["chunk"]),
-                "first_line": row["first"],
-                "last_line": row["last"],
-                "levels": {Level(i).label: int(row[Level(i).label]) for i in range(5)},
-                "templates": by_chunk.get(row["chunk"], []),
-            }
-            if self._pending is not None and self._pending["chunk"] == obj["chunk"]:
-                obj = _merge_chunk(self._pending, obj)
-            elif self._pending is not None:
-                self._write(self._pending)
-            self._pending = obj
+            entries = self._pending.setdefault(int(chunk), {})
+            old = entries.get(tid)
+            if old is None:
+                entries[tid] = {"template_id": tid, "level": level, "count": count, "first_line": first, "last_line": last, "template": masked}
+            else:
+                old["count"] += count
+                old["last_line"] = last
+                old["level"] = min(old["level"], level)
+        last_chunk = max(self._pending, default=-1)
+        for index in sorted(i for i in self._pending if i < last_chunk):
+            self._write(chunks[index], self._pending.pop(index))
 
-    def _write(self, obj: dict) -> None:
-        obj["templates"] = sorted(obj["templates"], key=lambda t: (t["level"] != "critical", -t["count"]))
+    def _write(self, stat, entries: dict[int, dict]) -> None:
+        templates = sorted(entries.values(), key=lambda t: (t["level"] != Level.CRITICAL, -t["count"]))
+        for t in templates:
+            t["level"] = Level(t["level"]).label
+        obj = {
+            "chunk": stat.index,
+            "first_line": stat.first_line,
+            "last_line": stat.last_line,
+            "levels": {Level(i).label: int(n) for i, n in enumerate(stat.levels)},
+            "templates": templates,
+        }
         self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
-    def finish(self) -> Path:
+    def finish(self, chunks: list) -> Path:
         if not self._closed:
-            if self._pending is not None:
-                self._write(self._pending)
-                self._pending = None
+            for index in sorted(self._pending):
+                self._write(chunks[index], self._pending.pop(index))
             self._closed = True
             self._writer.__exit__(None, None, None)
         return self.path
@@ -114,27 +117,6 @@ class ChunkWriter:
         if not self._closed:
             self._closed = True
             self._writer.__exit__(RuntimeError, RuntimeError("discard"), None)
-
-
-def _merge_chunk(a: dict, b: dict) -> dict:
-    """One chunk from its two parts (the end of one batch, the start of the next)."""
-    templates = {t["template_id"]: dict(t) for t in a["templates"]}
-    for t in b["templates"]:
-        old = templates.get(t["template_id"])
-        if old is None:
-            templates[t["template_id"]] = t
-        else:
-            old["count"] += t["count"]
-            old["last_line"] = t["last_line"]
-            if Level[t["level"].upper()] < Level[old["level"].upper()]:
-                old["level"] = t["level"]
-    return {
-        "chunk": a["chunk"],
-        "first_line": a["first_line"],
-        "last_line": b["last_line"],
-        "levels": {k: a["levels"][k] + b["levels"][k] for k in a["levels"]},
-        "templates": list(templates.values()),
-    }
 
 
 class SideOutputs:
@@ -156,22 +138,24 @@ class SideOutputs:
         self.preprocess_to = preprocess_to
         self.chunks: ChunkWriter | None = None
         self.miner = None
+        self.chunk_stats: list = []
 
     def add(self, df: pl.DataFrame, an) -> None:
         """``on_batch`` callback of :func:`~.analysis.analyze`."""
         self.miner = an.miner
+        self.chunk_stats = an.a.chunks  # complete once the pass is over
         if self.exporter is not None:
             self.exporter.add(df)
         if self.preprocess_to is not None:
             if self.chunks is None:
                 self.chunks = ChunkWriter(self.preprocess_to, an.a.chunk_size)
-            self.chunks.add(df)
+            self.chunks.add(df, self.chunk_stats)
 
     def finish(self) -> None:
         if self.exporter is not None:
             self.exporter.finish(self.miner)
         if self.chunks is not None:
-            self.chunks.finish()
+            self.chunks.finish(self.chunk_stats)
 
     def discard(self) -> None:
         if self.exporter is not None:

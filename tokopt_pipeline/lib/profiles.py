@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+import polars as pl
+
 from .priority import Level, Rule, UsageError
 
 B = r"(?-u:\b)"
@@ -143,8 +145,6 @@ def detect_profile(sample_lines: list[str]) -> str:
                 pass
         if ok >= min(3, len(head)):
             return "json-lines"
-    import polars as pl
-
     found = pl.DataFrame({"line": lines}).select(
         pl.col("line").str.count_matches(pattern).sum().alias(name) for name, pattern in _DETECT
     )

@@ -45,7 +45,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .cache import cache_dir
+from .cache import cache_dir, write_bytes
 
 __all__ = ["RedactionStats", "Redactor", "redact_text", "placeholder"]
 
@@ -238,12 +238,7 @@ def detect_secrets_denylists() -> dict[str, list[re.Pattern[str]]]:
     for name, module in _DS_PLUGINS.items():
         cls = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), name)
         out[name] = list(cls.denylist)
-    try:
-        from .outputs import atomic_write_text
-
-        atomic_write_text(cache, json.dumps({n: [[p.pattern, p.flags] for p in pats] for n, pats in out.items()}))
-    except Exception:  # a read-only home: fine, the import just happens again next time
-        pass
+    write_bytes(cache, json.dumps({n: [[p.pattern, p.flags] for p in pats] for n, pats in out.items()}).encode())
     return out
 
 

@@ -299,9 +299,9 @@ def _github_job_log(runs: list[tuple[str, str]]) -> str:
     return "".join(STAMP.format(i % 60, (i * 7919) % 10_000_000) + line + "\n" for i, line in enumerate(lines))
 
 
-@pytest.fixture(scope="module")
-def github_log(tmp_path_factory):
-    root = _write_suite(tmp_path_factory.mktemp("gha"))
+def github_job(root: Path) -> tuple[Path, list[Path]]:
+    """A GitHub Actions job log of three pytest runs of the suite in ``root`` (written
+    by :func:`_write_suite`), and the runs' JUnit XML files."""
     runs, junits = [], []
     for i, (command, flags) in enumerate([
         ("pytest -v -rfE test_calc.py", ("-v", "-rfE", "test_calc.py")),
@@ -314,6 +314,11 @@ def github_log(tmp_path_factory):
     job = root / "job.log"
     job.write_text(_github_job_log(runs))
     return job, junits
+
+
+@pytest.fixture(scope="module")
+def github_log(tmp_path_factory):
+    return github_job(_write_suite(tmp_path_factory.mktemp("gha")))
 
 
 @pytest.mark.parametrize("budget", BUDGETS)
