@@ -102,8 +102,11 @@ class Profile:
     explicit_first: bool = True
 
     def all_rules(self, extra: list[Rule] | None = None) -> list[Rule]:
-        """User rules, then the profile's own, then explicit severities, then generic."""
-        return list(extra or []) + list(self.rules) + (EXPLICIT if self.explicit_first else []) + GENERIC
+        """User rules, then the profile's own, then the runner packs', then explicit
+        severities, then generic."""
+        from . import packs
+
+        return list(extra or []) + list(self.rules) + packs.rules() + (EXPLICIT if self.explicit_first else []) + GENERIC
 
 
 PROFILES: dict[str, Profile] = {

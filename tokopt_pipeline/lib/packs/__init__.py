@@ -1,0 +1,102 @@
+"""Runner packs: one module per ecosystem (see :mod:`.base` for what a pack holds).
+
+Adding an ecosystem is one module with a ``PACK`` and its fixtures; list it in
+``PACKS`` below. The engine applies every pack to every line (one job log runs
+several tools), through the helpers here: the packs' tagging rules, one candidate
+regex per kind of line for the vectorized pass, and the Python-side readers of the
+few candidate lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..priority import Rule
+from . import cc, docker, go, js, jvm, node_pm, python, rust, shell, terraform
+from .base import Pack, TestLine, TotalsLine
+
+PACKS: tuple[Pack, ...] = tuple(
+    m.PACK for m in (rust, go, js, jvm, cc, python, docker, terraform, node_pm, shell)
+)
+
+
+def rules() -> list[Rule]:
+    """Every pack's tagging rules, in pack order (first match wins)."""
+    return [r for p in PACKS for r in p.rules]
+
+
+def _union(patterns: list[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns) if patterns else r"(?-u:\b)\b\B"
+
+
+@lru_cache(maxsize=1)
+def test_candidate() -> str:
+    """One regex (polars syntax) over every pack's failing-test lines."""
+    return _union([t.pattern for p in PACKS for t in p.tests])
+
+
+@lru_cache(maxsize=1)
+def totals_candidate() -> str:
+    """One regex (polars syntax) over every pack's totals lines."""
+    return _union([t.pattern for p in PACKS for t in p.totals])
+
+
+@lru_cache(maxsize=1)
+def block_start() -> str:
+    """One regex over every pack's block starts (lines that open a new event)."""
+    return _union([b for p in PACKS for b in p.block_starts])
+
+
+@dataclass(frozen=True)
+class TestHit:
+    pack: str
+    test_id: str
+    name: str
+    file: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class TotalsHit:
+    pack: str
+    text: str
+    failed: bool | None  # None: the pack does not say; the generic reading decides
+
+
+@lru_cache(maxsize=1)
+def _compiled_tests() -> list[tuple[str, re.Pattern, TestLine]]:
+    return [(p.name, re.compile(t.pattern), t) for p in PACKS for t in p.tests]
+
+
+@lru_cache(maxsize=1)
+def _compiled_totals() -> list[tuple[str, re.Pattern, re.Pattern | None]]:
+    return [(p.name, re.compile(t.pattern), re.compile(t.failed) if t.failed else None) for p in PACKS for t in p.totals]
+
+
+def failing_test(line: str) -> TestHit | None:
+    """The failing test a line names, by the first pack whose test pattern matches."""
+    for pack, rx, t in _compiled_tests():
+        m = rx.search(line)
+        if m:
+            d = m.groupdict()
+            test_id = (d.get("id") or "").strip()
+            if not test_id:
+                continue
+            return TestHit(pack, test_id, (d.get("name") or test_id).strip(), (d.get("file") or "").strip(), t.kind)
+    return None
+
+
+def totals(line: str) -> TotalsHit | None:
+    """The totals a line reports, by the first pack whose totals pattern matches."""
+    for pack, rx, failed in _compiled_totals():
+        m = rx.search(line)
+        if m:
+            text = (m.groupdict().get("text") or line).strip()
+            return TotalsHit(pack, text, bool(failed.search(text)) if failed is not None else None)
+    return None
+
+
+__all__ = ["PACKS", "Pack", "TestLine", "TotalsLine", "rules", "test_candidate", "totals_candidate", "block_start",
+           "failing_test", "totals", "TestHit", "TotalsHit"]

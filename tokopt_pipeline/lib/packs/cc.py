@@ -1,0 +1,5 @@
+"""Runner pack: cc (to be filled)."""
+
+from .base import Pack
+
+PACK = Pack("cc", "")

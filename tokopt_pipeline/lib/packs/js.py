@@ -1,0 +1,5 @@
+"""Runner pack: js (to be filled)."""
+
+from .base import Pack
+
+PACK = Pack("js", "")

@@ -1,0 +1,5 @@
+"""Runner pack: node_pm (to be filled)."""
+
+from .base import Pack
+
+PACK = Pack("node_pm", "")

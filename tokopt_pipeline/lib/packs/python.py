@@ -1,0 +1,5 @@
+"""Runner pack: python (to be filled)."""
+
+from .base import Pack
+
+PACK = Pack("python", "")

@@ -1,0 +1,5 @@
+"""Runner pack: shell (to be filled)."""
+
+from .base import Pack
+
+PACK = Pack("shell", "")
