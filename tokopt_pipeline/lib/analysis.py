@@ -36,7 +36,9 @@ from .redact import preload as preload_redaction
 from .runmeta import CANDIDATE as RUN_META_CANDIDATE
 from .runmeta import RunMeta
 from .templates import TemplateMiner, mask_steps
-from .testresults import TEST_CANDIDATE, TOTALS_CANDIDATE, FailedTest, RunTotals, TestIndex, parse_totals
+from .cisteps import MARKER as CI_MARKER
+from .cisteps import Step, StepTracker
+from .testresults import FailedTest, RunTotals, TestIndex, parse_totals, test_candidate, totals_candidate
 
 EVENT_HEAD_LINES = 40
 EVENT_TAIL_LINES = 200
@@ -151,6 +153,8 @@ class Analysis:
     nul_bytes_removed: int = 0
     #: Passing tests and the commit, when ``SummaryOptions.collect_run_meta`` asked.
     run_meta: RunMeta | None = None
+    #: The CI steps that failed (GitHub Actions, GitLab CI), in the order they failed.
+    failed_steps: list[Step] = field(default_factory=list)
 
     @property
     def critical_templates(self) -> list[TemplateStat]:
@@ -171,8 +175,9 @@ def _feature_exprs(rules, secrets: bool, run_meta: bool = False) -> list[pl.Expr
     exprs = [
         prefilter_expr(rules).alias("pre"),
         *feature_exprs(),
-        pl.col("line").str.contains(TOTALS_CANDIDATE).alias("totals"),
-        pl.col("line").str.contains(TEST_CANDIDATE).alias("test"),
+        pl.col("line").str.contains(totals_candidate()).alias("totals"),
+        pl.col("line").str.contains(test_candidate()).alias("test"),
+        pl.col("line").str.contains(CI_MARKER).alias("ci"),
     ]
     if secrets:
         exprs.append(trigger_expr().alias("secret"))
@@ -281,6 +286,7 @@ class Analyzer:
         self.grouper = EventGrouper()
         self.miner = miner or TemplateMiner()
         self.tests = TestIndex()
+        self.steps = StepTracker()
         self.rules = None
         self.open_event: _OpenEvent | None = None
         self.count_exact = options.strict_estimation
@@ -329,6 +335,10 @@ class Analyzer:
                 s = s.scatter(idx, sub)
                 feats = feats.with_columns(*[feats[c].scatter(idx, fixed[c]) for c in fixed.columns])
                 level = level.scatter(idx, sub_level)
+        # CI steps: runs in batch order (this method is called once per batch, in order).
+        demote = self.steps.feed(lines, level, feats["ci"].arg_true().to_list())
+        if demote:
+            level = level.scatter(pl.Series("i", demote, dtype=pl.UInt32), int(Level.VERBOSE))
         return lines, s, feats, level
 
     def process(self, lines: list[str], first_line_no: int, raw_bytes: int,
@@ -559,6 +569,7 @@ class Analyzer:
                 self._add_templates(pl.concat(rest))
         self.tests.finalize()
         a.tests = self.tests.tests
+        a.failed_steps = self.steps.finish()
         # Tests merged by finalize() may be referenced by their header name in groups.
         alias = {}
         for t in a.tests.values():

@@ -27,6 +27,9 @@ from . import tokens as tok
 
 # Shares of the budget left after critical content, by level (high, medium, low, verbose).
 LEVEL_SHARES = {1: 0.45, 2: 0.25, 3: 0.2, 4: 0.1}
+#: Share of what is left after the critical lines that the high lines' first lines may
+#: take before the failing tests are listed.
+HIGH_BREADTH_SHARE = 0.3
 
 
 @dataclass(eq=False)
@@ -96,19 +99,39 @@ class TokenBudgetManager:
             return False
 
         by_level = lambda lv: [i for i in items if i.level == lv]
-        # 1-2: runs and critical, compressed, always leaving room to count what a
-        # section cannot show.
-        for item in by_level(0):
-            try_choose(item, 0, self.budget - reserve_for(item.section))
-        # 3: high compressed, then detail for critical then high.
+        # 1. Breadth: one line for every failure before any detail. What failed (the
+        #    failing CI steps), every run's totals, each distinct critical error, each
+        #    critical line; then the high ones, within a share; then the failing tests.
+        crit = by_level(0)
+        for section in ("failed", "runs", "errors", None):
+            for item in crit:
+                if (item.section == section) if section else item.section not in ("failed", "runs", "errors", "tests"):
+                    try_choose(item, 0, self.budget - reserve_for(item.section))
         rest = max(0, self.budget - used)
+        high_breadth = used + int(rest * HIGH_BREADTH_SHARE)
         high_limit = used + int(rest * (LEVEL_SHARES[1] + 0.35))
         for item in by_level(1):
-            try_choose(item, 0, min(self.budget, high_limit))
+            try_choose(item, 0, min(self.budget, high_breadth) - reserve_for(item.section))
+        for item in crit:
+            if item.section == "tests":
+                try_choose(item, 0, self.budget - reserve_for(item.section))
+        # 2. Depth: what the failing steps said, then one representative traceback per
+        #    distinct error (critical, then high), then the rest of the high lines.
+        for item in crit:
+            if item.section == "failed" and item.chosen >= 0 and len(item.costs) > 1:
+                try_choose(item, 1, self.budget)
         for lv in (0, 1):
             for item in by_level(lv):
-                if item.chosen >= 0 and len(item.costs) > 1:
+                if item.chosen >= 0 and len(item.costs) > 1 and item.section != "failed":
                     try_choose(item, 1, self.budget if lv == 0 else min(self.budget, high_limit))
+        for item in by_level(1):
+            if item.chosen < 0:
+                try_choose(item, 0, min(self.budget, high_limit))
+        for item in crit:
+            if item.section == "failed" and item.chosen >= 1:
+                for v in range(2, len(item.costs)):
+                    if not try_choose(item, v, self.budget):
+                        break
         # 4: lower levels, each with its share; unused share flows down.
         rest = max(0, self.budget - used)
         carry = 0

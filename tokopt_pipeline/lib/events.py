@@ -30,8 +30,11 @@ GO_PANIC_CONT = r"^goroutine \d+ \[|^\S+\.go:\d+|^\S+\(.*\)$"
 
 def feature_exprs(column: str = "line") -> list[pl.Expr]:
     """The per-line booleans event grouping needs (vectorized regex tests)."""
+    from . import packs
+
     line = pl.col(column)
     return [
+        line.str.contains(packs.block_start()).alias("block_start"),
         line.str.contains(SECTION).alias("section"),
         line.str.contains(FAIL_SECTION).alias("fail_section"),
         line.str.contains(TEST_HEADER).alias("test_header"),
@@ -80,6 +83,9 @@ class EventGrouper:
                 | (pl.col("exc") & prev_indented)
             ))
         )
+        # A runner's block start (a diagnostic, a panic, a failure header) opens a new
+        # event even inside indented output.
+        cont = cont & ~pl.col("block_start")
         if self.next_id == 0:
             cont = cont & (pl.int_range(pl.len()) > 0)
         # A start line opens a new event; a continuation shares the id before it. The

@@ -24,6 +24,7 @@ from .testresults import FailedTest
 MAX_TEXT = 320
 TEMPLATE_SECTIONS = {0: "critical", 1: "high", 2: "medium", 3: "low", 4: "verbose"}
 SECTION_TITLES = {
+    "failed": "What failed",
     "runs": "Runs",
     "tests": "Failing tests",
     "errors": "Errors",
@@ -33,7 +34,11 @@ SECTION_TITLES = {
     "low": "Other activity",
     "verbose": "Debug",
 }
-SECTION_ORDER = ["runs", "tests", "errors", "critical", "high", "medium", "low", "verbose"]
+SECTION_ORDER = ["failed", "runs", "tests", "errors", "critical", "high", "medium", "low", "verbose"]
+#: Passing runs listed one by one up to this many; more are counted in one line.
+PASSING_RUNS_LISTED = 3
+#: Lines of a failing step's output shown at each level of detail.
+STEP_TAIL = (0, 8, 20, 40)
 
 
 _CUT_MARKER = re.compile(r" …\[line cut: \d+ bytes in total\]$")
@@ -42,12 +47,83 @@ _CUT_MARKER = re.compile(r" …\[line cut: \d+ bytes in total\]$")
 def clip(text: str, n: int = MAX_TEXT) -> str:
     """``text`` shortened to ``n`` characters; the reader's marker on a line it cut
     (`` …[line cut: N bytes in total]``) stays visible."""
-    text = text.replace("`", "'")
     if len(text) <= n:
         return text
     m = _CUT_MARKER.search(text)
     tail = m.group(0) if m else ""
     return text[: max(1, n - 1 - len(tail))] + "…" + tail
+
+
+_TICKS = re.compile(r"`+")
+
+
+def inline_code(text: str) -> str:
+    """``text`` as Markdown inline code, verbatim: the fence is longer than any run of
+    backticks inside (CommonMark), padded with a space that Markdown removes."""
+    longest = max((len(m) for m in _TICKS.findall(text)), default=0)
+    if not longest:
+        return f"`{text}`"
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
+def code_fence(body: str) -> str:
+    """A fence for a Markdown code block that ``body`` cannot close."""
+    longest = max((len(m) for m in _TICKS.findall(body)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+@dataclass
+class PassingRuns:
+    """The totals lines of the runs that passed, counted in one line."""
+
+    runs: list
+
+    @property
+    def line_no(self) -> int:
+        return self.runs[0].line_no
+
+
+#: What a reader of a failure looks for: a source file, a file:line, an error code.
+_KEY_VALUES = re.compile(
+    r"[\w./\\-]*\w\.(?:c|cc|cpp|cxx|h|hh|hpp|rs|go|py|pyi|js|mjs|cjs|ts|tsx|jsx|java|kt|kts|scala|rb|cs|php|swift"
+    r"|m|mm|json|ya?ml|toml|xml|gradle|tf|sh|proto|sql|vue|svelte|css|scss|html|md|rst|cfg|ini|lock)(?::\d+)*\b"
+    r"|\b[\w./-]*[A-Za-z_][\w./-]*:\d+(?::\d+)?\b|\b[A-Z]{1,5}\d{3,5}\b|\[[a-z]+(?:-[a-z]+)+\]|\berror\[\w+\]|\bexit (?:code|status):? \d+"
+)
+
+
+def needs_example(template: str, example: str) -> bool:
+    """Whether a critical or high line must be shown as it was rather than as its
+    template: the template masks a file, a location or an error code of the line, or is
+    mostly masks (a reader would learn nothing from it)."""
+    if "<*>" not in template:
+        return False
+    words = shown_template(template).split()
+    constant = [w for w in words if "<*>" not in w]
+    if len(constant) < 3 or len(constant) * 2 < len(words):
+        return True
+    return any(v not in template for v in _KEY_VALUES.findall(example))
+
+
+def family(template: str) -> tuple[str, ...]:
+    """What kind of line a template is: its first two constant words (a component, a
+    tool, an alert label and the like)."""
+    words = [w for w in template.split() if "<*>" not in w and any(c.isalnum() for c in w)]
+    return tuple(words[:2])
+
+
+def breadth_order(templates) -> list[TemplateStat]:
+    """Templates by level, each level breadth first: the most frequent template of every
+    family before the second of any, so that a rare kind of line is not the first thing
+    a tight budget drops; within a round, by count."""
+    rank: dict[tuple, int] = {}
+    out = []
+    for t in sorted(templates, key=lambda t: (t.level, -t.count, t.first_line)):
+        fam = (t.level, family(t.template))
+        r = rank.get(fam, 0)
+        rank[fam] = r + 1
+        out.append((t.level, r, -t.count, t.first_line, t))
+    return [x[-1] for x in sorted(out, key=lambda x: x[:4])]
 
 
 _WILD_RUN = re.compile(r"<\*>(?:\s+<\*>)+")
@@ -146,10 +222,51 @@ class _Builder:
 
     # -- fragments ----------------------------------------------------------
     def code(self, s: str) -> str:
-        return s if self.plain else f"`{s}`"
+        return s if self.plain else inline_code(s)
 
     def run_line(self, r) -> str:
+        if isinstance(r, PassingRuns):
+            last = r.runs[-1]
+            n = len(r.runs)
+            return f"- {n} passing runs, lines {r.runs[0].line_no}–{last.line_no}; the last: {self.code(clip(last.text))}"
         return f"- {self.code(clip(r.text))} (line {r.line_no})"
+
+    def step_lines(self, step, variant: int) -> list[str]:
+        """A failing CI step at a level of detail: 0, what failed and how it ended;
+        1 and up, its command, its first error lines and more of its last lines."""
+        exit_code = f", exit code {step.exit_code}" if step.exit_code is not None else ""
+        span = f"lines {step.first_line}–{step.last_line}" if step.last_line > step.first_line else f"line {step.first_line}"
+        out = [f"- step {self.code(clip(step.name, 200))} failed{exit_code} ({span})"]
+        for line_no, text in step.annotations[:3]:
+            out.append(f"  - {self.code(clip(text))} (line {line_no})")
+        if len(step.annotations) > 3:
+            out.append(f"  - … {len(step.annotations) - 3} more annotations")
+        if variant == 0:
+            return out
+        command = step.command[: (3 if variant < 3 else len(step.command))]
+        if command and not (len(command) == 1 and command[0].strip() == step.name):
+            out.append("  command: " + " ⏎ ".join(self.code(clip(c, 200)) for c in command)
+                       + (f" (+{len(step.command) - len(command)} lines)" if len(step.command) > len(command) else ""))
+        shown = {ln for ln, _ in step.annotations}
+        errors = [(ln, t) for ln, t in step.first_errors[: (3 if variant < 2 else len(step.first_errors))] if ln not in shown]
+        tail = [(ln, t) for ln, t in step.tail if ln not in shown][-STEP_TAIL[min(variant, len(STEP_TAIL) - 1)]:]
+        in_tail = {ln for ln, _ in tail}
+        errors = [(ln, t) for ln, t in errors if ln not in in_tail]
+        if errors:
+            out.append("  first errors:")
+            out.extend(f"  - {self.code(clip(t.strip()))} (line {ln})" for ln, t in errors)
+        if tail:
+            out.append(f"  last lines (from line {tail[0][0]}):")
+            out.append(self.block([clip(t, 240) for _, t in tail]))
+        return out
+
+    def block(self, lines: list[str]) -> str:
+        """Lines as an indented code block (verbatim)."""
+        body = "\n".join(lines)
+        if self.plain:
+            return "\n".join("    " + l for l in body.splitlines())
+        fence = code_fence(body)
+        return "\n".join("  " + l for l in [fence, *body.splitlines(), fence])
 
     def test_label(self, t: FailedTest) -> str:
         rest = t.test_id.split("::")[1:] if "::" in t.test_id else [t.name]
@@ -176,10 +293,7 @@ class _Builder:
         return f"- {b(gid)}{new} {self.code(what)} — ×{g.count}{tests}, {lines}"
 
     def group_detail(self, g: ErrorGroup) -> str:
-        body = "\n".join(clip(l, 240) for l in g.example)
-        if self.plain:
-            return "\n".join("    " + l for l in body.splitlines())
-        return f"  ```\n{body}\n  ```".replace("\n", "\n  ").replace("\n    ```", "\n  ```")
+        return self.block([clip(l, 240) for l in g.example])
 
     @staticmethod
     def more_examples(t: TemplateStat) -> list[str]:
@@ -192,7 +306,9 @@ class _Builder:
 
     def template_line(self, t: TemplateStat, detail: bool, extra: int = 0) -> str:
         lines = f"line {t.first_line}" if t.count == 1 else f"lines {t.first_line}–{t.last_line}"
-        if "<*>" not in t.template:
+        if "<*>" not in t.template or (t.level <= Level.HIGH and needs_example(t.template, t.example)):
+            # A critical or high line whose template would hide what a reader needs (its
+            # file, line or error code), or that is mostly masks, is shown as it was.
             text = t.example
         elif t.count == 1:  # the real line when there is room, else its shorter template
             text = t.example if detail else shown_template(t.template)
@@ -201,7 +317,8 @@ class _Builder:
         s = f"- ×{t.count} {self.code(clip(text))} ({lines})"
         if detail and t.count > 1 and text != t.example:
             s += f"\n  e.g. {self.code(clip(t.example))}"
-            for x in self.more_examples(t)[:extra]:
+        if detail and t.count > 1:
+            for x in self.more_examples(t)[:extra + (1 if text == t.example else 0)]:
                 s += f"\n  {self.code(clip(x))}"
         return s
 
@@ -209,19 +326,30 @@ class _Builder:
     def items(self) -> list[Item]:
         a, opts = self.a, self.opts
         items: list[Item] = []
+        for step in a.failed_steps:
+            items.append(Item("failed", 0, [0] * len(STEP_TAIL), units=0, key=step))
+        passing = [r for r in a.runs if not r.failed]
+        listed = set(map(id, passing)) if len(passing) > PASSING_RUNS_LISTED else set()
         for r in a.runs:
-            items.append(Item("runs", 0, [0], units=0, key=r))
+            if id(r) not in listed:
+                items.append(Item("runs", 0, [0], units=0, key=r))
+        if listed:
+            items.append(Item("runs", 0, [0], units=0, key=PassingRuns(passing)))
         for t in self.tests:
             items.append(Item("tests", 0, [0], units=1, key=t))
         for g in self.groups:
             units = g.count if (g.level == 0 and not g.tests) else 0
             items.append(Item("errors", g.level, [0, 0] if g.example else [0], units=units, key=g))
-        temps = sorted(a.templates.values(), key=lambda t: (t.level, -t.count, t.first_line))
+        temps = breadth_order(a.templates.values())
         for t in temps:
             if t.level > opts.priority_filter or not t.example.strip():
                 continue
             detail = "<*>" in t.template
-            variants = (2 + len(self.more_examples(t))) if detail else 1
+            if t.level <= Level.HIGH and needs_example(t.template, t.example):
+                extra = len(self.more_examples(t))
+                variants = 1 + extra if extra else 1
+            else:
+                variants = (2 + len(self.more_examples(t))) if detail else 1
             items.append(Item(TEMPLATE_SECTIONS[t.level], t.level, [0] * variants, units=t.count, key=t))
         # Variant 0 of every item is counted now; the more detailed variants only when the
         # budget manager considers them (for items it has chosen: a few dozen, not all).
@@ -242,12 +370,17 @@ class _Builder:
                 it.chosen = saved
         if it.section == "runs":
             return self.run_line(it.key)
+        if it.section == "failed":
+            return "\n".join(self.step_lines(it.key, variant))
         if it.section == "tests":
             return self.test_label(it.key) + ", "
         if it.section == "errors":
             head = self.group_head(it.key)
             return head if variant == 0 else head + "\n" + self.group_detail(it.key)
-        return self.template_line(it.key, variant >= 1, max(0, variant - 1))
+        return self.render_template(it.key, variant)
+
+    def render_template(self, t: TemplateStat, variant: int) -> str:
+        return self.template_line(t, variant >= 1, max(0, variant - 1))
 
     def cost(self, it: Item, variant: int) -> int:
         return tok.count(self.fragment(it, variant)) + 1
@@ -335,12 +468,14 @@ class _Builder:
                 for it in shown:
                     if sec == "runs":
                         out.append(self.run_line(it.key))
+                    elif sec == "failed":
+                        out.extend(self.step_lines(it.key, it.chosen))
                     elif sec == "errors":
                         out.append(self.group_head(it.key))
                         if it.chosen >= 1:
                             out.append(self.group_detail(it.key))
                     else:
-                        out.append(self.template_line(it.key, it.chosen >= 1, max(0, it.chosen - 1)))
+                        out.append(self.render_template(it.key, it.chosen))
             if omitted:
                 out.append(self.omission_line(sec, omitted))
         return "\n".join(out) + "\n"
@@ -359,6 +494,8 @@ class _Builder:
             return f"- … {n} more distinct error{'s' if n != 1 else ''} ({units} occurrences) not shown"
         if sec == "runs":
             return f"- … {n} more run totals not shown"
+        if sec == "failed":
+            return f"- … {n} more failing step{'s' if n != 1 else ''} not shown"
         lines = sum(it.key.count for it in omitted)
         return f"- … {n} more template{'s' if n != 1 else ''} ({lines:,} lines) not shown"
 
@@ -413,8 +550,18 @@ class _Builder:
 
     def json_item(self, sec: str, it: Item) -> dict:
         k = it.key
+        if sec == "runs" and isinstance(k, PassingRuns):
+            return {"line": k.line_no, "runner": k.runs[-1].runner, "passing_runs": len(k.runs), "totals": k.runs[-1].text}
         if sec == "runs":
             return {"line": k.line_no, "runner": k.runner, "totals": k.text}
+        if sec == "failed":
+            d = {"step": k.name, "first_line": k.first_line, "last_line": k.last_line, "exit_code": k.exit_code,
+                 "annotations": [t for _, t in k.annotations]}
+            if it.chosen >= 1:
+                d["command"] = k.command
+                d["first_errors"] = [{"line": ln, "text": clip(t)} for ln, t in k.first_errors]
+                d["last_lines"] = [clip(t, 240) for _, t in k.tail][-STEP_TAIL[min(it.chosen, len(STEP_TAIL) - 1)]:]
+            return d
         if sec == "tests":
             d = {"test": k.test_id, "name": k.name, "file": k.file, "kind": k.kind}
             if k.group_key in self.group_ids:
@@ -431,10 +578,12 @@ class _Builder:
                 d["traceback"] = [clip(l, 240) for l in k.example]
             return d
         d = {"count": k.count, "template": clip(shown_template(k.template)), "first_line": k.first_line, "last_line": k.last_line}
-        if it.chosen >= 1 or k.count == 1:
+        real = k.level <= Level.HIGH and needs_example(k.template, k.example)
+        if it.chosen >= 1 or k.count == 1 or real:
             d["example"] = clip(k.example)
-        if it.chosen >= 2:
-            d["more_examples"] = [clip(x) for x in self.more_examples(k)[: it.chosen - 1]]
+        more = it.chosen if real else it.chosen - 1
+        if more >= 1:
+            d["more_examples"] = [clip(x) for x in self.more_examples(k)[:more]]
         return d
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import packs
+
 # --- run totals --------------------------------------------------------------
 TOTALS_PATTERNS = [
     ("pytest", re.compile(r"^=+ (.*\d+ (?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?|rerun).*) in [\d.]+s.*=+\s*$")),
@@ -23,11 +25,21 @@ TOTALS_PATTERNS = [
     ("maven", re.compile(r"^\[(?:INFO|ERROR|WARNING)\] (Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+)\s*$")),
     ("mocha", re.compile(r"^\s+(\d+ (?:passing|failing|pending)(?: \(\d+\w*\))?)\s*$")),
 ]
-TOTALS_CANDIDATE = (
+_OWN_TOTALS = (
     r"^=+ .*\d+ (passed|failed|errors?|skipped).* in [\d.]+s|^\d+ (passed|failed|errors?)(, \d+ \w+)* in [\d.]+s"
     r"|^Ran \d+ tests? in |^FAILED \((failures|errors)=|^test result: |^(ok|FAIL)\s+\S+\s+[\d.]+s|^Tests:\s+.*\d+ total"
     r"|^\[(INFO|ERROR|WARNING)\] Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+\s*$|^\s+\d+ (passing|failing|pending)"
 )
+
+
+def totals_candidate() -> str:
+    """Lines that may sum up a run: the runners read here and every pack's."""
+    return _OWN_TOTALS + "|" + packs.totals_candidate()
+
+
+def test_candidate() -> str:
+    """Lines that may name a failing test: the runners read here and every pack's."""
+    return _OWN_TESTS + "|" + packs.test_candidate()
 
 
 @dataclass
@@ -35,9 +47,13 @@ class RunTotals:
     line_no: int
     runner: str
     text: str
+    #: Whether the run failed, when the runner's pack says; else read from the text.
+    failed_flag: bool | None = None
 
     @property
     def failed(self) -> bool:
+        if self.failed_flag is not None:
+            return self.failed_flag
         return bool(re.search(r"\b[1-9]\d* (failed|errors?|failing)\b|Failures: [1-9]|Errors: [1-9]|^FAIL|FAILED", self.text))
 
 
@@ -47,6 +63,9 @@ def parse_totals(line: str, line_no: int) -> RunTotals | None:
         if m:
             text = line.strip().strip("=").strip() if runner == "pytest" else m.group(1).strip()
             return RunTotals(line_no, runner, text)
+    hit = packs.totals(line)
+    if hit is not None:
+        return RunTotals(line_no, hit.pack, hit.text, hit.failed)
     return None
 
 
@@ -79,7 +98,7 @@ _SUREFIRE_OLD = re.compile(r"^\[ERROR\] (\w+)\(([\w.$]+)\)\s+Time elapsed.*<<< (
 _SUREFIRE_NEW = re.compile(r"^\[ERROR\] ([\w.$]+)\.(\w+)\s+Time elapsed.*<<< (FAILURE|ERROR)!")
 _JEST = re.compile(r"^\s+[✕✗×] (.+?)(?: \(\d+ ?m?s\))?$")
 
-TEST_CANDIDATE = (
+_OWN_TESTS = (
     r"^(FAILED|ERROR) \S|^\S+\.py::\S.* (FAILED|ERROR)|^_+ [^_ ].* _+$|^(FAIL|ERROR): \w+ \(|^\s*--- FAIL: "
     r"|^test \S+ \.\.\. FAILED$|^\[ERROR\] .*<<< (FAILURE|ERROR)!|^\s+[✕✗×] "
 )
@@ -157,6 +176,9 @@ class TestIndex:
         m = _JEST.match(line)
         if m:
             return self._add(m.group(1).strip(), m.group(1).strip(), "", "failed", line_no)
+        hit = packs.failing_test(line)
+        if hit is not None:
+            return self._add(hit.test_id, hit.name, hit.file, hit.kind, line_no)
         return None
 
     def header_test(self, header_line: str) -> FailedTest | None:

@@ -27,8 +27,15 @@ def rules() -> list[Rule]:
     return [r for p in PACKS for r in p.rules]
 
 
+_NAMED = re.compile(r"\(\?P<\w+>")
+
+
 def _union(patterns: list[str]) -> str:
-    return "|".join(f"(?:{p})" for p in patterns) if patterns else r"(?-u:\b)\b\B"
+    """One regex matching what any of ``patterns`` matches (their group names dropped:
+    a name may be used by several)."""
+    if not patterns:
+        return r"(?-u:\b)\b\B"  # matches nothing
+    return "|".join(f"(?:{_NAMED.sub('(?:', p)})" for p in patterns)
 
 
 @lru_cache(maxsize=1)
