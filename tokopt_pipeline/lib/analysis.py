@@ -40,6 +40,10 @@ from .cisteps import MARKER as CI_MARKER
 from .cisteps import Step, StepTracker
 from .testresults import FailedTest, RunTotals, TestIndex, parse_totals, test_candidate, totals_candidate
 
+#: Lines kept before and after the first occurrence of a critical or high line.
+CONTEXT_BEFORE = 3
+CONTEXT_AFTER = 6
+MAX_CONTEXTS = 200
 EVENT_HEAD_LINES = 40
 EVENT_TAIL_LINES = 200
 MIN_BATCH_LINES = 200_000
@@ -153,6 +157,9 @@ class Analysis:
     nul_bytes_removed: int = 0
     #: Passing tests and the commit, when ``SummaryOptions.collect_run_meta`` asked.
     run_meta: RunMeta | None = None
+    #: The lines around the first occurrence of each critical or high template
+    #: (template id -> [(line number, text)]), for the first ``MAX_CONTEXTS`` of them.
+    contexts: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     #: The CI steps that failed (GitHub Actions, GitLab CI), in the order they failed.
     failed_steps: list[Step] = field(default_factory=list)
 
@@ -464,9 +471,30 @@ class Analyzer:
             excluded = excluded | pl.col("line_no").is_in(test_line_nos)
         rows = df.filter(~excluded).select(_TEMPLATE_ROW)
         self._add_templates(pl.concat([*deferred, rows]) if deferred else rows)
+        self._add_contexts(rows, lines, first_line_no)
 
         a.events += int(df["event_id"].n_unique()) - (1 if continued else 0)
         return df
+
+    def _add_contexts(self, rows: pl.DataFrame, lines: list[str], first_line_no: int) -> None:
+        """Keep the lines around the first occurrence of each critical or high template
+        (the context a reader needs when the line alone does not explain the error)."""
+        contexts = self.a.contexts
+        if len(contexts) >= MAX_CONTEXTS or rows.height == 0:
+            return
+        wanted = rows.filter(pl.col("level") <= int(Level.HIGH))
+        if wanted.height == 0:
+            return
+        if contexts:
+            wanted = wanted.filter(~pl.col("tid").is_in(list(contexts)))
+        firsts = wanted.group_by("tid").agg(pl.col("line_no").min()).sort("line_no")
+        n = len(lines)
+        for tid, line_no in firsts.iter_rows():
+            if len(contexts) >= MAX_CONTEXTS:
+                break
+            i = line_no - first_line_no
+            lo, hi = max(0, i - CONTEXT_BEFORE), min(n, i + CONTEXT_AFTER + 1)
+            contexts[tid] = [(first_line_no + j, lines[j]) for j in range(lo, hi)]
 
     def _add_templates(self, rows: pl.DataFrame) -> None:
         """Count ``rows`` (columns of :data:`_TEMPLATE_ROW`) into the templates."""

@@ -28,7 +28,7 @@ from .priority import Level
 #: Marker lines of steps, annotations and job ends (one vectorized test per line).
 MARKER = (
     r"^(?:##\[(?:group|endgroup|error)\]|::error(?: |::)|Post job cleanup\.$|section_(?:start|end):\d+:"
-    r"|ERROR: Job failed|Cleaning up project directory and file based variables)"
+    r"|ERROR: Job failed|Cleaning up project directory and file based variables|Complete job name: )"
 )
 _GROUP_RUN = "##[group]Run "
 _EXIT = re.compile(r"(?:Process completed with exit code|Job failed: exit code|exit code:?) (\d+)")
@@ -63,6 +63,8 @@ class Step:
     first_errors: list[tuple[int, str]] = field(default_factory=list)
     #: The last lines of the step's output before it failed (line number, text).
     tail: list[tuple[int, str]] = field(default_factory=list)
+    #: The job the step belongs to, when the log names it.
+    job: str = ""
     #: The line that ends the step's echoed script (its ``##[endgroup]``); 0 while open.
     script_end: int = 0
 
@@ -87,6 +89,7 @@ class StepTracker:
         self.post = False
         self.current: Step | None = None
         self.kind = ""  # "github" | "gitlab" once seen
+        self.job_name = ""
         #: The output lines of the last batch (line number, text), for looking back.
         self._carry: list[tuple[int, str]] = []
         self._err_idx: list[int] | None = None
@@ -135,6 +138,8 @@ class StepTracker:
                     self.post, post_from = True, i + 1
             elif line.startswith("section_"):
                 self._section(line, base + i)
+            elif line.startswith("Complete job name: "):
+                self.job_name = line[len("Complete job name: "):].strip()
             else:
                 m = _ANNOTATION.match(line)
                 if m:
@@ -252,6 +257,7 @@ class StepTracker:
         for s in self.failed:
             if not s.last_line:
                 s.last_line = self.line_no - 1
+            s.job = self.job_name
         return self.failed
 
 

@@ -35,6 +35,7 @@ def feature_exprs(column: str = "line") -> list[pl.Expr]:
     line = pl.col(column)
     return [
         line.str.contains(packs.block_start()).alias("block_start"),
+        line.str.contains(packs.continuation()).alias("pack_cont"),
         line.str.contains(SECTION).alias("section"),
         line.str.contains(FAIL_SECTION).alias("fail_section"),
         line.str.contains(TEST_HEADER).alias("test_header"),
@@ -78,6 +79,7 @@ class EventGrouper:
             | (~pl.col("in_section") & ~pl.col("section") & (
                 pl.col("java")
                 | pl.col("chain")
+                | pl.col("pack_cont")
                 | (pl.col("indented") & ~pl.col("blank"))
                 # "ValueError: boom" right after the indented frames of a traceback
                 | (pl.col("exc") & prev_indented)
@@ -150,6 +152,52 @@ def exception_of(lines: list[str]) -> tuple[str | None, str]:
     return None, ""
 
 
+_PY_TB = re.compile(r"^\s*Traceback \(most recent call last\)")
+#: A stack frame of any runtime (Java/JS ``at``, Rust/Go numbered or path frames).
+_FRAME = re.compile(r"^\s+(?:at |\d+: |File \"|\S+\.\w+:\d+|\.\.\. \d+ (?:more|common))|^\s+\S+\(.*\)$|^\s*❯ ")
+#: Frames of a library, runtime or test framework rather than of the project.
+LIBRARY_FRAME = re.compile(
+    r"node_modules/|site-packages/|dist-packages/|/usr/(?:lib|share)/|java\.base/|node:|<frozen |\(internal/|<anonymous>"
+    r"|\b(?:org\.junit|junit\.framework|org\.apache\.maven|org\.gradle|jdk\.internal|sun\.reflect|java\.lang\.reflect"
+    r"|java\.util\.|org\.testng|kotlin\.coroutines|org\.opentest4j)\.|/rustc/[0-9a-f]+/|\.cargo/registry/|/go/src/"
+    r"|/src/(?:runtime|testing|reflect)/|^\s+\d+: (?:std|core|alloc|__rustc|test)::|^\s+\.\.\. \d+ (?:more|common)"
+)
+_KEY_LINE = re.compile(r"^\s*(?:Caused by: |Suppressed: )|(?:Error|Exception|Failure|panic|FAIL)\b|\b(?:error|expected|Expected|Received|but was)\b")
+
+
+def _cut_trace(body: list[str], max_lines: int) -> list[str]:
+    """A stack trace of a runtime other than Python's cut to what explains it: its
+    first line, its message and "Caused by" lines, and the project's own frames
+    (the first two after each message first), not the framework's."""
+    score = []
+    after_key = 0
+    for i, ln in enumerate(body):
+        frame = bool(_FRAME.match(ln))
+        if i == 0:
+            s = 5
+        elif not frame and _KEY_LINE.search(ln):
+            s, after_key = 4, 2
+        elif not frame:
+            s = 3 if i < 8 else 1
+        elif LIBRARY_FRAME.search(ln):
+            s = 0
+        elif after_key:
+            s, after_key = 3, after_key - 1
+        else:
+            s = 2
+        score.append(s)
+    keep = sorted(i for i in sorted(range(len(body)), key=lambda i: (-score[i], i))[:max_lines] if score[i] > 0)
+    out, prev = [], -1
+    for i in keep:
+        if i != prev + 1:
+            out.append(f"  … {i - prev - 1} lines …")
+        out.append(body[i])
+        prev = i
+    if prev < len(body) - 1:
+        out.append(f"  … {len(body) - 1 - prev} lines …")
+    return out
+
+
 def innermost(lines: list[str], max_lines: int = 12) -> list[str]:
     """Cut a traceback/section to what explains it: the innermost frames and the error.
 
@@ -164,6 +212,8 @@ def innermost(lines: list[str], max_lines: int = 12) -> list[str]:
             body.append(ln)
     if len(body) <= max_lines:
         return body
+    if not any(ln.startswith("E ") for ln in body) and not any(_PY_TB.match(ln) for ln in body):
+        return _cut_trace(body, max_lines)
     keep_idx: list[int] = []
     # The last block of E lines (pytest) or the final exception line.
     e_idx = [i for i, ln in enumerate(body) if ln.startswith("E ")]

@@ -94,7 +94,8 @@ def _runs(rules: list[Rule]) -> list[tuple[int, int, str]]:
     """Consecutive rules of the same level and scope merged into one pattern."""
     runs: list[tuple[int, int, list[str]]] = []
     for r in rules:
-        if runs and runs[-1][0] == int(r.level) and runs[-1][1] == r.within:
+        if (runs and runs[-1][0] == int(r.level) and runs[-1][1] == r.within
+                and sum(len(p) + 6 for p in runs[-1][2]) + len(r.pattern) <= _PREFILTER_CHARS):
             runs[-1][2].append(r.pattern)
         else:
             runs.append((int(r.level), r.within, [r.pattern]))
@@ -111,11 +112,26 @@ def _prefilter(rules: list[Rule], column: str = "line") -> list[pl.Expr]:
     applies the limit.
     """
     line = pl.col(column)
-    pats = [r.pattern for r in rules]
-    return [
-        line.str.contains("|".join(f"(?:{p})" for p in pats[i:i + _PREFILTER_RULES]))
-        for i in range(0, len(pats), _PREFILTER_RULES)
-    ]
+    return [line.str.contains(union) for union in _unions([r.pattern for r in rules])]
+
+
+#: Most pattern text in one prefilter union: the regex engine refuses a compiled
+#: program over its size limit, and large Unicode classes (``\w``) grow it fast.
+_PREFILTER_CHARS = 2500
+
+
+def _unions(pats: list[str]) -> list[str]:
+    """``pats`` joined into unions of at most ``_PREFILTER_RULES`` patterns and about
+    ``_PREFILTER_CHARS`` characters each."""
+    out: list[list[str]] = [[]]
+    size = 0
+    for p in pats:
+        if out[-1] and (len(out[-1]) >= _PREFILTER_RULES or size + len(p) > _PREFILTER_CHARS):
+            out.append([])
+            size = 0
+        out[-1].append(p)
+        size += len(p) + 6
+    return ["|".join(f"(?:{p})" for p in chunk) for chunk in out if chunk]
 
 
 def prefilter_expr(rules: list[Rule], column: str = "line") -> pl.Expr:

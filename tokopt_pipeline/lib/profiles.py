@@ -34,6 +34,7 @@ EXPLICIT = [
 GENERIC = [
     Rule(r"(?i)" + B + r"(kernel panic|segmentation fault|segfault|core dumped|SIGSEGV|SIGABRT|SIGKILL|out of memory|oom-?kill(ed|er)?|stack overflow|fatal error|panic:|unhandled exception|uncaught exception)" + B, C, "crash"),
     Rule(B + r"(FATAL|Fatal|CRITICAL)" + B, C, "fatal"),
+    Rule(r"^(fatal|error): \S", H, "tool error"),
     Rule(r"(^|\s)(--- FAIL:|FAIL:|FAILED|FAILURE!|BUILD FAILURE|Tests? FAILED)(\s|$|\b)", C, "test failure"),
     Rule(r"Process completed with exit code [1-9]", C, "job failure"),
     Rule(r"Traceback \(most recent call last\)", H, "traceback"),
@@ -50,6 +51,7 @@ PYTEST = [
     Rule(r"^(FAILED|ERROR) \S", C, "pytest short summary"),
     Rule(r"\S::\S.* (FAILED|ERROR)(\s|$)", C, "pytest result"),
     Rule(r"\S::\S.* (PASSED|SKIPPED|XFAIL|XPASS|XFAILED|XPASSED)(\s|$)", L, "pytest result"),
+    Rule(r"^_{3,} coverage: ", L, "coverage report banner"),
     Rule(r"^_{3,} .+ _{3,}$", C, "pytest failure section"),
     Rule(r"^=+ .*" + B + r"(\d+ (failed|errors?))" + B + r".* in [\d.]+s.*=+$", C, "pytest totals"),
     Rule(r"^=+ .* in [\d.]+s.*=+$", L, "pytest totals"),

@@ -155,6 +155,10 @@ _ANSI = re.compile(
     r"|\x1b"
 )
 
+# The same escapes written in caret notation ("^[[31m": ESC shown as "^["), as logs
+# fetched through some CLIs and web viewers hold them.
+_CARET_ANSI = re.compile(r"\^\[\[[0-?]*[ -/]*[@-~]")
+
 # CRs before a line end. Written "\r\r*" rather than "\r+" so the regex engine can skip
 # ahead to the next CR quickly (a literal prefix): eight times faster on CRLF text.
 _CR_BEFORE_LF = re.compile("\r\r*\n")
@@ -353,6 +357,7 @@ def _ci_mode(sample: bytes) -> bool:
     """Whether most of the first lines start with a CI runner timestamp prefix."""
     text = sample.decode("utf-8", "replace").lstrip("\ufeff")
     text = _ANSI.sub("", text) if "\x1b" in text else text
+    text = _CARET_ANSI.sub("", text) if "^[[" in text else text
     lines = text.split("\n")
     if len(lines) > 1:
         lines.pop()  # the last one may be cut short by the sample's end
@@ -635,6 +640,8 @@ class _BodyReader:
             text = text.replace("\x00", "")
         if "\x1b" in text:
             text = _ANSI.sub("", text)
+        if "^[[" in text:
+            text = _CARET_ANSI.sub("", text)
         if "\r" in text:
             text = _CR_BEFORE_LF.sub("\n", text)
         if self.ci_mode:

@@ -198,13 +198,16 @@ class _Costs(list):
 
 
 def _common_dir(paths: list[str]) -> str:
+    """The directory all ``paths`` share, when it is long enough to be worth saying
+    once (an install prefix such as ``.venv/lib/python3.11/site-packages/pkg/``);
+    shorter ones stay in the ids, which are then verbatim."""
     paths = [p for p in paths if p]
-    if len(paths) < 1:
+    if not paths:
         return ""
     prefix = os.path.commonpath(paths) if len(paths) > 1 else os.path.dirname(paths[0])
     if prefix and not prefix.endswith("/"):
         prefix += "/"
-    return prefix if len(prefix) > 12 else ""
+    return prefix if len(prefix) >= 24 else ""
 
 
 class _Builder:
@@ -218,7 +221,13 @@ class _Builder:
         for n, g in enumerate(self.groups, 1):
             self.group_ids[g.key] = f"E{n}"
         self.tests = sorted(a.tests.values(), key=lambda t: (t.file, t.first_line))
-        self.test_prefix = _common_dir([t.file for t in self.tests])
+        self.test_prefix = _common_dir([t.file for t in self.tests if "::" in t.test_id])
+        self.file_firsts: set[int] = set()
+        seen_files: set[str] = set()
+        for t in self.tests:
+            if t.file not in seen_files:
+                seen_files.add(t.file)
+                self.file_firsts.add(id(t))
 
     # -- fragments ----------------------------------------------------------
     def code(self, s: str) -> str:
@@ -229,14 +238,16 @@ class _Builder:
             last = r.runs[-1]
             n = len(r.runs)
             return f"- {n} passing runs, lines {r.runs[0].line_no}–{last.line_no}; the last: {self.code(clip(last.text))}"
-        return f"- {self.code(clip(r.text))} (line {r.line_no})"
+        text = f"=== {r.text} ===" if r.runner == "pytest" and r.text[:1].isdigit() else r.text
+        return f"- {self.code(clip(text))} (line {r.line_no})"
 
     def step_lines(self, step, variant: int) -> list[str]:
         """A failing CI step at a level of detail: 0, what failed and how it ended;
         1 and up, its command, its first error lines and more of its last lines."""
         exit_code = f", exit code {step.exit_code}" if step.exit_code is not None else ""
         span = f"lines {step.first_line}–{step.last_line}" if step.last_line > step.first_line else f"line {step.first_line}"
-        out = [f"- step {self.code(clip(step.name, 200))} failed{exit_code} ({span})"]
+        job = f" of job {self.code(clip(step.job, 120))}" if step.job else ""
+        out = [f"- step {self.code(clip(step.name, 200))}{job} failed{exit_code} ({span})"]
         for line_no, text in step.annotations[:3]:
             out.append(f"  - {self.code(clip(text))} (line {line_no})")
         if len(step.annotations) > 3:
@@ -270,7 +281,9 @@ class _Builder:
 
     def test_label(self, t: FailedTest) -> str:
         rest = t.test_id.split("::")[1:] if "::" in t.test_id else [t.name]
-        label = "::".join(rest)
+        return "::".join(rest) + self.test_tags(t)
+
+    def test_tags(self, t: FailedTest) -> str:
         ref = self.group_ids.get(t.group_key or "")
         tags = []
         if t.kind == "error":
@@ -281,7 +294,7 @@ class _Builder:
             tags.append("flaky")
         if ref:
             tags.append(ref)
-        return label + (f" [{', '.join(tags)}]" if tags else "")
+        return f" [{', '.join(tags)}]" if tags else ""
 
     def group_head(self, g: ErrorGroup) -> str:
         gid = self.group_ids[g.key]
@@ -304,11 +317,45 @@ class _Builder:
             return []
         return [x for x in t.examples if x != t.example]
 
+    def important_text(self, t: TemplateStat) -> str:
+        """A critical or high line as shown: as it was when its template would hide
+        what a reader needs (its file, line or error code) or is mostly masks, else its
+        template (shorter, and it says what varies)."""
+        if "<*>" not in t.template or needs_example(t.template, t.example):
+            return t.example
+        return shown_template(t.template)
+
+    def important_details(self, t: TemplateStat) -> list[tuple[str, object]]:
+        """What a critical or high line can add, in the order the budget buys it: its
+        real example (when the template is shown), one more distinct real line, the
+        lines around its first occurrence, then its other distinct lines."""
+        out: list[tuple[str, object]] = []
+        if self.important_text(t) != t.example:
+            out.append(("example", t.example))
+        more = self.more_examples(t) if t.count > 1 else []
+        more = [x for x in more if x != t.example]
+        if more:
+            out.append(("example", more[0]))
+        ctx = self.a.contexts.get(t.template_id)
+        if ctx and len(ctx) > 1:
+            out.append(("context", ctx))
+        out.extend(("example", x) for x in more[1:])
+        return out
+
+    def important_line(self, t: TemplateStat, variant: int) -> str:
+        lines = f"line {t.first_line}" if t.count == 1 else f"lines {t.first_line}–{t.last_line}"
+        out = [f"- ×{t.count} {self.code(clip(self.important_text(t)))} ({lines})"]
+        for kind, what in self.important_details(t)[:variant]:
+            if kind == "example":
+                out.append(f"  e.g. {self.code(clip(what))}")
+            else:
+                out.append(f"  around line {what[0][0]}:")
+                out.append(self.block([clip(x, 240) for _, x in what]))
+        return "\n".join(out)
+
     def template_line(self, t: TemplateStat, detail: bool, extra: int = 0) -> str:
         lines = f"line {t.first_line}" if t.count == 1 else f"lines {t.first_line}–{t.last_line}"
-        if "<*>" not in t.template or (t.level <= Level.HIGH and needs_example(t.template, t.example)):
-            # A critical or high line whose template would hide what a reader needs (its
-            # file, line or error code), or that is mostly masks, is shown as it was.
+        if "<*>" not in t.template:
             text = t.example
         elif t.count == 1:  # the real line when there is room, else its shorter template
             text = t.example if detail else shown_template(t.template)
@@ -317,8 +364,7 @@ class _Builder:
         s = f"- ×{t.count} {self.code(clip(text))} ({lines})"
         if detail and t.count > 1 and text != t.example:
             s += f"\n  e.g. {self.code(clip(t.example))}"
-        if detail and t.count > 1:
-            for x in self.more_examples(t)[:extra + (1 if text == t.example else 0)]:
+            for x in self.more_examples(t)[:extra]:
                 s += f"\n  {self.code(clip(x))}"
         return s
 
@@ -326,8 +372,16 @@ class _Builder:
     def items(self) -> list[Item]:
         a, opts = self.a, self.opts
         items: list[Item] = []
+        # A line the failing steps show (their annotations) is not listed again.
+        annotated = {ln for step in a.failed_steps for ln, _ in step.annotations}
+        dropped: dict[int, int] = {}
+        for t in a.templates.values():
+            if t.count == 1 and t.first_line in annotated:
+                dropped[t.first_line] = t.template_id
         for step in a.failed_steps:
-            items.append(Item("failed", 0, [0] * len(STEP_TAIL), units=0, key=step))
+            units = sum(1 for ln, _ in step.annotations if ln in dropped and a.templates[dropped[ln]].level == 0)
+            items.append(Item("failed", 0, [0] * len(STEP_TAIL), units=units, key=step))
+        hidden = set(dropped.values())
         passing = [r for r in a.runs if not r.failed]
         listed = set(map(id, passing)) if len(passing) > PASSING_RUNS_LISTED else set()
         for r in a.runs:
@@ -342,12 +396,11 @@ class _Builder:
             items.append(Item("errors", g.level, [0, 0] if g.example else [0], units=units, key=g))
         temps = breadth_order(a.templates.values())
         for t in temps:
-            if t.level > opts.priority_filter or not t.example.strip():
+            if t.level > opts.priority_filter or not t.example.strip() or t.template_id in hidden:
                 continue
             detail = "<*>" in t.template
-            if t.level <= Level.HIGH and needs_example(t.template, t.example):
-                extra = len(self.more_examples(t))
-                variants = 1 + extra if extra else 1
+            if t.level <= Level.HIGH:
+                variants = 1 + len(self.important_details(t))
             else:
                 variants = (2 + len(self.more_examples(t))) if detail else 1
             items.append(Item(TEMPLATE_SECTIONS[t.level], t.level, [0] * variants, units=t.count, key=t))
@@ -373,13 +426,19 @@ class _Builder:
         if it.section == "failed":
             return "\n".join(self.step_lines(it.key, variant))
         if it.section == "tests":
-            return self.test_label(it.key) + ", "
+            t = it.key
+            if id(t) in self.file_firsts or "::" not in t.test_id or not t.file:
+                tid = t.test_id[len(self.test_prefix):] if self.test_prefix and t.test_id.startswith(self.test_prefix) else t.test_id
+                return self.code(tid) + self.test_tags(t) + ", "
+            return self.test_label(t) + ", "
         if it.section == "errors":
             head = self.group_head(it.key)
             return head if variant == 0 else head + "\n" + self.group_detail(it.key)
         return self.render_template(it.key, variant)
 
     def render_template(self, t: TemplateStat, variant: int) -> str:
+        if t.level <= Level.HIGH:
+            return self.important_line(t, variant)
         return self.template_line(t, variant >= 1, max(0, variant - 1))
 
     def cost(self, it: Item, variant: int) -> int:
@@ -429,24 +488,39 @@ class _Builder:
         return title.upper() if self.plain else f"## {title}"
 
     def render_tests(self, shown: list[Item]) -> list[str]:
+        """Failing tests by file. A file's first test is shown by its whole id (what a
+        reader searches for and reruns), the others of the file by their short labels
+        after it; tests of runners that name no file are shown by their ids."""
         by_file: OrderedDict[str, OrderedDict[str, list[str]]] = OrderedDict()
+        first: dict[str, str] = {}
+        first_test: dict[str, FailedTest] = {}
+        loose: list[str] = []
         for it in shown:
             t: FailedTest = it.key
-            f = t.file[len(self.test_prefix):] if self.test_prefix and t.file.startswith(self.test_prefix) else t.file
+            if "::" not in t.test_id or not t.file:
+                loose.append(self.code(t.test_id) + self.test_tags(t))
+                continue
+            if t.file not in first:
+                first[t.file] = self.code(t.test_id) + self.test_tags(t)
+                first_test[t.file] = t
+                by_file[t.file] = OrderedDict()
+                continue
             parts = t.test_id.split("::")
             cls = "::".join(parts[1:-1]) if len(parts) > 2 else ""
             label = self.test_label(t)
             label = label.split("::")[-1] if cls else label
-            by_file.setdefault(f or "(tests)", OrderedDict()).setdefault(cls, []).append(label)
+            by_file[t.file].setdefault(cls, []).append(label)
         out = []
-        if self.test_prefix:
-            out.append(f"under {self.code(self.test_prefix)}:")
+        prefix = _common_dir(list(first))
+        if prefix:
+            out.append(f"under {self.code(prefix)}:")
+            first = {f: self.code(t.test_id[len(prefix):]) + self.test_tags(t) for f, t in first_test.items()}
         for f, classes in by_file.items():
-            chunks = []
-            for cls, names in classes.items():
-                chunks.append(f"{cls}: " + ", ".join(names) if cls else ", ".join(names))
+            chunks = [f"{cls}: " + ", ".join(names) if cls else ", ".join(names) for cls, names in classes.items()]
             n = sum(len(v) for v in classes.values())
-            out.append(f"- {self.code(f)} ({n}): " + "; ".join(chunks))
+            out.append(f"- {first[f]}" + (f" · {n} more in this file: " + "; ".join(chunks) if n else ""))
+        for i in range(0, len(loose), 8):
+            out.append("- " + ", ".join(loose[i:i + 8]))
         return out
 
     def render(self, alloc: Allocation, tokens_out: int, budget: int, compact_header: bool = False) -> str:
@@ -578,12 +652,20 @@ class _Builder:
                 d["traceback"] = [clip(l, 240) for l in k.example]
             return d
         d = {"count": k.count, "template": clip(shown_template(k.template)), "first_line": k.first_line, "last_line": k.last_line}
-        real = k.level <= Level.HIGH and needs_example(k.template, k.example)
-        if it.chosen >= 1 or k.count == 1 or real:
+        if k.level <= Level.HIGH:
             d["example"] = clip(k.example)
-        more = it.chosen if real else it.chosen - 1
-        if more >= 1:
-            d["more_examples"] = [clip(x) for x in self.more_examples(k)[:more]]
+            details = self.important_details(k)[: max(0, it.chosen)]
+            examples = [clip(x) for kind, x in details if kind == "example" and x != k.example]
+            if examples:
+                d["more_examples"] = examples
+            for kind, x in details:
+                if kind == "context":
+                    d["context"] = {"first_line": x[0][0], "lines": [clip(t, 240) for _, t in x]}
+            return d
+        if it.chosen >= 1 or k.count == 1:
+            d["example"] = clip(k.example)
+        if it.chosen >= 2:
+            d["more_examples"] = [clip(x) for x in self.more_examples(k)[: it.chosen - 1]]
         return d
 
 

@@ -90,7 +90,7 @@ class FailedTest:
 
 _PYTEST_SHORT = re.compile(r"^(FAILED|ERROR) (\S+?(?:\[[^\]]*\])?)(?: - (.*))?$")
 _PYTEST_PROGRESS = re.compile(r"^(\S+\.py::\S.*?) (FAILED|ERROR)(?:\s+\[\s*\d+%\])?\s*$")
-_PYTEST_HEADER = re.compile(r"^_+ (?:(ERROR) at (?:setup|teardown|call) of )?([^_ ].*?) _+$")
+_PYTEST_HEADER = re.compile(r"^_+ (?:(ERROR) (?:at (?:setup|teardown|call) of |(?=collecting )))?([^_ ].*?) _+$")
 _UNITTEST = re.compile(r"^(FAIL|ERROR): (\w+) \(([\w.]+)\)")
 _GO = re.compile(r"^\s*--- FAIL: (\S+)")
 _CARGO = re.compile(r"^test (\S+) \.\.\. FAILED$")
@@ -105,7 +105,11 @@ _OWN_TESTS = (
 
 
 def _split_nodeid(nodeid: str) -> tuple[str, str]:
+    """(file, name) of a pytest node id; a bare path (a module that failed to
+    collect) is its own file."""
     parts = nodeid.split("::")
+    if len(parts) == 1 and parts[0].endswith(".py"):
+        return parts[0], parts[0]
     return (parts[0] if len(parts) > 1 else ""), parts[-1]
 
 
@@ -150,6 +154,9 @@ class TestIndex:
         m = _PYTEST_HEADER.match(line)
         if m and in_section:
             header = m.group(2).strip()
+            if header.startswith("collecting "):  # a module that failed to import
+                path = header[len("collecting "):].strip()
+                return self._add(path, path, path, "error", line_no)
             test_id = self._by_header.get(header) or header
             name = header.split(".")[-1] if "[" not in header else header.split("[")[0].split(".")[-1] + "[" + header.split("[", 1)[1]
             file = ""

@@ -56,6 +56,12 @@ def block_start() -> str:
     return _union([b for p in PACKS for b in p.block_starts])
 
 
+@lru_cache(maxsize=1)
+def continuation() -> str:
+    """One regex over every pack's continuation lines (they extend the event before)."""
+    return _union([c for p in PACKS for c in p.continues])
+
+
 @dataclass(frozen=True)
 class TestHit:
     pack: str
@@ -105,5 +111,5 @@ def totals(line: str) -> TotalsHit | None:
     return None
 
 
-__all__ = ["PACKS", "Pack", "TestLine", "TotalsLine", "rules", "test_candidate", "totals_candidate", "block_start",
+__all__ = ["PACKS", "Pack", "TestLine", "TotalsLine", "rules", "test_candidate", "totals_candidate", "block_start", "continuation",
            "failing_test", "totals", "TestHit", "TotalsHit"]

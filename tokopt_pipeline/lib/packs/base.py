@@ -11,7 +11,9 @@ linter, a build tool):
 * ``totals``: the lines that sum up a run (kept verbatim; passing ones are counted);
 * ``block_starts``: lines that open a new multi-line event even when indented (a
   diagnostic, a panic, a failure header inside another runner's captured output), so
-  that two errors in one indented region stay two events.
+  that two errors in one indented region stay two events;
+* ``continues``: lines that belong to the event before them even when they start at
+  the first column (a diagnostic's numbered source lines, its ``help:`` and ``note:``).
 
 Patterns are matched against one line after the reader has stripped ANSI colours and
 CI timestamp prefixes. Every pattern must compile both in Python's ``re`` and in the
@@ -68,6 +70,7 @@ class Pack:
     tests: tuple[TestLine, ...] = ()
     totals: tuple[TotalsLine, ...] = ()
     block_starts: tuple[str, ...] = ()
+    continues: tuple[str, ...] = ()
     tools: tuple[str, ...] = field(default_factory=tuple)
 
 
