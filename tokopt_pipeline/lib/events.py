@@ -205,11 +205,33 @@ def innermost(lines: list[str], max_lines: int = 12) -> list[str]:
     the source line marked ``>`` and the ``E`` lines; elides the rest with a count.
     """
     body = []
-    for ln in lines:
+    captured: list[str] = []
+    for i, ln in enumerate(lines):
         if _CAPTURED.match(ln) and body:
-            break  # captured output/logs after the failure: the failure itself comes first
+            # Captured output after the failure: the failure itself comes first, then
+            # what the output says of it (the command a test ran, the error it printed).
+            captured = _captured_highlights(lines[i:])
+            break
         if ln.strip() and not re.fullmatch(r"(_ )+_?\s*", ln.strip()):
             body.append(ln)
+    return _cut_body(body, max_lines) + captured
+
+
+_CAPTURED_KEY = re.compile(r"^(?:ERROR|Error|error|fatal|FATAL|CRITICAL)\b|\b\w*(?:Error|Exception): |^Traceback ")
+
+
+def _captured_highlights(lines: list[str], most: int = 4) -> list[str]:
+    """The header of a captured-output section, its first line and its error lines."""
+    out = [lines[0]]
+    body = [ln for ln in lines[1:] if ln.strip() and not _CAPTURED.match(ln)]
+    keys = list(dict.fromkeys(ln for ln in body[1:] if _CAPTURED_KEY.search(ln) and ln != body[0]))
+    picked = body[:1] + keys[: most - 1]
+    if not any(_CAPTURED_KEY.search(ln) for ln in picked):
+        return []
+    return out + picked
+
+
+def _cut_body(body: list[str], max_lines: int) -> list[str]:
     if len(body) <= max_lines:
         return body
     if not any(ln.startswith("E ") for ln in body) and not any(_PY_TB.match(ln) for ln in body):

@@ -48,7 +48,7 @@ GENERIC = [
 ]
 
 PYTEST = [
-    Rule(r"^(FAILED|ERROR) \S", C, "pytest short summary"),
+    Rule(r"^(FAILED|ERROR) \S*(::|\.py(?-u:\b))", C, "pytest short summary"),
     Rule(r"\S::\S.* (FAILED|ERROR)(\s|$)", C, "pytest result"),
     Rule(r"\S::\S.* (PASSED|SKIPPED|XFAIL|XPASS|XFAILED|XPASSED)(\s|$)", L, "pytest result"),
     Rule(r"^_{3,} coverage: ", L, "coverage report banner"),
@@ -115,7 +115,7 @@ PROFILES: dict[str, Profile] = {
     p.name: p
     for p in [
         Profile("pytest", "pytest output: results, failure sections, tracebacks, totals", PYTEST),
-        Profile("github-actions", "GitHub Actions job logs (runner markup, annotations)", GITHUB_ACTIONS + PYTEST + JAVA),
+        Profile("github-actions", "GitHub Actions job logs (runner markup, annotations)", GITHUB_ACTIONS + PYTEST),
         Profile("python-logging", "Python logging (asctime levelname name: message)", PYTHON_LOGGING),
         Profile("java", "Java / log4j / Maven Surefire", JAVA),
         Profile("syslog", "syslog and journald text", SYSLOG),

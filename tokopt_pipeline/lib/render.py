@@ -41,12 +41,17 @@ PASSING_RUNS_LISTED = 3
 STEP_TAIL = (0, 8, 20, 40)
 
 
+_PADDING = re.compile(r"(?<=\S)  {2,}(?=\S)")
 _CUT_MARKER = re.compile(r" …\[line cut: \d+ bytes in total\]$")
 
 
 def clip(text: str, n: int = MAX_TEXT) -> str:
     """``text`` shortened to ``n`` characters; the reader's marker on a line it cut
     (`` …[line cut: N bytes in total]``) stays visible."""
+    if len(text) <= n:
+        return text
+    # A line padded into columns (a linter's table) loses its padding before its end.
+    text = _PADDING.sub("  ", text)
     if len(text) <= n:
         return text
     m = _CUT_MARKER.search(text)

@@ -1,9 +1,10 @@
 """Failing tests and run totals, read from the result lines of common test runners.
 
-Runners understood: pytest (progress lines, ``FAILED``/``ERROR`` short summary,
-failure-section headers, totals banner), unittest, go test, cargo test, Maven
-Surefire, Jest/Vitest and Mocha. The patterns are also exported as one polars regex
-(:data:`CANDIDATE`) so the engine only hands candidate lines to Python.
+Runners understood here: pytest (progress lines, ``FAILED``/``ERROR`` short summary,
+failure-section headers, totals banner) and unittest; the runner packs
+(:mod:`.packs`) read the others. The patterns are also exported as one polars regex
+(:func:`test_candidate`, :func:`totals_candidate`) so the engine only hands candidate
+lines to Python.
 """
 
 from __future__ import annotations
@@ -19,16 +20,10 @@ TOTALS_PATTERNS = [
     ("pytest", re.compile(r"^(\d+ (?:passed|failed|errors?)(?:, \d+ \w+)*) in [\d.]+s(?: \([\d:]+\))?\s*$")),
     ("unittest", re.compile(r"^(Ran \d+ tests? in [\d.]+s)$")),
     ("unittest", re.compile(r"^(FAILED \((?:failures|errors|skipped|expected failures|unexpected successes)=\d+.*\))$")),
-    ("cargo", re.compile(r"^(test result: (?:ok|FAILED)\. \d+ passed; \d+ failed.*)$")),
-    ("go", re.compile(r"^((?:ok|FAIL)\s+\S+\s+[\d.]+s.*)$")),
-    ("jest", re.compile(r"^(Tests:\s+.*\d+ total)\s*$")),
-    ("maven", re.compile(r"^\[(?:INFO|ERROR|WARNING)\] (Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+)\s*$")),
-    ("mocha", re.compile(r"^\s+(\d+ (?:passing|failing|pending)(?: \(\d+\w*\))?)\s*$")),
 ]
 _OWN_TOTALS = (
     r"^=+ .*\d+ (passed|failed|errors?|skipped).* in [\d.]+s|^\d+ (passed|failed|errors?)(, \d+ \w+)* in [\d.]+s"
-    r"|^Ran \d+ tests? in |^FAILED \((failures|errors)=|^test result: |^(ok|FAIL)\s+\S+\s+[\d.]+s|^Tests:\s+.*\d+ total"
-    r"|^\[(INFO|ERROR|WARNING)\] Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+\s*$|^\s+\d+ (passing|failing|pending)"
+    r"|^Ran \d+ tests? in |^FAILED \((failures|errors)="
 )
 
 
@@ -92,15 +87,9 @@ _PYTEST_SHORT = re.compile(r"^(FAILED|ERROR) (\S+?(?:\[[^\]]*\])?)(?: - (.*))?$"
 _PYTEST_PROGRESS = re.compile(r"^(\S+\.py::\S.*?) (FAILED|ERROR)(?:\s+\[\s*\d+%\])?\s*$")
 _PYTEST_HEADER = re.compile(r"^_+ (?:(ERROR) (?:at (?:setup|teardown|call) of |(?=collecting )))?([^_ ].*?) _+$")
 _UNITTEST = re.compile(r"^(FAIL|ERROR): (\w+) \(([\w.]+)\)")
-_GO = re.compile(r"^\s*--- FAIL: (\S+)")
-_CARGO = re.compile(r"^test (\S+) \.\.\. FAILED$")
-_SUREFIRE_OLD = re.compile(r"^\[ERROR\] (\w+)\(([\w.$]+)\)\s+Time elapsed.*<<< (FAILURE|ERROR)!")
-_SUREFIRE_NEW = re.compile(r"^\[ERROR\] ([\w.$]+)\.(\w+)\s+Time elapsed.*<<< (FAILURE|ERROR)!")
-_JEST = re.compile(r"^\s+[✕✗×] (.+?)(?: \(\d+ ?m?s\))?$")
 
 _OWN_TESTS = (
-    r"^(FAILED|ERROR) \S|^\S+\.py::\S.* (FAILED|ERROR)|^_+ [^_ ].* _+$|^(FAIL|ERROR): \w+ \(|^\s*--- FAIL: "
-    r"|^test \S+ \.\.\. FAILED$|^\[ERROR\] .*<<< (FAILURE|ERROR)!|^\s+[✕✗×] "
+    r"^(FAILED|ERROR) \S|^\S+\.py::\S.* (FAILED|ERROR)|^_+ [^_ ].* _+$|^(FAIL|ERROR): \w+ \("
 )
 
 
@@ -168,21 +157,6 @@ class TestIndex:
         m = _UNITTEST.match(line)
         if m:
             return self._add(f"{m.group(3)}.{m.group(2)}", m.group(2), m.group(3), "error" if m.group(1) == "ERROR" else "failed", line_no)
-        m = _GO.match(line)
-        if m:
-            return self._add(m.group(1), m.group(1).split("/")[-1], "", "failed", line_no)
-        m = _CARGO.match(line)
-        if m:
-            return self._add(m.group(1), m.group(1).split("::")[-1], "::".join(m.group(1).split("::")[:-1]), "failed", line_no)
-        m = _SUREFIRE_OLD.match(line)
-        if m:
-            return self._add(f"{m.group(2)}.{m.group(1)}", m.group(1), m.group(2), "error" if m.group(3) == "ERROR" else "failed", line_no)
-        m = _SUREFIRE_NEW.match(line)
-        if m:
-            return self._add(f"{m.group(1)}.{m.group(2)}", m.group(2), m.group(1), "error" if m.group(3) == "ERROR" else "failed", line_no)
-        m = _JEST.match(line)
-        if m:
-            return self._add(m.group(1).strip(), m.group(1).strip(), "", "failed", line_no)
         hit = packs.failing_test(line)
         if hit is not None:
             return self._add(hit.test_id, hit.name, hit.file, hit.kind, line_no)
