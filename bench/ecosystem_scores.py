@@ -49,8 +49,11 @@ def found(fact: str, text: str) -> bool:
     return fact.strip() in text
 
 
-def score_case(case: Path, budget: int) -> dict:
-    truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
+def score_case(case: Path, budget: int) -> dict | None:
+    try:
+        truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:  # the case is being written anew
+        return None
     s = summarize(str(case / "job.log"), SummaryOptions(token_budget=budget))
     row = {"case": case.name, "budget": budget, "tokens": s.tokens_out, "within": s.tokens_out <= budget, "misses": {}}
     for kind, items in facts(truth).items():
@@ -79,7 +82,7 @@ def main() -> int:
     budgets = [int(b) for b in a.budgets.split(",")]
     todo = [(c, b) for b in budgets for c in cases(Path(a.cases))]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        rows = list(pool.map(lambda cb: score_case(*cb), todo))
+        rows = [r for r in pool.map(lambda cb: score_case(*cb), todo) if r is not None]
     short = {"failing_tests": "tests", "error_locations": "locations", "error_codes": "codes", "totals": "totals",
              "exceptions": "exceptions"}
     if not a.json:

@@ -26,7 +26,7 @@ from typing import Callable
 import polars as pl
 
 from . import tokens as tok
-from .events import EventGrouper, exception_of, feature_exprs, innermost
+from .events import EventGrouper, exception_of, feature_exprs, innermost, project_locations
 from .options import SummaryOptions
 from .priority import Level, levels_of_candidates, prefilter_expr
 from .profiles import detect_profile, get_profile
@@ -44,6 +44,9 @@ from .testresults import FailedTest, RunTotals, TestIndex, parse_totals, test_ca
 CONTEXT_BEFORE = 3
 CONTEXT_AFTER = 6
 MAX_CONTEXTS = 200
+#: Locations kept per error group, and taken from each of its occurrences.
+MAX_GROUP_LOCATIONS = 24
+LOCATIONS_PER_EVENT = 3
 EVENT_HEAD_LINES = 40
 EVENT_TAIL_LINES = 200
 MIN_BATCH_LINES = 200_000
@@ -114,6 +117,9 @@ class ErrorGroup:
     example_lines_total: int
     tests: list[str] = field(default_factory=list)
     new: bool = False
+    #: Distinct source locations (``path:line``) of the project's own code in the
+    #: group's occurrences, the first few of each: where each occurrence happened.
+    locations: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -581,6 +587,10 @@ class Analyzer:
         g.count += 1
         g.level = min(g.level, int(level))
         g.last_line = max(g.last_line, ev.last_line)
+        if len(g.locations) < MAX_GROUP_LOCATIONS:
+            for loc in project_locations(ev.head + ev.tail, LOCATIONS_PER_EVENT):
+                if loc not in g.locations and len(g.locations) < MAX_GROUP_LOCATIONS:
+                    g.locations.append(loc)
         if test is not None:
             g.tests.append(test.test_id)
             test.exc_type = test.exc_type or exc_type

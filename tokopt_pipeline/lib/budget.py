@@ -122,7 +122,7 @@ class TokenBudgetManager:
                 try_choose(item, 1, self.budget)
         for lv in (0, 1):
             for item in by_level(lv):
-                if item.chosen >= 0 and len(item.costs) > 1 and item.section != "failed":
+                if item.chosen >= 0 and len(item.costs) > 1 and item.section not in ("failed", "tests"):
                     try_choose(item, 1, self.budget if lv == 0 else min(self.budget, high_limit))
         for item in by_level(1):
             if item.chosen < 0:

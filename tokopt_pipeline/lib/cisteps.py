@@ -28,13 +28,18 @@ from .priority import Level
 #: Marker lines of steps, annotations and job ends (one vectorized test per line).
 MARKER = (
     r"^(?:##\[(?:group|endgroup|error)\]|::error(?: |::)|Post job cleanup\.$|section_(?:start|end):\d+:"
-    r"|ERROR: Job failed|Cleaning up project directory and file based variables|Complete job name: )"
+    r"|ERROR: Job failed|Cleaning up project directory and file based variables|Complete job name: "
+    r"|#\d+ (?:\[|ERROR: )|Step \d+/\d+ : |The command '.*' returned a non-zero code: \d+)"
 )
 _GROUP_RUN = "##[group]Run "
 _EXIT = re.compile(r"(?:Process completed with exit code|Job failed: exit code|exit code:?) (\d+)")
 _SECTION = re.compile(r"^section_(start|end):\d+:([\w.\-]+)(?:\[[^\]]*\])?\r?\s*(.*)$")
 _ANNOTATION = re.compile(r"^(?:##\[error\]|::error(?: [^:]*)?::)(.*)$")
 #: Settings GitHub prints after a step's script, inside its group.
+_BUILDKIT = re.compile(r"^#(\d+) (\[.*|ERROR: .*)$")
+_NONZERO = re.compile(r"returned a non-zero code: (\d+)")
+#: Output lines kept of a failing image build step.
+BUILD_TAIL_LINES = 12
 _SETTINGS = re.compile(r"^(?:shell|env|with): ?|^  \S")
 
 #: Lines of a failing step's output kept, at most (the summary shows what fits).
@@ -90,6 +95,9 @@ class StepTracker:
         self.current: Step | None = None
         self.kind = ""  # "github" | "gitlab" once seen
         self.job_name = ""
+        #: BuildKit step headers by number, and the classic builder's current step.
+        self._build_headers: dict[str, tuple[int, str]] = {}
+        self._classic: tuple[int, str] | None = None
         #: The output lines of the last batch (line number, text), for looking back.
         self._carry: list[tuple[int, str]] = []
         self._err_idx: list[int] | None = None
@@ -140,6 +148,8 @@ class StepTracker:
                 self._section(line, base + i)
             elif line.startswith("Complete job name: "):
                 self.job_name = line[len("Complete job name: "):].strip()
+            elif line.startswith("#") or line.startswith("Step ") or line.startswith("The command '"):
+                self._build_step(line, base, i, lines)
             else:
                 m = _ANNOTATION.match(line)
                 if m:
@@ -154,6 +164,50 @@ class StepTracker:
             demote.append((post_from, n))
         self._remember(lines, levels, base, demote)
         return [j for a, b in demote for j in range(a, b) if not lines[j].startswith("##[error]")]
+
+    # -- image builds: BuildKit's numbered steps and the classic builder's ---------
+    def _build_step(self, line: str, base: int, i: int, lines: list[str]) -> None:
+        """A build step header is remembered; a step's error makes it a failing step
+        (its header, its error, its last lines of output), inside whatever CI step runs
+        the build."""
+        m = _BUILDKIT.match(line)
+        if m:
+            num, rest = m.group(1), m.group(2)
+            if rest.startswith("["):
+                if len(self._build_headers) > 5000:
+                    self._build_headers.clear()
+                self._build_headers[num] = (base + i, line.strip())
+                return
+            first, name = self._build_headers.get(num, (base + i, f"#{num}"))
+            prefix = f"#{num} "
+            tail = self._same_prefix(lines, base, i, prefix, first)
+        elif line.startswith("Step "):
+            self._classic = (base + i, line.strip())
+            return
+        else:
+            first, name = self._classic or (base + i, "docker build")
+            tail = self._output_since(lines, base, i, first)
+        step = Step(name, first, last_line=base + i, job=self.job_name)
+        step.annotations.append((base + i, line.strip()))
+        code = _EXIT.search(line) or _NONZERO.search(line)
+        step.exit_code = int(code.group(1)) if code else None
+        step.tail = tail
+        step.command = [name]
+        if len(self.failed) < MAX_FAILED_STEPS and not any(f.name == name and f.first_line == first for f in self.failed):
+            self.failed.append(step)
+
+    def _same_prefix(self, lines: list[str], base: int, i: int, prefix: str, first: int) -> list[tuple[int, str]]:
+        out = []
+        for j in range(i - 1, max(-1, i - _LOOKBACK), -1):
+            if base + j <= first or len(out) >= BUILD_TAIL_LINES:
+                break
+            if lines[j].startswith(prefix) and lines[j].strip() != prefix.strip():
+                out.append((base + j, lines[j]))
+        return out[::-1]
+
+    def _output_since(self, lines: list[str], base: int, i: int, first: int) -> list[tuple[int, str]]:
+        lo = max(0, first - base + 1, i - BUILD_TAIL_LINES)
+        return [(base + j, lines[j]) for j in range(lo, i) if lines[j].strip()]
 
     def _start(self, step: Step) -> None:
         if self.current is not None:

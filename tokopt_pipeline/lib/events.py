@@ -165,6 +165,27 @@ LIBRARY_FRAME = re.compile(
 _KEY_LINE = re.compile(r"^\s*(?:Caused by: |Suppressed: )|(?:Error|Exception|Failure|panic|FAIL)\b|\b(?:error|expected|Expected|Received|but was)\b")
 
 
+_LOCATION = re.compile(
+    r"(?:[\w.$@~+-]*/)*[\w.$@~+-]*\w\.(?:java|kt|kts|scala|groovy|py|go|rs|c|cc|cpp|cxx|h|hpp|m|mm|swift|js|mjs|cjs|ts|tsx|jsx"
+    r"|rb|php|cs|ex|exs|erl|dart|lua|pl|sh|tf|cmake|txt)(?::\d+)+"
+)
+
+
+def project_locations(lines: list[str], most: int) -> list[str]:
+    """The first ``most`` distinct ``path:line`` locations in ``lines`` that are not in
+    a library, runtime or test framework frame."""
+    out: list[str] = []
+    for ln in lines:
+        if LIBRARY_FRAME.search(ln):
+            continue
+        for loc in _LOCATION.findall(ln):
+            if loc not in out:
+                out.append(loc)
+                if len(out) >= most:
+                    return out
+    return out
+
+
 def _cut_trace(body: list[str], max_lines: int) -> list[str]:
     """A stack trace of a runtime other than Python's cut to what explains it: its
     first line, its message and "Caused by" lines, and the project's own frames

@@ -37,6 +37,8 @@ SECTION_TITLES = {
 SECTION_ORDER = ["failed", "runs", "tests", "errors", "critical", "high", "medium", "low", "verbose"]
 #: Passing runs listed one by one up to this many; more are counted in one line.
 PASSING_RUNS_LISTED = 3
+#: Passing runs listed at most when the budget has room for all of them.
+PASSING_RUNS_MAX = 60
 #: Lines of a failing step's output shown at each level of detail.
 STEP_TAIL = (0, 8, 20, 40)
 
@@ -238,10 +240,13 @@ class _Builder:
     def code(self, s: str) -> str:
         return s if self.plain else inline_code(s)
 
-    def run_line(self, r) -> str:
+    def run_line(self, r, variant: int = 0) -> str:
         if isinstance(r, PassingRuns):
             last = r.runs[-1]
             n = len(r.runs)
+            if variant >= 1:  # every one, when there is room
+                return f"- {n} passing runs:\n" + "\n".join(
+                    f"  - {self.code(clip(x.text))} (line {x.line_no})" for x in r.runs[:PASSING_RUNS_MAX])
             return f"- {n} passing runs, lines {r.runs[0].line_no}–{last.line_no}; the last: {self.code(clip(last.text))}"
         text = f"=== {r.text} ===" if r.runner == "pytest" and r.text[:1].isdigit() else r.text
         return f"- {self.code(clip(text))} (line {r.line_no})"
@@ -393,12 +398,14 @@ class _Builder:
             if id(r) not in listed:
                 items.append(Item("runs", 0, [0], units=0, key=r))
         if listed:
-            items.append(Item("runs", 0, [0], units=0, key=PassingRuns(passing)))
+            items.append(Item("runs", 0, [0, 0], units=0, key=PassingRuns(passing)))
         for t in self.tests:
-            items.append(Item("tests", 0, [0], units=1, key=t))
+            upgrade = "::" in t.test_id and t.file and id(t) not in self.file_firsts
+            items.append(Item("tests", 0, [0, 0] if upgrade else [0], units=1, key=t))
         for g in self.groups:
             units = g.count if (g.level == 0 and not g.tests) else 0
-            items.append(Item("errors", g.level, [0, 0] if g.example else [0], units=units, key=g))
+            variants = (3 if self.other_locations(g) else 2) if g.example else 1
+            items.append(Item("errors", g.level, [0] * variants, units=units, key=g))
         temps = breadth_order(a.templates.values())
         for t in temps:
             if t.level > opts.priority_filter or not t.example.strip() or t.template_id in hidden:
@@ -427,19 +434,35 @@ class _Builder:
             finally:
                 it.chosen = saved
         if it.section == "runs":
-            return self.run_line(it.key)
+            return self.run_line(it.key, variant)
         if it.section == "failed":
             return "\n".join(self.step_lines(it.key, variant))
         if it.section == "tests":
             t = it.key
-            if id(t) in self.file_firsts or "::" not in t.test_id or not t.file:
+            if id(t) in self.file_firsts or "::" not in t.test_id or not t.file or variant >= 1:
                 tid = t.test_id[len(self.test_prefix):] if self.test_prefix and t.test_id.startswith(self.test_prefix) else t.test_id
                 return self.code(tid) + self.test_tags(t) + ", "
             return self.test_label(t) + ", "
         if it.section == "errors":
-            head = self.group_head(it.key)
-            return head if variant == 0 else head + "\n" + self.group_detail(it.key)
+            return "\n".join(self.group_lines(it.key, variant))
         return self.render_template(it.key, variant)
+
+    def group_lines(self, g: ErrorGroup, variant: int) -> list[str]:
+        """A distinct error: its line; then its representative traceback; then where
+        its other occurrences happened."""
+        out = [self.group_head(g)]
+        if variant >= 1:
+            out.append(self.group_detail(g))
+        if variant >= 2:
+            more = self.other_locations(g)
+            if more:
+                out.append("  also at: " + ", ".join(self.code(x) for x in more))
+        return out
+
+    @staticmethod
+    def other_locations(g: ErrorGroup) -> list[str]:
+        shown = "\n".join(g.example)
+        return [x for x in g.locations if x not in shown]
 
     def render_template(self, t: TemplateStat, variant: int) -> str:
         if t.level <= Level.HIGH:
@@ -494,21 +517,20 @@ class _Builder:
 
     def render_tests(self, shown: list[Item]) -> list[str]:
         """Failing tests by file. A file's first test is shown by its whole id (what a
-        reader searches for and reruns), the others of the file by their short labels
-        after it; tests of runners that name no file are shown by their ids."""
+        reader searches for and reruns), and so is every test the budget had room to
+        upgrade; the others of the file by their short labels after them. Tests of
+        runners that name no file are shown by their ids."""
         by_file: OrderedDict[str, OrderedDict[str, list[str]]] = OrderedDict()
-        first: dict[str, str] = {}
-        first_test: dict[str, FailedTest] = {}
+        whole: OrderedDict[str, list[FailedTest]] = OrderedDict()
         loose: list[str] = []
         for it in shown:
             t: FailedTest = it.key
             if "::" not in t.test_id or not t.file:
                 loose.append(self.code(t.test_id) + self.test_tags(t))
                 continue
-            if t.file not in first:
-                first[t.file] = self.code(t.test_id) + self.test_tags(t)
-                first_test[t.file] = t
-                by_file[t.file] = OrderedDict()
+            if t.file not in whole or it.chosen >= 1:
+                whole.setdefault(t.file, []).append(t)
+                by_file.setdefault(t.file, OrderedDict())
                 continue
             parts = t.test_id.split("::")
             cls = "::".join(parts[1:-1]) if len(parts) > 2 else ""
@@ -516,14 +538,14 @@ class _Builder:
             label = label.split("::")[-1] if cls else label
             by_file[t.file].setdefault(cls, []).append(label)
         out = []
-        prefix = _common_dir(list(first))
+        prefix = _common_dir(list(whole))
         if prefix:
             out.append(f"under {self.code(prefix)}:")
-            first = {f: self.code(t.test_id[len(prefix):]) + self.test_tags(t) for f, t in first_test.items()}
         for f, classes in by_file.items():
+            ids = ", ".join(self.code(t.test_id[len(prefix):] if prefix else t.test_id) + self.test_tags(t) for t in whole[f])
             chunks = [f"{cls}: " + ", ".join(names) if cls else ", ".join(names) for cls, names in classes.items()]
             n = sum(len(v) for v in classes.values())
-            out.append(f"- {first[f]}" + (f" · {n} more in this file: " + "; ".join(chunks) if n else ""))
+            out.append(f"- {ids}" + (f" · {n} more in this file: " + "; ".join(chunks) if n else ""))
         for i in range(0, len(loose), 8):
             out.append("- " + ", ".join(loose[i:i + 8]))
         return out
@@ -546,13 +568,11 @@ class _Builder:
             else:
                 for it in shown:
                     if sec == "runs":
-                        out.append(self.run_line(it.key))
+                        out.append(self.run_line(it.key, it.chosen))
                     elif sec == "failed":
                         out.extend(self.step_lines(it.key, it.chosen))
                     elif sec == "errors":
-                        out.append(self.group_head(it.key))
-                        if it.chosen >= 1:
-                            out.append(self.group_detail(it.key))
+                        out.extend(self.group_lines(it.key, it.chosen))
                     else:
                         out.append(self.render_template(it.key, it.chosen))
             if omitted:
@@ -630,7 +650,10 @@ class _Builder:
     def json_item(self, sec: str, it: Item) -> dict:
         k = it.key
         if sec == "runs" and isinstance(k, PassingRuns):
-            return {"line": k.line_no, "runner": k.runs[-1].runner, "passing_runs": len(k.runs), "totals": k.runs[-1].text}
+            d = {"line": k.line_no, "runner": k.runs[-1].runner, "passing_runs": len(k.runs), "totals": k.runs[-1].text}
+            if it.chosen >= 1:
+                d["all"] = [{"line": x.line_no, "totals": x.text} for x in k.runs[:PASSING_RUNS_MAX]]
+            return d
         if sec == "runs":
             return {"line": k.line_no, "runner": k.runner, "totals": k.text}
         if sec == "failed":
@@ -655,6 +678,8 @@ class _Builder:
                 d["new"] = True
             if it.chosen >= 1:
                 d["traceback"] = [clip(l, 240) for l in k.example]
+            if it.chosen >= 2:
+                d["also_at"] = self.other_locations(k)
             return d
         d = {"count": k.count, "template": clip(shown_template(k.template)), "first_line": k.first_line, "last_line": k.last_line}
         if k.level <= Level.HIGH:
