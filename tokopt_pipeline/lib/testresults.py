@@ -156,7 +156,10 @@ class TestIndex:
             return self._add(test_id, name, file, "error" if m.group(1) else "failed", line_no)
         m = _UNITTEST.match(line)
         if m:
-            return self._add(f"{m.group(3)}.{m.group(2)}", m.group(2), m.group(3), "error" if m.group(1) == "ERROR" else "failed", line_no)
+            name, where = m.group(2), m.group(3)
+            if where.endswith("." + name):  # Python 3.11+: "test_x (pkg.mod.Class.test_x)"
+                where = where[: -len(name) - 1]
+            return self._add(f"{where}.{name}", name, where, "error" if m.group(1) == "ERROR" else "failed", line_no)
         hit = packs.failing_test(line)
         if hit is not None:
             return self._add(hit.test_id, hit.name, hit.file, hit.kind, line_no)
