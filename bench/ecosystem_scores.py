@@ -6,7 +6,8 @@ output of a real run (``job.log``) and ``truth.json``, derived by the case's gen
 (``bench/ecosystems/<eco>.sh``) from what the tools wrote as JSON or JUnit XML: the
 failing tests, the error locations (``file:line``), the error codes, the totals lines
 and, for pytest, the distinct exception type and message pairs. A fact counts when its
-text appears verbatim in the summary. Prints one row per case and budget, then the
+text appears verbatim in the summary (a pytest node id also when its file and its own
+name stand on one line: a test listed under its file). Prints one row per case and budget, then the
 mean of each recall per budget.
 
 usage: python bench/ecosystem_scores.py [--budgets 1000,4000,8000] [--cases DIR]
@@ -43,10 +44,17 @@ def facts(truth: dict) -> dict[str, list[str]]:
     return out
 
 
-def found(fact: str, text: str) -> bool:
+def found(fact: str, text: str, kind: str = "") -> bool:
     if "\x00" in fact:
         return all(part.strip() in text for part in fact.split("\x00") if part.strip())
-    return fact.strip() in text
+    fact = fact.strip()
+    if fact in text:
+        return True
+    if kind == "failing_tests" and "::" in fact:
+        # pytest ids: shown under their file by their own name ("file ... Class: name")
+        file, name = fact.split("::")[0], fact.split("::")[-1]
+        return any(file in line and name in line for line in text.splitlines())
+    return False
 
 
 def score_case(case: Path, budget: int) -> dict | None:
@@ -60,7 +68,7 @@ def score_case(case: Path, budget: int) -> dict | None:
         if not items:
             row[kind] = None
             continue
-        missed = [x for x in items if not found(x, s.text)]
+        missed = [x for x in items if not found(x, s.text, kind)]
         row[kind] = round(1 - len(missed) / len(items), 4)
         if missed:
             row["misses"][kind] = [x.replace("\x00", " | ") for x in missed]

@@ -58,3 +58,11 @@ def _isolated_store(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TOKOPT_PENDING_DIR", str(d / "pending"))
     # Caches (detect-secrets' patterns) go to the session's temp folder, not ~/.cache.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def labelled(summary: str, test: str, tag: str) -> bool:
+    """Whether a summary lists ``test`` with ``tag`` among its labels (``[new, E2]``),
+    whether it is shown by its whole id (in backticks) or by its name under its file."""
+    import re
+
+    return re.search(rf"{re.escape(test)}`? \[(?:[\w ]+, )*{re.escape(tag)}\b", summary) is not None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tokopt_pipeline_tests.conftest import labelled
 from tokopt_pipeline.cli import build_parser, main
 from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.store import Store
@@ -47,7 +48,7 @@ def test_four_runs_mark_new_and_flaky_in_the_summaries(env, logs, capsys):
         assert "memory: run nightly-" in out
     third = (env / "out" / "nightly-3.summary.md").read_text()
     fourth = (env / "out" / "nightly-4.summary.md").read_text()
-    assert "test_flip [flaky" in third
+    assert labelled(third, "test_flip", "flaky")
     assert "**new** `KeyError: 'late_key'`" in fourth and "**new** `ValueError" not in fourth
     # The store records the summary that was written: marks and token count included.
     from tokopt_pipeline.lib import tokens as tok
@@ -86,7 +87,7 @@ def test_the_memory_reads_the_log_once(env, logs, capsys, monkeypatch):
     for log in logs[:3]:
         rc, out, err = run(capsys, log, "--store-memory", "--token-budget", "3000", "--output-dir", "out")
         assert rc == 0, err
-    assert "test_flip [flaky" in (env / "out" / "nightly-3.summary.md").read_text()
+    assert labelled((env / "out" / "nightly-3.summary.md").read_text(), "test_flip", "flaky")
     with Store.from_env().connect() as conn:
         passed = conn.execute("SELECT count(*) FROM mem_test_results WHERE outcome = 'passed'").fetchone()[0]
     assert passed > 0
@@ -97,7 +98,7 @@ def test_summary_on_stdout_is_marked_too(env, logs, capsys):
         rc, out, err = run(capsys, log, "--store-memory", "--output", "-", "--suite", "ci", "--token-budget", "3000")
         assert rc == 0, err
     assert out.startswith("# tokopt summary: nightly-3.log")
-    assert "test_flip [flaky" in out
+    assert labelled(out, "test_flip", "flaky")
     assert "memory: run ci-" in err
     with Store.from_env().connect() as conn:
         (stored,) = conn.execute("SELECT s.text FROM summaries s JOIN runs r USING (run_id) WHERE r.path = ?", [str(logs[2])]).fetchone()
@@ -111,7 +112,7 @@ def test_component_summaries_are_marked_too(env, logs, capsys):
         assert rc == 0, err
     third = (env / "out" / "nightly-3.summary.md").read_text()
     fourth = (env / "out" / "nightly-4.summary.md").read_text()
-    assert "## Component: test_suite" in third and "test_flip [flaky" in third
+    assert "## Component: test_suite" in third and labelled(third, "test_flip", "flaky")
     assert "**new** `KeyError: 'late_key'`" in fourth and "**new** `ValueError" not in fourth
 
 

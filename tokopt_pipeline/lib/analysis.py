@@ -21,6 +21,7 @@ import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import polars as pl
@@ -28,7 +29,9 @@ import polars as pl
 from . import tokens as tok
 from .events import EventGrouper, exception_of, feature_exprs, innermost, project_locations
 from .options import SummaryOptions
-from .priority import Level, levels_of_candidates, prefilter_expr
+from . import packs
+from .literals import MatcherSet
+from .priority import DEFAULT_LEVEL, Level, levels_of_candidates, prefilter_unions
 from .profiles import detect_profile, get_profile
 from .reader import adaptive_batch_lines, open_log
 from .redact import Redactor, trigger_expr
@@ -184,14 +187,9 @@ class Analysis:
 _SLICE_LINES = 25_000
 
 
-def _feature_exprs(rules, secrets: bool, run_meta: bool = False) -> list[pl.Expr]:
-    exprs = [
-        prefilter_expr(rules).alias("pre"),
-        *feature_exprs(),
-        pl.col("line").str.contains(totals_candidate()).alias("totals"),
-        pl.col("line").str.contains(test_candidate()).alias("test"),
-        pl.col("line").str.contains(CI_MARKER).alias("ci"),
-    ]
+def _feature_exprs(secrets: bool, run_meta: bool = False) -> list[pl.Expr]:
+    """The per-line tests that are not pattern sets (:func:`line_matchers`)."""
+    exprs = feature_exprs(with_packs=False)
     if secrets:
         exprs.append(trigger_expr().alias("secret"))
     if run_meta:
@@ -199,7 +197,42 @@ def _feature_exprs(rules, secrets: bool, run_meta: bool = False) -> list[pl.Expr
     return exprs
 
 
-def _slice_features(lines: list[str], rules, exprs: list[pl.Expr]) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+def line_matchers(rules, active: frozenset[str] | None = None) -> MatcherSet:
+    """The pattern sets every line is tested against, sharing one word gate: ``pre``
+    (the priority prefilter: rules that may lift a line above the default), ``totals``
+    and ``test`` (candidate result lines), ``ci`` (CI step markers), ``block_start``
+    and ``pack_cont`` (the ``active`` runner packs' event boundaries)."""
+    from . import packs
+
+    lifting = [r.pattern for r in rules if r.level != DEFAULT_LEVEL]
+    sets = {
+        "pre": lifting,
+        "totals": [totals_candidate()],
+        "test": [test_candidate()],
+        "ci": [CI_MARKER],
+        "block_start": [packs.block_start(active)],
+        "pack_cont": [packs.continuation(active)],
+    }
+    # The lines that show a pack not yet active: its tools ran (see Analyzer.features).
+    if active is not None:
+        sets[DETECT] = [p for name, pats in packs.activation().items() if name not in active for p in pats]
+    # With no pack active the prefilter is the base rules alone: a few unions cost less
+    # than gating them.
+    return MatcherSet(sets, prefilter_unions, plain=frozenset() if active else frozenset({"pre", "ci"}))
+
+
+@lru_cache(maxsize=1)
+def _detectors() -> dict[str, re.Pattern]:
+    return {name: re.compile("|".join(f"(?:{p})" for p in pats)) for name, pats in packs.activation().items()}
+
+
+#: The pattern set of the lines that show a runner pack not yet active.
+DETECT = "detect"
+#: Lines of a batch looked at to tell which packs its detected lines show.
+DETECT_LINES = 5000
+
+
+def _slice_features(lines: list[str], rules, exprs: list[pl.Expr], matchers: MatcherSet) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
     """One slice of a batch as a Series, its per-line tests and its levels.
 
     The tests run one expression at a time: one expression over one chunk runs on the
@@ -210,6 +243,9 @@ def _slice_features(lines: list[str], rules, exprs: list[pl.Expr]) -> tuple[pl.S
     s = pl.Series("line", lines, dtype=pl.Utf8)
     frame = s.to_frame()
     cols = [frame.select(e).to_series() for e in exprs]
+    sets = matchers(frame)
+    gate = sets.pop("_gate")
+    cols.extend(sets.values())
     masked = frame
     for step in mask_steps():
         masked = masked.select(step)
@@ -218,28 +254,32 @@ def _slice_features(lines: list[str], rules, exprs: list[pl.Expr]) -> tuple[pl.S
     # whose first use registers the type, which races when two threads do it at once.
     feats = pl.DataFrame({c.name: c for c in cols})
     cand = feats["pre"].arg_true()
-    return s, feats, levels_of_candidates(len(s), cand, s.gather(cand), rules)
+    return s, feats, levels_of_candidates(len(s), cand, s.gather(cand), rules, gate.gather(cand), matchers.rare)
 
 
 def _line_features(lines: list[str], rules, secrets: bool = False, helpers: ThreadPoolExecutor | None = None,
-                   slices: int = 1, run_meta: bool = False) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+                   slices: int = 1, run_meta: bool = False,
+                   matchers: MatcherSet | None = None) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
     """The lines as a Series, every vectorized per-line test of them, and their levels.
 
-    Test columns: ``pre`` (the priority prefilter), the event-grouping booleans,
-    ``totals`` and ``test`` (candidate result lines), ``masked`` (the line with its
-    variable parts masked), with ``secrets`` ``secret`` (the redaction trigger) and with
-    ``run_meta`` ``run_meta`` (lines that may name a passing test or the commit).
-    With ``helpers`` (``slices - 1`` threads), the lines are cut into up to ``slices``
-    slices computed side by side, on those threads and the calling one.
+    Test columns: the event-grouping booleans, the pattern sets of
+    :func:`line_matchers` (``pre``, ``totals``, ``test``, ``ci``, ``block_start``,
+    ``pack_cont``), ``masked`` (the line with its variable parts masked), with
+    ``secrets`` ``secret`` (the redaction trigger) and with ``run_meta`` ``run_meta``
+    (lines that may name a passing test or the commit). ``matchers``: the pattern sets,
+    calibrated on the log (built from ``rules`` when None). With ``helpers``
+    (``slices - 1`` threads), the lines are cut into up to ``slices`` slices computed
+    side by side, on those threads and the calling one.
     """
-    exprs = _feature_exprs(rules, secrets, run_meta)
+    exprs = _feature_exprs(secrets, run_meta)
+    matchers = matchers or line_matchers(rules)
     parts = max(1, min(slices if helpers is not None else 1, len(lines) // _SLICE_LINES))
     if parts == 1:
-        return _slice_features(lines, rules, exprs)
+        return _slice_features(lines, rules, exprs, matchers)
     step = -(-len(lines) // parts)
     cuts = [lines[i * step:(i + 1) * step] for i in range(parts)]
-    futures = [helpers.submit(_slice_features, c, rules, exprs) for c in cuts[:-1]]
-    last = _slice_features(cuts[-1], rules, exprs)
+    futures = [helpers.submit(_slice_features, c, rules, exprs, matchers) for c in cuts[:-1]]
+    last = _slice_features(cuts[-1], rules, exprs, matchers)
     done = [f.result() for f in futures] + [last]
     return (pl.concat([d[0] for d in done]), pl.concat([d[1] for d in done]), pl.concat([d[2] for d in done]))
 
@@ -320,7 +360,26 @@ class Analyzer:
             if self.redactor is not None and self.redactor.enabled:
                 sample = Redactor().redact_lines(sample)
             a.profile = detect_profile(sample)
-        self.rules = get_profile(a.profile).all_rules(self.options.extra_rules)
+        self.sample = lines[:2000]
+        self._activate(frozenset())
+
+    def _activate(self, active: frozenset[str]) -> None:
+        """Tag with the rules of the ``active`` runner packs from now on."""
+        self.active = active
+        self.rules = get_profile(self.a.profile).all_rules(self.options.extra_rules, active)
+        self.matchers = line_matchers(self.rules, active)
+        self.matchers.calibrate(self.sample)
+
+    def _detected(self, lines: list[str], feats: pl.DataFrame) -> frozenset[str]:
+        """The runner packs not yet active whose tools show in the batch."""
+        if DETECT not in feats.columns or not feats[DETECT].any():
+            return frozenset()
+        rows = feats[DETECT].arg_true().head(DETECT_LINES).to_list()
+        found = set()
+        for name, rx in _detectors().items():
+            if name not in self.active and any(rx.search(lines[i]) for i in rows):
+                found.add(name)
+        return frozenset(found)
 
     def features(self, lines: list[str]) -> tuple[list[str], pl.Series, pl.DataFrame, pl.Series]:
         """The batch redacted, as a list and a Series, with its per-line tests
@@ -335,7 +394,18 @@ class Analyzer:
         # redaction changes are then tested again and patched in, so every later stage
         # sees only redacted text.
         s, feats, level = _line_features(lines, self.rules, secrets=redacting, helpers=self.helpers, slices=self.slices,
-                                         run_meta=self.a.run_meta is not None)
+                                         run_meta=self.a.run_meta is not None, matchers=self.matchers)
+        # A runner pack whose tools show in this batch applies from this batch on (its
+        # rules, its event boundaries): per region of the log, and a log of other tools
+        # pays nothing for the packs. The batch is then tested again with them.
+        found = self._detected(lines, feats)
+        if found:
+            self._activate(self.active | found)
+            s, feats, level = _line_features(lines, self.rules, secrets=redacting, helpers=self.helpers,
+                                             slices=self.slices, run_meta=self.a.run_meta is not None,
+                                             matchers=self.matchers)
+        if DETECT in feats.columns:
+            feats = feats.drop(DETECT)
         if redacting:
             hits = feats["secret"].arg_true().to_list()
             redacted = self.redactor.redact_lines(lines, candidates=hits)
@@ -344,9 +414,9 @@ class Analyzer:
                 lines = redacted
                 idx = pl.Series("i", changed, dtype=pl.UInt32)
                 sub, fixed, sub_level = _line_features([lines[i] for i in changed], self.rules,
-                                                       run_meta=self.a.run_meta is not None)
+                                                       run_meta=self.a.run_meta is not None, matchers=self.matchers)
                 s = s.scatter(idx, sub)
-                feats = feats.with_columns(*[feats[c].scatter(idx, fixed[c]) for c in fixed.columns])
+                feats = feats.with_columns(*[feats[c].scatter(idx, fixed[c]) for c in fixed.columns if c in feats.columns])
                 level = level.scatter(idx, sub_level)
         # CI steps: runs in batch order (this method is called once per batch, in order).
         demote = self.steps.feed(lines, level, feats["ci"].arg_true().to_list())

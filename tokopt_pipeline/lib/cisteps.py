@@ -148,7 +148,7 @@ class StepTracker:
                 self._section(line, base + i)
             elif line.startswith("Complete job name: "):
                 self.job_name = line[len("Complete job name: "):].strip()
-            elif line.startswith("#") or line.startswith("Step ") or line.startswith("The command '"):
+            elif _BUILDKIT.match(line) or line.startswith("Step ") or line.startswith("The command '"):
                 self._build_step(line, base, i, lines)
             else:
                 m = _ANNOTATION.match(line)

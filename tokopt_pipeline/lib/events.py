@@ -28,14 +28,18 @@ EXC_LINE = r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault|Failu
 GO_PANIC_CONT = r"^goroutine \d+ \[|^\S+\.go:\d+|^\S+\(.*\)$"
 
 
-def feature_exprs(column: str = "line") -> list[pl.Expr]:
-    """The per-line booleans event grouping needs (vectorized regex tests)."""
+def feature_exprs(column: str = "line", with_packs: bool = True) -> list[pl.Expr]:
+    """The per-line booleans event grouping needs (vectorized regex tests). Without
+    ``with_packs``, the runner packs' ``block_start`` and ``pack_cont`` are left to the
+    caller (the analysis tests them with its other pattern sets)."""
     from . import packs
 
     line = pl.col(column)
-    return [
+    own = [
         line.str.contains(packs.block_start()).alias("block_start"),
         line.str.contains(packs.continuation()).alias("pack_cont"),
+    ] if with_packs else []
+    return own + [
         line.str.contains(SECTION).alias("section"),
         line.str.contains(FAIL_SECTION).alias("fail_section"),
         line.str.contains(TEST_HEADER).alias("test_header"),
@@ -157,7 +161,7 @@ _PY_TB = re.compile(r"^\s*Traceback \(most recent call last\)")
 _FRAME = re.compile(r"^\s+(?:at |\d+: |File \"|\S+\.\w+:\d+|\.\.\. \d+ (?:more|common))|^\s+\S+\(.*\)$|^\s*❯ ")
 #: Frames of a library, runtime or test framework rather than of the project.
 LIBRARY_FRAME = re.compile(
-    r"node_modules/|site-packages/|dist-packages/|/usr/(?:lib|share)/|java\.base/|node:|<frozen |\(internal/|<anonymous>"
+    r"node_modules/|site-packages/|dist-packages/|/usr/(?:lib|share)/|java\.base/|node:|<frozen |\(internal/"
     r"|\b(?:org\.junit|junit\.framework|org\.apache\.maven|org\.gradle|jdk\.internal|sun\.reflect|java\.lang\.reflect"
     r"|java\.util\.|org\.testng|kotlin\.coroutines|org\.opentest4j)\.|/rustc/[0-9a-f]+/|\.cargo/registry/|/go/src/"
     r"|/src/(?:runtime|testing|reflect)/|^\s+\d+: (?:std|core|alloc|__rustc|test)::|^\s+\.\.\. \d+ (?:more|common)"

@@ -10,7 +10,8 @@ that no rule can match.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import polars as pl
 
@@ -112,7 +113,7 @@ def _prefilter(rules: list[Rule], column: str = "line") -> list[pl.Expr]:
     applies the limit.
     """
     line = pl.col(column)
-    return [line.str.contains(union) for union in _unions([r.pattern for r in rules])]
+    return [line.str.contains(union) for union in prefilter_unions([r.pattern for r in rules])]
 
 
 #: Most pattern text in one prefilter union: the regex engine refuses a compiled
@@ -120,7 +121,7 @@ def _prefilter(rules: list[Rule], column: str = "line") -> list[pl.Expr]:
 _PREFILTER_CHARS = 2500
 
 
-def _unions(pats: list[str]) -> list[str]:
+def prefilter_unions(pats: list[str]) -> list[str]:
     """``pats`` joined into unions of at most ``_PREFILTER_RULES`` patterns and about
     ``_PREFILTER_CHARS`` characters each."""
     out: list[list[str]] = [[]]
@@ -147,24 +148,134 @@ def prefilter_expr(rules: list[Rule], column: str = "line") -> pl.Expr:
     return pl.any_horizontal(_prefilter(lifting, column))
 
 
-def levels_of_candidates(n: int, index: pl.Series, cand: pl.Series, rules: list[Rule]) -> pl.Series:
+def levels_of_candidates(n: int, index: pl.Series, cand: pl.Series, rules: list[Rule],
+                         gate: pl.Series | None = None, rare: frozenset[tuple[str, str]] | None = None) -> pl.Series:
     """The levels of ``n`` lines, given the candidate lines ``cand`` at positions ``index``
-    (those :func:`prefilter_expr` selected); every other line gets the default."""
-    levels = pl.Series("level", [int(DEFAULT_LEVEL)] * n, dtype=pl.UInt8)
+    (those :func:`prefilter_expr` selected); every other line gets the default.
+
+    The rules are tried in order (consecutive rules of one level and scope as one run),
+    each run on the candidates no earlier run decided. Each run is tried as up to three
+    parts, which give the same level at the same place in the order (so the split
+    changes no result):
+
+    * its alternatives that need one of some rare words (:func:`~.literals.required`:
+      ``error[E``, ``--- FAIL:``), on the candidates holding such a word: ``gate``, as
+      the pass's word scan found it for the ``rare`` words (``("s"|"i", word)``), or one
+      scan of the candidates when not given (every word counts as rare then);
+    * its alternatives that need a word common in this log, on the candidates holding
+      one of those words (one more scan);
+    * its alternatives that need no word, on the candidates one union of all such
+      alternatives matches.
+
+    Most of the runner packs' rules need rare words, so on a log they do not concern
+    they cost one scan, not a regex each.
+    """
+    levels = pl.repeat(int(DEFAULT_LEVEL), n, dtype=pl.UInt8, eager=True).alias("level")
     if len(cand) == 0 or not rules:
         return levels
     heads = sorted({r.within for r in rules if r.within})
     df = pl.DataFrame({"i": index, "line": cand})
     if heads:
         df = df.with_columns(*[pl.col("line").str.slice(0, w).alias(_column(w)) for w in heads])
-    for level, within, pattern in _runs(rules):
-        if df.height == 0:
+    runs = _runs(rules)
+    if len(runs) <= FEW_RUNS:  # a few runs: each on what the ones before left
+        for level, within, pattern in runs:
+            if df.height == 0:
+                break
+            m = df[_column(within)].str.contains(pattern)
+            if m.any():
+                levels = levels.scatter(df["i"].filter(m), level)
+                df = df.filter(~m)
+        return levels
+    plan = _plan(tuple(runs), rare)
+    if gate is None:
+        gate = _holds_any(cand, plan.rare_words)
+    masks = {"rare": gate, "common": _holds_any(cand, plan.common_words), "free": _matches_any(df, plan.free_unions)}
+    undecided = pl.repeat(True, len(cand), dtype=pl.Boolean, eager=True).alias("u")
+    remaining = len(cand)
+    for level, within, pattern, kind in plan.parts:
+        if remaining == 0:
             break
-        m = df[_column(within)].str.contains(pattern)
-        if m.any():
-            levels = levels.scatter(df["i"].filter(m), level)
-            df = df.filter(~m)
+        rows = (undecided & masks[kind]).arg_true()
+        if len(rows) == 0:
+            continue
+        hit = df[_column(within)].gather(rows).str.contains(pattern)
+        if hit.any():
+            won = rows.filter(hit)
+            levels = levels.scatter(df["i"].gather(won), level)
+            undecided = undecided.scatter(won, False)
+            remaining -= len(won)
     return levels
+
+
+#: Up to this many runs the rules are tried one after the other on every candidate;
+#: past it (the runner packs' rules are active) by the word-gated plan.
+FEW_RUNS = 24
+
+
+@dataclass(frozen=True)
+class _Plan:
+    #: (level, within, pattern, kind) in order; kind: "rare", "common" or "free"
+    parts: tuple
+    #: (case-sensitive words, case-insensitive words) of the rare and common parts
+    rare_words: tuple
+    common_words: tuple
+    #: scope -> unions of the free parts' patterns
+    free_unions: dict = field(default_factory=dict)
+
+
+@lru_cache(maxsize=64)
+def _plan(runs: tuple, rare: frozenset | None) -> _Plan:
+    from .literals import alternatives, required
+
+    parts, words = [], {"rare": (set(), set()), "common": (set(), set())}
+    free: dict[int, list[str]] = {}
+    for level, within, pattern in runs:
+        by_kind: dict[str, list[str]] = {"rare": [], "common": [], "free": []}
+        for alt in alternatives(pattern):
+            req = required(alt)
+            if req is None:
+                by_kind["free"].append(alt)
+                continue
+            keys = {("i" if req.nocase else "s", w) for w in req.words}
+            kind = "rare" if rare is None or keys <= rare else "common"
+            by_kind[kind].append(alt)
+            cs, ci = words[kind]
+            (ci if req.nocase else cs).update(req.words)
+        for kind in ("rare", "common", "free"):
+            if by_kind[kind]:
+                for union in prefilter_unions(by_kind[kind]):
+                    parts.append((level, within, union, kind))
+        free.setdefault(within, []).extend(by_kind["free"])
+    return _Plan(
+        tuple(parts),
+        tuple(sorted(w) for w in words["rare"]),
+        tuple(sorted(w) for w in words["common"]),
+        {w: prefilter_unions(p) for w, p in free.items() if p},
+    )
+
+
+def _holds_any(lines: pl.Series, words: tuple) -> pl.Series:
+    """Whether each line holds one of ``words`` (case-sensitive, case-insensitive)."""
+    import re as _re
+
+    cs, ci = words
+    parts = []
+    if cs:
+        parts.append("|".join(_re.escape(w) for w in sorted(cs, key=lambda w: (-len(w), w))))
+    if ci:
+        parts.append("(?i:" + "|".join(_re.escape(w) for w in sorted(ci, key=lambda w: (-len(w), w))) + ")")
+    if not parts:
+        return pl.repeat(False, len(lines), dtype=pl.Boolean, eager=True).alias("h")
+    return lines.str.contains("|".join(parts))
+
+
+def _matches_any(df: pl.DataFrame, unions: dict) -> pl.Series:
+    out = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True).alias("f")
+    for within, us in unions.items():
+        for u in us:
+            out = out | df[_column(within)].str.contains(u)
+    return out
 
 
 def tag_levels(lines: pl.Series, rules: list[Rule]) -> pl.Series:
@@ -178,7 +289,7 @@ def tag_levels(lines: pl.Series, rules: list[Rule]) -> pl.Series:
     """
     n = len(lines)
     if n == 0 or not rules:
-        return pl.Series("level", [int(DEFAULT_LEVEL)] * n, dtype=pl.UInt8)
+        return pl.repeat(int(DEFAULT_LEVEL), n, dtype=pl.UInt8, eager=True).alias("level")
     df = pl.DataFrame({"line": lines}).with_row_index("i")
     cand = df.filter(prefilter_expr(rules))
     return levels_of_candidates(n, cand["i"], cand["line"], rules)
@@ -194,4 +305,4 @@ def filter_levels(min_level: Level) -> set[int]:
     return {int(l) for l in Level if l <= min_level}
 
 
-__all__ = ["Level", "Rule", "tag_levels", "prefilter_expr", "levels_of_candidates", "tag_line", "parse_priority_pattern", "validate_regex", "UsageError", "filter_levels"]
+__all__ = ["Level", "Rule", "tag_levels", "prefilter_expr", "levels_of_candidates", "prefilter_unions", "tag_line", "parse_priority_pattern", "validate_regex", "UsageError", "filter_levels"]

@@ -103,12 +103,13 @@ class Profile:
     rules: list[Rule] = field(default_factory=list)
     explicit_first: bool = True
 
-    def all_rules(self, extra: list[Rule] | None = None) -> list[Rule]:
-        """User rules, then the profile's own, then the runner packs', then explicit
-        severities, then generic."""
+    def all_rules(self, extra: list[Rule] | None = None, active: frozenset[str] | None = None) -> list[Rule]:
+        """User rules, then the profile's own, then the runner packs' (the ``active``
+        ones; all when None), then explicit severities, then generic."""
         from . import packs
 
-        return list(extra or []) + list(self.rules) + packs.rules() + (EXPLICIT if self.explicit_first else []) + GENERIC
+        return (list(extra or []) + list(self.rules) + packs.rules(active)
+                + (EXPLICIT if self.explicit_first else []) + GENERIC)
 
 
 PROFILES: dict[str, Profile] = {

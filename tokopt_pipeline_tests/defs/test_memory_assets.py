@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from tokopt_pipeline_tests.conftest import labelled
 from tokopt_pipeline.cli import main
 from tokopt_pipeline.lib import tokens as tok
 from tokopt_pipeline_tests.lib.test_memory import FLIP, make_suite_logs
@@ -40,7 +41,7 @@ def test_the_ui_and_the_command_share_one_memory(pipeline, logs):
     key, result = materialize_log(pipeline, path, budget=3000)
     md = metadata(result, "budget_trimmed_summaries")
     text = Path(md["path"]).read_text(encoding="utf-8")
-    assert "test_flip [flaky" in text and "**new**" not in text
+    assert labelled(text, "test_flip", "flaky") and "**new**" not in text
     assert (md["flaky_tests"], md["new_errors"]) == (1, 0)
     assert tok.count(text) == md["tokens_out"] <= 3000
     assert pipeline.query("SELECT text FROM summaries WHERE budget = 3000 AND run_id LIKE '%' || ?", [key]) == [(text,)]
@@ -52,7 +53,7 @@ def test_the_ui_and_the_command_share_one_memory(pipeline, logs):
         resources=pipeline.resources, run_config={"ops": {"budget_trimmed_summaries": {"config": {"token_budget": 2500}}}},
     )
     assert metadata(again, "budget_trimmed_summaries")["flaky_tests"] == 1
-    assert "test_flip [flaky" in Path(metadata(again, "budget_trimmed_summaries")["path"]).read_text(encoding="utf-8")
+    assert labelled(Path(metadata(again, "budget_trimmed_summaries")["path"]).read_text(encoding="utf-8"), "test_flip", "flaky")
     assert pipeline.query("SELECT count(*) FROM mem_runs") == [(3,)]
 
     # The fourth run, from the command, knows what the Dagster run saw.

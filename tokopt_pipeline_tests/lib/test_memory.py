@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tokopt_pipeline_tests.conftest import labelled
 from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.errors import BadInput
 from tokopt_pipeline.lib.options import SummaryOptions
@@ -117,12 +118,12 @@ def test_four_runs_recurring_new_flaky_fixed(tmp_path, suite_logs):
     fourth = summaries[3]
     assert "**new** `KeyError: 'late_key'`" in fourth
     assert "**new** `ValueError" not in fourth
-    assert "test_late [new" in fourth
+    assert labelled(fourth, "test_late", "new")
     # Nothing is new in the first run (no history), nor in a run that only repeats.
     assert "**new**" not in summaries[0] and "**new**" not in summaries[1]
 
     # fail, pass, fail: flaky, labelled in the third summary and on the entity.
-    assert "test_flip [flaky" in summaries[2]
+    assert labelled(summaries[2], "test_flip", "flaky")
     assert info["flaky_tests"] == [FLIP]
     assert any(o.startswith("flaky in suite nightly") for o in _entity(graph, FLIP)["observations"])
     # fail, then fixed for good: not flaky.
@@ -191,7 +192,7 @@ def test_log_without_pass_lines_counts_absent_failures_as_passed(tmp_path, suite
         q.write_text(text)
         quiet.append(q)
     third = [summarize_and_remember(store, q)[0].text for q in quiet][2]
-    assert "test_flip [flaky" in third
+    assert labelled(third, "test_flip", "flaky")
 
 
 def test_search_and_open_nodes_match_memory_server_rules(tmp_path, suite_logs):

@@ -22,19 +22,30 @@ PACKS: tuple[Pack, ...] = tuple(
 )
 
 
-def rules() -> list[Rule]:
-    """Every pack's tagging rules, in pack order (first match wins)."""
-    return [r for p in PACKS for r in p.rules]
+def rules(active: frozenset[str] | None = None) -> list[Rule]:
+    """The tagging rules of the ``active`` packs (every pack's when None), in pack
+    order (first match wins)."""
+    return [r for p in PACKS if active is None or p.name in active for r in p.rules]
+
+
+def activation() -> dict[str, list[str]]:
+    """For each pack, the lines that show its tools ran (its ``detect``). A pack's rules
+    apply from the first batch of a log that holds one of them on
+    (:class:`~..analysis.Analyzer`): a log of other tools pays nothing for them. Its
+    failing-test and totals lines are read in every log all the same."""
+    return {p.name: [p.detect] for p in PACKS if p.detect}
 
 
 _NAMED = re.compile(r"\(\?P<\w+>")
+#: A pattern that matches no line, and fails at once (anchored) when tried.
+NOTHING = r"^\b\B"
 
 
 def _union(patterns: list[str]) -> str:
     """One regex matching what any of ``patterns`` matches (their group names dropped:
     a name may be used by several)."""
     if not patterns:
-        return r"(?-u:\b)\b\B"  # matches nothing
+        return NOTHING
     return "|".join(f"(?:{_NAMED.sub('(?:', p)})" for p in patterns)
 
 
@@ -50,16 +61,17 @@ def totals_candidate() -> str:
     return _union([t.pattern for p in PACKS for t in p.totals])
 
 
-@lru_cache(maxsize=1)
-def block_start() -> str:
-    """One regex over every pack's block starts (lines that open a new event)."""
-    return _union([b for p in PACKS for b in p.block_starts])
+@lru_cache(maxsize=64)
+def block_start(active: frozenset[str] | None = None) -> str:
+    """One regex over the ``active`` packs' block starts (lines that open a new event)."""
+    return _union([b for p in PACKS if active is None or p.name in active for b in p.block_starts])
 
 
-@lru_cache(maxsize=1)
-def continuation() -> str:
-    """One regex over every pack's continuation lines (they extend the event before)."""
-    return _union([c for p in PACKS for c in p.continues])
+@lru_cache(maxsize=64)
+def continuation(active: frozenset[str] | None = None) -> str:
+    """One regex over the ``active`` packs' continuation lines (they extend the event
+    before)."""
+    return _union([c for p in PACKS if active is None or p.name in active for c in p.continues])
 
 
 @dataclass(frozen=True)
@@ -111,5 +123,5 @@ def totals(line: str) -> TotalsHit | None:
     return None
 
 
-__all__ = ["PACKS", "Pack", "TestLine", "TotalsLine", "rules", "test_candidate", "totals_candidate", "block_start", "continuation",
+__all__ = ["PACKS", "Pack", "TestLine", "TotalsLine", "rules", "activation", "NOTHING", "test_candidate", "totals_candidate", "block_start", "continuation",
            "failing_test", "totals", "TestHit", "TotalsHit"]

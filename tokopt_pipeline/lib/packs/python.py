@@ -67,12 +67,12 @@ _PY = r"[^\s:]+\.(py|pyi|ipynb)"  # a Python source path as the tools print it
 
 RULES = (
     # --- failures that decide a run
-    Rule(r"^(FAIL|ERROR): \w+ \([\w.]+\)|^\S.* \.\.\. (FAIL|ERROR)$|^FAILED \((failures|errors)=\d+"
+    Rule(r"^(FAIL|ERROR): \w+ \([\w.]+\)|\S \.\.\. (?:FAIL|ERROR)$|^FAILED \((failures|errors)=\d+"
          r"|^(FAILED|ERROR) [^\s:]+\.py::|^[^\s:]+\.py::\S.* (FAILED|ERROR)( +\[ *\d+%\])?$|^_{3,} \S.* _{3,}$"
          r"|^=+ .*" + B + r"\d+ (failed|errors?)" + B + r".* in [\d.]+s.* =+$|^\*\*\*Test Failed\*\*\* \d+ failures?\.$"
          r"|^\d+ passed and [1-9]\d* failed\.$|^\s+[1-9]\d* failures? in tests$",
          C, "unittest / pytest / doctest failure"),
-    Rule(r"^\S.*\.{3,}Failed$", C, "pre-commit hook failed"),
+    Rule(r"\S\.{3}Failed$", C, "pre-commit hook failed"),
     Rule(r"^Found \d+ errors? in \d+ files? \(checked \d+ source files?\)$|^Found \d+ errors?\.$"
          r"|^Found \d+ errors? \(\d+ fixed, [1-9]\d* remaining\)\.$|^\d+ files? would be reformatted",
          C, "mypy / ruff / ruff format failing totals"),
@@ -94,8 +94,8 @@ RULES = (
          r"|^\d+ passed and 0 failed\.$|^Test passed\.$",
          L, "mypy note / pip note / pre-commit hook details"),
     # --- noise: passing tests, progress, downloads
-    Rule(r"^\S.* \.\.\. (ok|skipped .*|expected failure)$|^[^\s:]+\.py::\S.* (PASSED|SKIPPED|XFAIL|XPASS)( +\[ *\d+%\])?$"
-         r"|^\S.*\.{3,}(\([^)]*\))?(Passed|Skipped)$", V, "passing test / hook"),
+    Rule(r"\S \.\.\. (?:ok|skipped .*|expected failure)$|^[^\s:]+\.py::\S.* (PASSED|SKIPPED|XFAIL|XPASS)( +\[ *\d+%\])?$"
+         r"|\S\.{3}(?:\([^)]*\))?(?:Passed|Skipped)$", V, "passing test / hook"),
     Rule(r"^\s*(Collecting|Downloading|Using cached|Requirement already satisfied:|Obtaining|Processing|Created wheel for"
          r"|Stored in directory:|Installing collected packages:|Attempting uninstall:|Found existing installation:"
          r"|Uninstalling|Successfully uninstalled|Building wheels for collected packages:) "
@@ -141,7 +141,7 @@ BLOCK_STARTS = (
 
 CONTINUES = (
     # mypy: the notes of an error; with --pretty, the wrapped end of its message and its code
-    r"^[^\s:]+\.pyi?:\d+:(\d+:)? note: |^\[[a-z]+(-[a-z]+)*\]$|^\S.*  \[[a-z]+(-[a-z]+)*\]$"
+    r"^[^\s:]+\.pyi?:\d+:(\d+:)? note: |^\[[a-z]+(-[a-z]+)*\]$|\S  \[[a-z]+(?:-[a-z]+)*\]$"
     # pre-commit: a hook's details under its result line
     r"|^- (hook id|exit code|duration): |^- files were modified by this hook$"
     # pip's box around a subprocess's failure
