@@ -271,6 +271,8 @@ class _Builder:
         shown = {ln for ln, _ in step.annotations}
         errors = [(ln, t) for ln, t in step.first_errors[: (3 if variant < 2 else len(step.first_errors))] if ln not in shown]
         tail = [(ln, t) for ln, t in step.tail if ln not in shown][-STEP_TAIL[min(variant, len(STEP_TAIL) - 1)]:]
+        if self.opts.priority_filter < Level.VERBOSE:
+            tail = []  # output lines of any level: not under a priority filter
         in_tail = {ln for ln, _ in tail}
         errors = [(ln, t) for ln, t in errors if ln not in in_tail]
         if errors:
@@ -346,8 +348,8 @@ class _Builder:
         more = [x for x in more if x != t.example]
         if more:
             out.append(("example", more[0]))
-        ctx = self.a.contexts.get(t.template_id)
-        if ctx and len(ctx) > 1:
+        ctx = self.a.contexts.get(t.template_id) if self.opts.priority_filter >= Level.VERBOSE else None
+        if ctx and len(ctx) > 1:  # (its lines are of any level: not under a priority filter)
             out.append(("context", ctx))
         out.extend(("example", x) for x in more[1:])
         return out
@@ -429,7 +431,9 @@ class _Builder:
             saved, it.chosen = it.chosen, variant
             try:
                 if it.section == "tests":
-                    return json.dumps(self.test_label(it.key), ensure_ascii=False) + ","
+                    t = it.key
+                    label = self.test_label(t) if "::" in t.test_id and t.file else t.test_id + self.test_tags(t)
+                    return json.dumps(label, ensure_ascii=False) + ","
                 return json.dumps(self.json_item(it.section, it), ensure_ascii=False, separators=(",", ":")) + ","
             finally:
                 it.chosen = saved
@@ -639,11 +643,12 @@ class _Builder:
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 
     def json_tests(self, shown: list[Item]) -> list[dict]:
-        """Failing tests grouped by file, labels as in Markdown (``Class::name [E1]``)."""
+        """Failing tests grouped by file, labels as in Markdown (``Class::name [E1]``; a
+        test of a runner that names no file by its whole id)."""
         by_file: OrderedDict[str, list[str]] = OrderedDict()
         for it in shown:
             t: FailedTest = it.key
-            label = self.test_label(t)
+            label = self.test_label(t) if "::" in t.test_id and t.file else t.test_id + self.test_tags(t)
             by_file.setdefault(t.file, []).append(label)
         return [{"file": f, "tests": names} for f, names in by_file.items()]
 
@@ -662,7 +667,8 @@ class _Builder:
             if it.chosen >= 1:
                 d["command"] = k.command
                 d["first_errors"] = [{"line": ln, "text": clip(t)} for ln, t in k.first_errors]
-                d["last_lines"] = [clip(t, 240) for _, t in k.tail][-STEP_TAIL[min(it.chosen, len(STEP_TAIL) - 1)]:]
+                if self.opts.priority_filter >= Level.VERBOSE:  # output lines of any level
+                    d["last_lines"] = [clip(t, 240) for _, t in k.tail][-STEP_TAIL[min(it.chosen, len(STEP_TAIL) - 1)]:]
             return d
         if sec == "tests":
             d = {"test": k.test_id, "name": k.name, "file": k.file, "kind": k.kind}
