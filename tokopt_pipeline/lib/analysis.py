@@ -207,8 +207,8 @@ def line_matchers(rules, active: frozenset[str] | None = None) -> MatcherSet:
     lifting = [r.pattern for r in rules if r.level != DEFAULT_LEVEL]
     sets = {
         "pre": lifting,
-        "totals": [totals_candidate()],
-        "test": [test_candidate()],
+        "totals": [totals_candidate(active)],
+        "test": [test_candidate(active)],
         "ci": [CI_MARKER],
         "block_start": [packs.block_start(active)],
         "pack_cont": [packs.continuation(active)],
@@ -218,12 +218,15 @@ def line_matchers(rules, active: frozenset[str] | None = None) -> MatcherSet:
         sets[DETECT] = [p for name, pats in packs.activation().items() if name not in active for p in pats]
     # With no pack active the prefilter is the base rules alone: a few unions cost less
     # than gating them.
-    return MatcherSet(sets, prefilter_unions, plain=frozenset() if active else frozenset({"pre", "ci"}))
+    return MatcherSet(sets, prefilter_unions,
+                      plain=frozenset({"ci"}) if active else frozenset({"pre", "ci", "test", "totals"}))
 
 
 @lru_cache(maxsize=1)
 def _detectors() -> dict[str, re.Pattern]:
-    return {name: re.compile("|".join(f"(?:{p})" for p in pats)) for name, pats in packs.activation().items()}
+    named = re.compile(r"\(\?P<\w+>")
+    return {name: re.compile("|".join(f"(?:{named.sub('(?:', p)})" for p in pats))
+            for name, pats in packs.activation().items()}
 
 
 #: The pattern set of the lines that show a runner pack not yet active.

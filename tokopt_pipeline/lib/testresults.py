@@ -27,14 +27,16 @@ _OWN_TOTALS = (
 )
 
 
-def totals_candidate() -> str:
-    """Lines that may sum up a run: the runners read here and every pack's."""
-    return _OWN_TOTALS + "|" + packs.totals_candidate()
+def totals_candidate(active: frozenset[str] | None = None) -> str:
+    """Lines that may sum up a run: the runners read here and the ``active`` packs'
+    (every pack's when None)."""
+    return _OWN_TOTALS + "|" + packs.totals_candidate(active)
 
 
-def test_candidate() -> str:
-    """Lines that may name a failing test: the runners read here and every pack's."""
-    return _OWN_TESTS + "|" + packs.test_candidate()
+def test_candidate(active: frozenset[str] | None = None) -> str:
+    """Lines that may name a failing test: the runners read here and the ``active``
+    packs' (every pack's when None)."""
+    return _OWN_TESTS + "|" + packs.test_candidate(active)
 
 
 @dataclass

@@ -59,8 +59,10 @@ def test_a_steps_echoed_script_and_post_job_cleanup_are_not_errors(tmp_path):
     step = s.analysis.failed_steps[0]
     assert step.exit_code == 101
     assert [t for _, t in step.first_errors] == ["error: could not compile `app` (lib) due to 2 previous errors"]
-    errors = s.text.split("## Error lines")[-1] if "## Error lines" in s.text else ""
-    assert "printf '::error::" not in errors and "exit 1" not in errors
+    sections = {part.split("\n", 1)[0]: part for part in s.text.split("\n## ")[1:]}
+    shown_as_errors = sections.get("Critical lines", "") + sections.get("Error lines", "")
+    assert "printf '::error::" not in shown_as_errors and "exit 1" not in shown_as_errors
+    assert "printf '::error::" in sections.get("Debug", "")  # the script is still there, as what it is
     levels = {t.example: t.level for t in s.analysis.templates.values()}
     assert levels["  exit 1"] == Level.VERBOSE
     assert levels["error: failed to remove the temporary credentials"] == Level.VERBOSE

@@ -29,10 +29,9 @@ def rules(active: frozenset[str] | None = None) -> list[Rule]:
 
 
 def activation() -> dict[str, list[str]]:
-    """For each pack, the lines that show its tools ran (its ``detect``). A pack's rules
-    apply from the first batch of a log that holds one of them on
-    (:class:`~..analysis.Analyzer`): a log of other tools pays nothing for them. Its
-    failing-test and totals lines are read in every log all the same."""
+    """For each pack, the lines that show its tools ran (its ``detect``). A pack applies (its rules, its failing-test and totals lines, its
+    event boundaries) from the first batch of a log that holds one of them on
+    (:class:`~..analysis.Analyzer`): a log of other tools pays one scan for the packs."""
     return {p.name: [p.detect] for p in PACKS if p.detect}
 
 
@@ -49,16 +48,18 @@ def _union(patterns: list[str]) -> str:
     return "|".join(f"(?:{_NAMED.sub('(?:', p)})" for p in patterns)
 
 
-@lru_cache(maxsize=1)
-def test_candidate() -> str:
-    """One regex (polars syntax) over every pack's failing-test lines."""
-    return _union([t.pattern for p in PACKS for t in p.tests])
+@lru_cache(maxsize=64)
+def test_candidate(active: frozenset[str] | None = None) -> str:
+    """One regex (polars syntax) over the ``active`` packs' failing-test lines (every
+    pack's when None)."""
+    return _union([t.pattern for p in PACKS if active is None or p.name in active for t in p.tests])
 
 
-@lru_cache(maxsize=1)
-def totals_candidate() -> str:
-    """One regex (polars syntax) over every pack's totals lines."""
-    return _union([t.pattern for p in PACKS for t in p.totals])
+@lru_cache(maxsize=64)
+def totals_candidate(active: frozenset[str] | None = None) -> str:
+    """One regex (polars syntax) over the ``active`` packs' totals lines (every pack's
+    when None)."""
+    return _union([t.pattern for p in PACKS if active is None or p.name in active for t in p.totals])
 
 
 @lru_cache(maxsize=64)
