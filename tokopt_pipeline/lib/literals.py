@@ -1,13 +1,13 @@
 """Required literals of a regex: strings one of which every match must contain.
 
-The tagging rules and the runner packs' line patterns are many (over a hundred), and
-running every one of their unions over every line of a 100 MB log costs more than all
-the rest of the pass. Most of them name their tool's own words (``error[E``,
-``--- FAIL:``, ``Found``, ``npm error``), so one Aho-Corasick scan for those words
-(polars' ``str.contains_any``) rules out nearly every line at once; the regexes then
-run only on the lines that hold one of the words. :func:`required` finds such words
-from a pattern's syntax tree; a pattern for which it finds none (or only very short
-ones) is run on every line.
+The tagging rules and the runner packs' line patterns are many (hundreds of
+alternatives), and running each of their unions over every line of a 100 MB log costs
+more than the rest of the pass. Most of them name their tool's own words (``error[E``,
+``--- FAIL:``, ``...Failed``, ``npm error``), so one scan for those words (a regex of
+literals) rules out nearly every line at once, and the patterns then run only on the
+lines that hold one of them. :func:`required` finds such words from a pattern's syntax
+tree; :class:`MatcherSet` uses them. A pattern for which no word is found (or only
+short or common ones) is run on every line: the gate changes the work, never a result.
 """
 
 from __future__ import annotations
@@ -32,10 +32,6 @@ class Requirement:
 
     words: frozenset[str]
     nocase: bool = False
-
-    @property
-    def shortest(self) -> int:
-        return min((len(w) for w in self.words), default=0)
 
 
 def _best(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
@@ -89,7 +85,7 @@ def _seq(items) -> frozenset[str] | None:
         if op is _L:
             run.append(chr(av))
             continue
-        if op in _SKIP:
+        if op in _SKIP:  # zero-width: it separates the literals on its two sides
             flush()
             continue
         if run and op in (sre.SUBPATTERN, sre.BRANCH):
@@ -104,13 +100,11 @@ def _seq(items) -> frozenset[str] | None:
             if alts and all(x is not None for x in alts):
                 best = _best(best, frozenset().union(*alts))
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
-            lo, hi, sub = av
+            lo, _hi, sub = av
             sub = list(sub)
             if lo >= 1 and len(sub) == 1 and sub[0][0] is _L:
                 # "\.{3,}Failed": the last three dots stand right before "Failed"
                 run = [chr(sub[0][1])] * min(lo, 8)
-                if hi != lo:
-                    continue
                 continue
             if lo >= 1:
                 best = _best(best, _seq(sub))
