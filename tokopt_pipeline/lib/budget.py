@@ -115,15 +115,25 @@ class TokenBudgetManager:
         for item in crit:
             if item.section == "tests":
                 try_choose(item, 0, self.budget - reserve_for(item.section))
-        # 2. Depth: what the failing steps said, then one representative traceback per
-        #    distinct error (critical, then high), then the rest of the high lines.
-        for item in crit:
-            if item.section == "failed" and item.chosen >= 0 and len(item.costs) > 1:
-                try_choose(item, 1, self.budget)
+        # 2. Depth: what the failing steps said, and one representative traceback per
+        #    distinct error (critical, then high), then the rest of the high lines. When
+        #    the log's failures are tests with tracebacks, their tracebacks come before
+        #    the steps' last lines (which mostly repeat the runner's short summary).
+        tested = any(i.section == "errors" and i.level == 0 for i in crit)
+
+        def steps_detail() -> None:
+            for item in crit:
+                if item.section == "failed" and item.chosen >= 0 and len(item.costs) > 1:
+                    try_choose(item, 1, self.budget)
+
+        if not tested:
+            steps_detail()
         for lv in (0, 1):
             for item in by_level(lv):
                 if item.chosen >= 0 and len(item.costs) > 1 and item.section not in ("failed", "tests"):
                     try_choose(item, 1, self.budget if lv == 0 else min(self.budget, high_limit))
+            if lv == 0 and tested:
+                steps_detail()
         for item in by_level(1):
             if item.chosen < 0:
                 try_choose(item, 0, min(self.budget, high_limit))

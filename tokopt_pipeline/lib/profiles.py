@@ -49,6 +49,7 @@ GENERIC = [
 
 PYTEST = [
     Rule(r"^(FAILED|ERROR) \S*(::|\.py(?-u:\b))", C, "pytest short summary"),
+    Rule(r"^(platform \S+ -- Python |plugins: |rootdir: |cachedir: |configfile: |hypothesis profile )", L, "pytest header"),
     Rule(r"\S::\S.* (FAILED|ERROR)(\s|$)", C, "pytest result"),
     Rule(r"\S::\S.* (PASSED|SKIPPED|XFAIL|XPASS|XFAILED|XPASSED)(\s|$)", L, "pytest result"),
     Rule(r"^_{3,} coverage: ", L, "coverage report banner"),

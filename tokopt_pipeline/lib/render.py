@@ -204,6 +204,19 @@ class _Costs(list):
         return v
 
 
+def _names(named: list[tuple[str, str]]) -> str:
+    """Test names with their tags; a tag after a run of names applies to each of them
+    (``a, b, c [E1]``), so a parametrized test's cases are not tagged one by one."""
+    out: list[str] = []
+    run: list[str] = []
+    for i, (name, tags) in enumerate(named):
+        run.append(name)
+        if i + 1 == len(named) or named[i + 1][1] != tags:
+            out.append(", ".join(run) + tags)
+            run = []
+    return ", ".join(out)
+
+
 def _common_dir(paths: list[str]) -> str:
     """The directory all ``paths`` share, when it is long enough to be worth saying
     once (an install prefix such as ``.venv/lib/python3.11/site-packages/pkg/``);
@@ -538,18 +551,22 @@ class _Builder:
                 continue
             parts = t.test_id.split("::")
             cls = "::".join(parts[1:-1]) if len(parts) > 2 else ""
-            label = self.test_label(t)
-            label = label.split("::")[-1] if cls else label
-            by_file[t.file].setdefault(cls, []).append(label)
+            name = "::".join(parts[1:]) if "::" in t.test_id else t.name
+            name = name.split("::")[-1] if cls else name
+            by_file[t.file].setdefault(cls, []).append((name, self.test_tags(t)))
         out = []
         prefix = _common_dir(list(whole))
         if prefix:
             out.append(f"under {self.code(prefix)}:")
         for f, classes in by_file.items():
             ids = ", ".join(self.code(t.test_id[len(prefix):] if prefix else t.test_id) + self.test_tags(t) for t in whole[f])
-            chunks = [f"{cls}: " + ", ".join(names) if cls else ", ".join(names) for cls, names in classes.items()]
-            n = sum(len(v) for v in classes.values())
-            out.append(f"- {ids}" + (f" · {n} more in this file: " + "; ".join(chunks) if n else ""))
+            # The tests of the last whole id's class follow it by name; other classes
+            # are named once ("Class: a, b").
+            parts = whole[f][-1].test_id.split("::")
+            own = "::".join(parts[1:-1]) if len(parts) > 2 else ""
+            chunks = [_names(names) if cls == own else (f"{cls}: " + _names(names) if cls else _names(names))
+                      for cls, names in sorted(classes.items(), key=lambda kv: kv[0] != own)]
+            out.append(f"- {ids}" + (", " + "; ".join(chunks) if chunks else ""))
         for i in range(0, len(loose), 8):
             out.append("- " + ", ".join(loose[i:i + 8]))
         return out
@@ -732,6 +749,8 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
             break
         claimed = n
     n = tok.count(text)
+    if n <= budget:
+        text, n = _refill(b, alloc, items, budget, compact, text, n)
     if n > budget:
         # Not even the header and the omission lines fit: say only what was left out.
         for it in items:
@@ -746,6 +765,41 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
     crit_shown = sum(i.units for i in items if i.level == 0 and i.chosen >= 0)
     crit_omitted = sum(i.units for i in items if i.level == 0 and i.chosen < 0)
     return Summary(text, opts.fmt, n, budget, a.tokens_in, a.tokens_in_exact, a, shown, omitted, crit_shown, crit_omitted)
+
+
+#: Items tried again, at most, when the rendered summary left room (costs are counted
+#: per item, so the allocation is a little cautious).
+REFILL_TRIES = 60
+_BREADTH = {"failed": 0, "runs": 1, "errors": 2, "critical": 3, "tests": 4, "high": 5}
+
+
+def _refill(b: _Builder, alloc: Allocation, items: list[Item], budget: int, compact: bool,
+            text: str, n: int) -> tuple[str, int]:
+    """Fill the room an allocation left: the items not shown, breadth first (a line each
+    before any detail), are added one by one while the exactly counted text fits."""
+    left = [i for i in items if i.chosen < 0]
+    left.sort(key=lambda i: (i.level, _BREADTH.get(i.section, 9)))
+    tries = 0
+    for it in left:
+        slack = budget - n
+        if slack < 4 or tries >= REFILL_TRIES:
+            break
+        if it.costs[0] > slack:
+            continue
+        tries += 1
+        it.chosen = 0
+        claimed, new, m = n, text, n
+        for _ in range(4):  # the header states the count: render until it is stable
+            new = b.render(alloc, claimed, budget, compact)
+            m = tok.count(new)
+            if m == claimed:
+                break
+            claimed = m
+        if m <= budget and m == claimed:
+            text, n = new, m
+        else:
+            it.chosen = -1
+    return text, n
 
 
 def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
