@@ -13,6 +13,7 @@ import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import tokens as tok
 from .analysis import Analysis, ErrorGroup, TemplateStat
@@ -92,13 +93,30 @@ class PassingRuns:
 
 
 #: What a reader of a failure looks for: a source file, a file:line, an error code.
-_KEY_VALUES = re.compile(
-    r"[\w./\\-]*\w\.(?:c|cc|cpp|cxx|h|hh|hpp|rs|go|py|pyi|js|mjs|cjs|ts|tsx|jsx|java|kt|kts|scala|rb|cs|php|swift"
-    r"|m|mm|json|ya?ml|toml|xml|gradle|tf|sh|proto|sql|vue|svelte|css|scss|html|md|rst|cfg|ini|lock)(?::\d+)*\b"
-    r"|\b[\w./-]*[A-Za-z_][\w./-]*:\d+(?::\d+)?\b|\b[A-Z]{1,5}\d{3,5}\b|\[[a-z]+(?:-[a-z]+)+\]|\berror\[\w+\]|\bexit (?:code|status):? \d+"
+#: What a reader of a failure looks for, in one word of a line: a source file, a
+#: file:line, an error code (checked word by word: one regex over a whole long line
+#: would scan it again from every position).
+_KEY_WORD = re.compile(
+    r"\w\.(?:c|cc|cpp|cxx|h|hh|hpp|rs|go|py|pyi|js|mjs|cjs|ts|tsx|jsx|java|kt|kts|scala|rb|cs|php|swift"
+    r"|m|mm|json|ya?ml|toml|xml|gradle|tf|sh|proto|sql|vue|svelte|css|scss|html|md|rst|cfg|ini|lock)(?::\d+)*$"
+    r"|[A-Za-z_][\w./-]*:\d+(?::\d+)?$|^[A-Z]{1,5}\d{3,5}$|^\[[a-z]+(?:-[a-z]+)+\]$|^error\[\w+\]"
 )
+_WORD_EDGES = "\"'`()[]{},;<>"
 
 
+def _key_values(example: str) -> list[str]:
+    out = []
+    for word in example.split():
+        w = word.strip(_WORD_EDGES).rstrip(":.")
+        if w and _KEY_WORD.search(w):
+            out.append(w)
+    m = re.search(r"\bexit (?:code|status):? \d+", example)
+    if m:
+        out.append(m.group(0))
+    return out
+
+
+@lru_cache(maxsize=8192)
 def needs_example(template: str, example: str) -> bool:
     """Whether a critical or high line must be shown as it was rather than as its
     template: the template masks a file, a location or an error code of the line, or is
@@ -109,7 +127,7 @@ def needs_example(template: str, example: str) -> bool:
     constant = [w for w in words if "<*>" not in w]
     if len(constant) < 3 or len(constant) * 2 < len(words):
         return True
-    return any(v not in template for v in _KEY_VALUES.findall(example))
+    return any(v not in template for v in _key_values(example))
 
 
 def family(template: str) -> tuple[str, ...]:
@@ -769,7 +787,7 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
 
 #: Items tried again, at most, when the rendered summary left room (costs are counted
 #: per item, so the allocation is a little cautious).
-REFILL_TRIES = 60
+REFILL_TRIES = 12
 _BREADTH = {"failed": 0, "runs": 1, "errors": 2, "critical": 3, "tests": 4, "high": 5}
 
 
@@ -777,29 +795,41 @@ def _refill(b: _Builder, alloc: Allocation, items: list[Item], budget: int, comp
             text: str, n: int) -> tuple[str, int]:
     """Fill the room an allocation left: the items not shown, breadth first (a line each
     before any detail), are added one by one while the exactly counted text fits."""
+    if budget - n < max(16, budget // 64):  # little room: not worth a render per item
+        return text, n
     left = [i for i in items if i.chosen < 0]
     left.sort(key=lambda i: (i.level, _BREADTH.get(i.section, 9)))
-    tries = 0
+    added: list[Item] = []
+    tries = misses = 0
     for it in left:
         slack = budget - n
-        if slack < 4 or tries >= REFILL_TRIES:
+        if slack < 8 or tries >= REFILL_TRIES or misses >= 3:
             break
         if it.costs[0] > slack:
             continue
         tries += 1
         it.chosen = 0
-        claimed, new, m = n, text, n
-        for _ in range(4):  # the header states the count: render until it is stable
-            new = b.render(alloc, claimed, budget, compact)
-            m = tok.count(new)
-            if m == claimed:
-                break
-            claimed = m
-        if m <= budget and m == claimed:
-            text, n = new, m
+        new = b.render(alloc, n, budget, compact)
+        m = tok.count(new)
+        if m <= budget - 3:  # room for the header's own count to change
+            text, n, misses = new, m, 0
+            added.append(it)
         else:
             it.chosen = -1
-    return text, n
+            misses += 1
+    if not added:
+        return text, n
+    while True:  # the header states the count: render until it is stable
+        claimed = n
+        for _ in range(4):
+            text = b.render(alloc, claimed, budget, compact)
+            n = tok.count(text)
+            if n == claimed:
+                break
+            claimed = n
+        if n <= budget or not added:
+            return text, n
+        added.pop().chosen = -1
 
 
 def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
