@@ -212,6 +212,8 @@ def line_matchers(rules, active: frozenset[str] | None = None) -> MatcherSet:
         "ci": [CI_MARKER],
         "block_start": [packs.block_start(active)],
         "pack_cont": [packs.continuation(active)],
+        "sec_start": [packs.section_start(active)],
+        "sec_end": [packs.section_end(active)],
     }
     # The lines that show a pack not yet active: its tools ran (see Analyzer.features).
     if active is not None:

@@ -38,6 +38,8 @@ def feature_exprs(column: str = "line", with_packs: bool = True) -> list[pl.Expr
     own = [
         line.str.contains(packs.block_start()).alias("block_start"),
         line.str.contains(packs.continuation()).alias("pack_cont"),
+        line.str.contains(packs.section_start()).alias("sec_start"),
+        line.str.contains(packs.section_end()).alias("sec_end"),
     ] if with_packs else []
     return own + [
         line.str.contains(SECTION).alias("section"),
@@ -57,6 +59,7 @@ class EventGrouper:
 
     next_id: int = 0
     in_fail_section: bool = False
+    in_pack_section: bool = False
     prev_indented: bool = False
     prev_in_event: bool = False
 
@@ -92,6 +95,14 @@ class EventGrouper:
         # A runner's block start (a diagnostic, a panic, a failure header) opens a new
         # event even inside indented output.
         cont = cont & ~pl.col("block_start")
+        # A pack's failure report (jest's "● suite › test") runs over blank lines to the
+        # next report or its end line.
+        pack_sect = (
+            pl.when(pl.col("sec_start")).then(True).when(pl.col("sec_end")).then(False).otherwise(None)
+            .forward_fill().fill_null(self.in_pack_section)
+        )
+        df = df.with_columns(pack_sect.alias("in_pack_section"))
+        cont = cont | (pl.col("in_pack_section") & ~pl.col("sec_start") & ~pl.col("section"))
         if self.next_id == 0:
             cont = cont & (pl.int_range(pl.len()) > 0)
         # A start line opens a new event; a continuation shares the id before it. The
@@ -101,6 +112,7 @@ class EventGrouper:
         last_id = int(df["event_id"][-1])
         self.next_id = last_id + 1
         self.in_fail_section = bool(df["in_section"][-1])
+        self.in_pack_section = bool(df["in_pack_section"][-1])
         self.prev_indented = bool(df["indented"][-1])
         return df.select("event_id", "in_section")
 

@@ -75,6 +75,19 @@ def continuation(active: frozenset[str] | None = None) -> str:
     return _union([c for p in PACKS if active is None or p.name in active for c in p.continues])
 
 
+@lru_cache(maxsize=64)
+def section_start(active: frozenset[str] | None = None) -> str:
+    """One regex over the ``active`` packs' section starts (failure reports that run
+    over blank lines)."""
+    return _union([x for p in PACKS if active is None or p.name in active for x in p.sections])
+
+
+@lru_cache(maxsize=64)
+def section_end(active: frozenset[str] | None = None) -> str:
+    """One regex over the lines that close the ``active`` packs' sections."""
+    return _union([x for p in PACKS if active is None or p.name in active for x in p.section_ends])
+
+
 @dataclass(frozen=True)
 class TestHit:
     pack: str

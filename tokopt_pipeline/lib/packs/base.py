@@ -13,7 +13,11 @@ linter, a build tool):
   diagnostic, a panic, a failure header inside another runner's captured output), so
   that two errors in one indented region stay two events;
 * ``continues``: lines that belong to the event before them even when they start at
-  the first column (a diagnostic's numbered source lines, its ``help:`` and ``note:``).
+  the first column (a diagnostic's numbered source lines, its ``help:`` and ``note:``);
+* ``sections``: lines that open a failure report running over blank lines up to the
+  next such line or a ``section_ends`` line (jest's ``● suite › test`` block with its
+  code frame and stack, libtest's ``---- name stdout ----``): one event, so the
+  report's location stays with its error.
 
 Patterns are matched against one line after the reader has stripped ANSI colours and
 CI timestamp prefixes. Every pattern must compile both in Python's ``re`` and in the
@@ -71,6 +75,8 @@ class Pack:
     totals: tuple[TotalsLine, ...] = ()
     block_starts: tuple[str, ...] = ()
     continues: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    section_ends: tuple[str, ...] = ()
     tools: tuple[str, ...] = field(default_factory=tuple)
 
 

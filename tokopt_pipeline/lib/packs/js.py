@@ -262,4 +262,11 @@ PACK = Pack(
     tests=RUNNER_TESTS + LINT_TESTS,
     totals=RUNNER_TOTALS + LINT_TOTALS,
     block_starts=RUNNER_BLOCKS + LINT_BLOCKS,
+    # jest: "● suite › test" reports, with their code frame and stack after blank lines
+    # vitest: " FAIL  file > suite > test" reports in the failed-tests list, each closed
+    # by its "⎯⎯⎯[1/5]⎯" rule
+    sections=(r"^" + _PFX + r"  ● \S", r"^" + _PFX + r" ?FAIL +" + _FILE + r" > "),
+    section_ends=(r"^" + _PFX + r" ?(?:PASS|FAIL) +\S", r"^" + _PFX + r"(?:Test Suites|Tests|Snapshots|Time): ",
+                  r"^" + _PFX + r"Summary of all failing tests$", r"^" + _PFX + r"⎯+(?:\[\d+/\d+\]⎯*)?$",
+                  r"^" + _PFX + r" ?Test Files "),
 )

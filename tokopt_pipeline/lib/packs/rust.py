@@ -131,5 +131,8 @@ PACK = Pack(
     totals=TOTALS,
     block_starts=BLOCK_STARTS,
     continues=CONTINUES,
+    # libtest: a failing test's captured output, over blank lines, to the next one
+    sections=(r"^\s*---- \S.* stdout ----$",),
+    section_ends=(r"^\s*failures:$", r"^\s*test result: ", r"^\s*(?:running \d+ tests?|error: test failed)"),
     tools=("cargo", "rustc", "libtest", "cargo-nextest", "trybuild", "clippy", "rustfmt", "rustdoc"),
 )
