@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tokopt_pipeline.lib import analysis, packs
-from tokopt_pipeline.lib.literals import MatcherSet, alternatives, required
+from tokopt_pipeline.lib.literals import alternatives, required
 from tokopt_pipeline.lib.priority import DEFAULT_LEVEL, _runs, levels_of_candidates, prefilter_unions
 from tokopt_pipeline.lib.profiles import PROFILES, get_profile
 

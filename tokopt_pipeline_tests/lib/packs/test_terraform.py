@@ -9,9 +9,7 @@ documented format.
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -21,52 +19,12 @@ from tokopt_pipeline.lib import packs
 from tokopt_pipeline.lib.packs import terraform
 from tokopt_pipeline.lib.priority import Level, tag_levels, validate_regex
 from tokopt_pipeline.lib.profiles import get_profile
-from tokopt_pipeline.lib.reader import open_log
+from tokopt_pipeline_tests.lib.packs.fixture import assert_examples, assert_levels, fixture_lines, lines, truth
 
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"
 CASES = ["terraform-validate", "terraform-apply"]
 PROFILES = ["generic", "github-actions"]
 C, H, M, L, V = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW, Level.VERBOSE
-
-
-@lru_cache(maxsize=None)
-def lines(case: str) -> tuple[str, ...]:
-    """The job log's lines as the engine reads them (ANSI colours and CI timestamps removed)."""
-    return tuple(line for batch in open_log(DATA / case / "job.log").batches() for line in batch.lines)
-
-
-@lru_cache(maxsize=None)
-def truth(case: str) -> dict:
-    return json.loads((DATA / case / "truth.json").read_text())
-
-
-@lru_cache(maxsize=None)
-def levels(case: str, profile: str) -> tuple[Level, ...]:
-    rules = get_profile(profile).all_rules()
-    return tuple(Level(v) for v in tag_levels(pl.Series(lines(case), dtype=pl.Utf8), rules).to_list())
-
-
-def tagged(case: str, profile: str, pattern: str) -> list[tuple[str, Level]]:
-    rx = re.compile(pattern)
-    found = [(line, lv) for line, lv in zip(lines(case), levels(case, profile)) if rx.search(line)]
-    assert found, f"{case}: no line matches {pattern!r}"
-    return found
-
-
-def assert_levels(case: str, profile: str, pattern: str, allowed: set[Level]) -> None:
-    wrong = [(lv.name, line) for line, lv in tagged(case, profile, pattern) if lv not in allowed]
-    assert not wrong, f"{case} ({profile}): {pattern!r} -> {wrong[:5]}"
-
-
-def levels_of(text: list[str], profile: str = "generic") -> list[Level]:
-    """The levels of a few lines, in one pass of the rule chain."""
-    return [Level(v) for v in tag_levels(pl.Series(text, dtype=pl.Utf8), get_profile(profile).all_rules()).to_list()]
-
-
-def assert_examples(examples: dict[str, Level]) -> None:
-    got = dict(zip(examples, levels_of(list(examples))))
-    wrong = {line: (got[line].name, want.name) for line, want in examples.items() if got[line] != want}
-    assert not wrong, wrong
 
 
 # --- the patterns themselves ----------------------------------------------------------
@@ -198,11 +156,6 @@ def test_block_starts():
 
 
 # --- other ecosystems ------------------------------------------------------------------------
-
-@lru_cache(maxsize=None)
-def fixture_lines(path: Path) -> pl.Series:
-    return pl.Series([l for b in open_log(path).batches() for l in b.lines], dtype=pl.Utf8)
-
 
 def other_fixtures() -> list[Path]:
     return sorted(p for p in DATA.glob("*/job.log") if not p.parent.name.startswith("terraform-"))
