@@ -88,7 +88,9 @@ class StepTracker:
 
     def __init__(self) -> None:
         self.line_no = 1
-        self.steps: list[Step] = []
+        #: The last step started (only it and the failing ones are kept: a job may have
+        #: thousands of steps).
+        self.last_step: Step | None = None
         self.failed: list[Step] = []
         self.in_script = False
         self.post = False
@@ -213,7 +215,7 @@ class StepTracker:
         if self.current is not None:
             self._end(step.first_line - 1)
         self.current = step
-        self.steps.append(step)
+        self.last_step = step
 
     def _end(self, last_line: int) -> None:
         if self.current is not None:
@@ -234,10 +236,9 @@ class StepTracker:
     def _annotate(self, line_no: int, text: str, lines: list[str], levels: pl.Series, base: int, i: int) -> None:
         step = self.current
         if step is None:  # an error after the steps (GitLab's job end): the last step failed
-            step = self.steps[-1] if self.steps else None
+            step = self.last_step
             if step is None:
-                step = Step("job", 1)
-                self.steps.append(step)
+                step = self.last_step = Step("job", 1)
         m = _EXIT.search(text)
         if m:
             step.exit_code = int(m.group(1))
