@@ -30,7 +30,7 @@ from . import tokens as tok
 from .events import EventGrouper, exception_of, feature_exprs, innermost, project_locations
 from .options import SummaryOptions
 from . import packs
-from .literals import MatcherSet
+from .literals import MatcherSet, strip_names
 from .priority import DEFAULT_LEVEL, Level, levels_of_candidates, prefilter_unions
 from .profiles import detect_profile, get_profile
 from .reader import adaptive_batch_lines, open_log
@@ -202,8 +202,6 @@ def line_matchers(rules, active: frozenset[str] | None = None) -> MatcherSet:
     (the priority prefilter: rules that may lift a line above the default), ``totals``
     and ``test`` (candidate result lines), ``ci`` (CI step markers), ``block_start``
     and ``pack_cont`` (the ``active`` runner packs' event boundaries)."""
-    from . import packs
-
     lifting = [r.pattern for r in rules if r.level != DEFAULT_LEVEL]
     sets = {
         "pre": lifting,
@@ -226,9 +224,7 @@ def line_matchers(rules, active: frozenset[str] | None = None) -> MatcherSet:
 
 @lru_cache(maxsize=1)
 def _detectors() -> dict[str, re.Pattern]:
-    named = re.compile(r"\(\?P<\w+>")
-    return {name: re.compile("|".join(f"(?:{named.sub('(?:', p)})" for p in pats))
-            for name, pats in packs.activation().items()}
+    return {name: re.compile("|".join(f"(?:{strip_names(p)})" for p in pats)) for name, pats in packs.activation().items()}
 
 
 #: The pattern set of the lines that show a runner pack not yet active.

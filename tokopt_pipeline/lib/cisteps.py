@@ -73,10 +73,6 @@ class Step:
     #: The line that ends the step's echoed script (its ``##[endgroup]``); 0 while open.
     script_end: int = 0
 
-    @property
-    def failed(self) -> bool:
-        return bool(self.annotations) or (self.exit_code is not None and self.exit_code != 0)
-
 
 class StepTracker:
     """Follows a job's steps across batches; see the module docstring.
@@ -284,11 +280,7 @@ class StepTracker:
                 if ln <= (step.script_end or step.first_line) or len(out) >= TAIL_LINES:
                     break
                 out.append((ln, text))
-        return [x for x in reversed(out) if not self._in_script(step, x[0])]
-
-    @staticmethod
-    def _in_script(step: Step, line_no: int) -> bool:
-        return line_no <= (step.script_end or step.first_line)
+        return out[::-1]
 
     @staticmethod
     def _keep_in_tail(text: str, level: int) -> bool:

@@ -150,6 +150,25 @@ COMMON_SHARE = 0.01
 
 
 _NAMED = re.compile(r"\(\?P<\w+>")
+
+
+def strip_names(pattern: str) -> str:
+    """``pattern`` with its named groups made plain (``(?P<id>x)`` -> ``(?:x)``): several
+    patterns joined in one regex may use the same name."""
+    return _NAMED.sub("(?:", pattern)
+
+
+def words_regex(words, nocase_words=()) -> str:
+    """One regex matching a line that holds any of ``words`` (or, ignoring ASCII case,
+    of ``nocase_words``); longer words first. Empty when there are none."""
+    parts = []
+    if words:
+        parts.append("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))))
+    if nocase_words:
+        parts.append("(?i:" + "|".join(re.escape(w) for w in sorted(nocase_words, key=lambda w: (-len(w), w))) + ")")
+    return "|".join(parts)
+
+
 _FLAGS = re.compile(r"^\(\?[a-zA-Z]+\)")
 
 
@@ -243,7 +262,7 @@ class MatcherSet:
         self.plain_sets = plain
         self.plain = {k: [p for p in pats if p != NOTHING] for k, pats in named.items() if k in plain}
 
-        self.named = {k: list(dict.fromkeys(_NAMED.sub("(?:", alt) for p in pats for alt in alternatives(p) if alt != NOTHING))
+        self.named = {k: list(dict.fromkeys(strip_names(alt) for p in pats for alt in alternatives(p) if alt != NOTHING))
                       for k, pats in named.items()}
         self.unions_of = unions_of
         self.calibrate(None)
@@ -270,12 +289,7 @@ class MatcherSet:
             self.ungated[name] = self.unions_of(ungated) if ungated else []
             self.gated[name] = self.unions_of(gated) if gated else []
         self.rare = frozenset([("s", w) for w in words] + [("i", w) for w in nocase])
-        parts = []
-        if words:
-            parts.append("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))))
-        if nocase:
-            parts.append("(?i:" + "|".join(re.escape(w) for w in sorted(nocase, key=lambda w: (-len(w), w))) + ")")
-        self.gate = "|".join(parts)
+        self.gate = words_regex(words, nocase)
 
     def __call__(self, frame: pl.DataFrame, column: str = "line") -> dict[str, pl.Series]:
         """For each set, one boolean per row of ``frame``."""
@@ -321,4 +335,5 @@ def _common_words(sample: list[str], reqs: dict[str, Requirement | None]) -> set
     return common
 
 
-__all__ = ["Requirement", "required", "alternatives", "MatcherSet", "MIN_LITERAL", "COMMON_SHARE"]
+__all__ = ["Requirement", "required", "alternatives", "strip_names", "words_regex", "MatcherSet", "MIN_LITERAL",
+           "COMMON_SHARE"]

@@ -257,17 +257,12 @@ def _plan(runs: tuple, rare: frozenset | None) -> _Plan:
 
 def _holds_any(lines: pl.Series, words: tuple) -> pl.Series:
     """Whether each line holds one of ``words`` (case-sensitive, case-insensitive)."""
-    import re as _re
+    from .literals import words_regex
 
-    cs, ci = words
-    parts = []
-    if cs:
-        parts.append("|".join(_re.escape(w) for w in sorted(cs, key=lambda w: (-len(w), w))))
-    if ci:
-        parts.append("(?i:" + "|".join(_re.escape(w) for w in sorted(ci, key=lambda w: (-len(w), w))) + ")")
-    if not parts:
+    regex = words_regex(*words)
+    if not regex:
         return pl.repeat(False, len(lines), dtype=pl.Boolean, eager=True).alias("h")
-    return lines.str.contains("|".join(parts))
+    return lines.str.contains(regex)
 
 
 def _matches_any(df: pl.DataFrame, unions: dict) -> pl.Series:

@@ -301,9 +301,7 @@ class _Builder:
                        + (f" (+{len(step.command) - len(command)} lines)" if len(step.command) > len(command) else ""))
         shown = {ln for ln, _ in step.annotations}
         errors = [(ln, t) for ln, t in step.first_errors[: (3 if variant < 2 else len(step.first_errors))] if ln not in shown]
-        tail = [(ln, t) for ln, t in step.tail if ln not in shown][-STEP_TAIL[min(variant, len(STEP_TAIL) - 1)]:]
-        if self.opts.priority_filter < Level.VERBOSE:
-            tail = []  # output lines of any level: not under a priority filter
+        tail = self.step_tail(step, variant)
         in_tail = {ln for ln, _ in tail}
         errors = [(ln, t) for ln, t in errors if ln not in in_tail]
         if errors:
@@ -313,6 +311,19 @@ class _Builder:
             out.append(f"  last lines (from line {tail[0][0]}):")
             out.append(self.block([clip(t, 240) for _, t in tail]))
         return out
+
+    def step_tail(self, step, variant: int) -> list[tuple[int, str]]:
+        """The last lines of a failing step's output a variant shows (none under a
+        priority filter: they are lines of any level)."""
+        if self.opts.priority_filter < Level.VERBOSE or variant < 1:
+            return []
+        shown = {ln for ln, _ in step.annotations}
+        return [(ln, t) for ln, t in step.tail if ln not in shown][-STEP_TAIL[min(variant, len(STEP_TAIL) - 1)]:]
+
+    def json_label(self, t: FailedTest) -> str:
+        """A test as JSON lists it: its label under its file, or its whole id when its
+        runner names no file."""
+        return self.test_label(t) if "::" in t.test_id and t.file else t.test_id + self.test_tags(t)
 
     def block(self, lines: list[str]) -> str:
         """Lines as an indented code block (verbatim)."""
@@ -462,9 +473,7 @@ class _Builder:
             saved, it.chosen = it.chosen, variant
             try:
                 if it.section == "tests":
-                    t = it.key
-                    label = self.test_label(t) if "::" in t.test_id and t.file else t.test_id + self.test_tags(t)
-                    return json.dumps(label, ensure_ascii=False) + ","
+                    return json.dumps(self.json_label(it.key), ensure_ascii=False) + ","
                 return json.dumps(self.json_item(it.section, it), ensure_ascii=False, separators=(",", ":")) + ","
             finally:
                 it.chosen = saved
@@ -683,7 +692,7 @@ class _Builder:
         by_file: OrderedDict[str, list[str]] = OrderedDict()
         for it in shown:
             t: FailedTest = it.key
-            label = self.test_label(t) if "::" in t.test_id and t.file else t.test_id + self.test_tags(t)
+            label = self.json_label(t)
             by_file.setdefault(t.file, []).append(label)
         return [{"file": f, "tests": names} for f, names in by_file.items()]
 
@@ -703,7 +712,7 @@ class _Builder:
                 d["command"] = k.command
                 d["first_errors"] = [{"line": ln, "text": clip(t)} for ln, t in k.first_errors]
                 if self.opts.priority_filter >= Level.VERBOSE:  # output lines of any level
-                    d["last_lines"] = [clip(t, 240) for _, t in k.tail][-STEP_TAIL[min(it.chosen, len(STEP_TAIL) - 1)]:]
+                    d["last_lines"] = [clip(t, 240) for _, t in self.step_tail(k, it.chosen)]
             return d
         if sec == "tests":
             d = {"test": k.test_id, "name": k.name, "file": k.file, "kind": k.kind}

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..literals import strip_names
 from ..priority import Rule
 from . import cc, docker, go, js, jvm, node_pm, python, rust, shell, terraform
 from .base import Pack, TestLine, TotalsLine
@@ -35,7 +36,6 @@ def activation() -> dict[str, list[str]]:
     return {p.name: [p.detect] for p in PACKS if p.detect}
 
 
-_NAMED = re.compile(r"\(\?P<\w+>")
 #: A pattern that matches no line, and fails at once (anchored) when tried.
 NOTHING = r"^\b\B"
 
@@ -45,7 +45,7 @@ def _union(patterns: list[str]) -> str:
     a name may be used by several)."""
     if not patterns:
         return NOTHING
-    return "|".join(f"(?:{_NAMED.sub('(?:', p)})" for p in patterns)
+    return "|".join(f"(?:{strip_names(p)})" for p in patterns)
 
 
 @lru_cache(maxsize=64)

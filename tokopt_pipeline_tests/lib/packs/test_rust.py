@@ -6,9 +6,7 @@ nextest excerpt comes from a real GitHub Actions log, see its SOURCE.md).
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -20,40 +18,11 @@ from tokopt_pipeline.lib.priority import Level, tag_levels, validate_regex
 from tokopt_pipeline.lib.profiles import get_profile
 from tokopt_pipeline.lib.reader import open_log
 
-DATA = Path(__file__).parents[2] / "data" / "ecosystems"
+from tokopt_pipeline_tests.lib.packs.fixture import DATA, assert_levels, levels, lines, truth
+
 CASES = ["rust-workspace-tests", "rust-compile-errors", "rust-clippy-fmt", "rust-nextest-excerpt"]
 PROFILES = ["generic", "github-actions"]
 C, H, M, L, V = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW, Level.VERBOSE
-
-
-@lru_cache(maxsize=None)
-def lines(case: str) -> tuple[str, ...]:
-    """The job log's lines as the engine reads them (ANSI and CI timestamps removed)."""
-    return tuple(line for batch in open_log(DATA / case / "job.log").batches() for line in batch.lines)
-
-
-@lru_cache(maxsize=None)
-def truth(case: str) -> dict:
-    return json.loads((DATA / case / "truth.json").read_text())
-
-
-@lru_cache(maxsize=None)
-def levels(case: str, profile: str) -> tuple[Level, ...]:
-    rules = get_profile(profile).all_rules()
-    return tuple(Level(v) for v in tag_levels(pl.Series(lines(case), dtype=pl.Utf8), rules).to_list())
-
-
-def tagged(case: str, profile: str, pattern: str) -> list[tuple[str, Level]]:
-    """The lines of a case matching ``pattern``, with their levels (at least one must match)."""
-    rx = re.compile(pattern)
-    found = [(line, lv) for line, lv in zip(lines(case), levels(case, profile)) if rx.search(line)]
-    assert found, f"{case}: no line matches {pattern!r}"
-    return found
-
-
-def assert_levels(case: str, profile: str, pattern: str, allowed: set[Level]) -> None:
-    wrong = [(lv.name, line) for line, lv in tagged(case, profile, pattern) if lv not in allowed]
-    assert not wrong, f"{case} ({profile}): {pattern!r} -> {wrong[:5]}"
 
 
 # --- the patterns themselves ----------------------------------------------------------
