@@ -137,6 +137,11 @@ class TokenBudgetManager:
         for item in by_level(1):
             if item.chosen < 0:
                 try_choose(item, 0, min(self.budget, high_limit))
+        # Where else each distinct error happened (its other locations: one line).
+        for lv in (0, 1):
+            for item in by_level(lv):
+                if item.section == "errors" and item.chosen == 1 and len(item.costs) > 2:
+                    try_choose(item, 2, self.budget if lv == 0 else min(self.budget, high_limit))
         for item in crit:
             if item.section == "failed" and item.chosen >= 1:
                 for v in range(2, len(item.costs)):

@@ -292,30 +292,36 @@ class MatcherSet:
         self.gate = words_regex(words, nocase)
 
     def __call__(self, frame: pl.DataFrame, column: str = "line") -> dict[str, pl.Series]:
-        """For each set, one boolean per row of ``frame``."""
-        n = frame.height
+        """For each set, one boolean per row of ``frame``.
+
+        Few polars calls per set: each is Python work under the GIL that the pipeline's
+        other threads wait for (an all-False column comes from ``is_null`` of the lines,
+        which are never null, rather than from ``pl.repeat``, a query of its own).
+        """
         line = pl.col(column)
-        out = {}
-        for name, unions in self.ungated.items():
-            hit = pl.repeat(False, n, dtype=pl.Boolean, eager=True).alias(name)
+        lines = frame[column]
+
+        def hits(f: pl.DataFrame, unions: list[str], name: str) -> pl.Series:
+            hit = None
             for u in unions:
-                hit = hit | frame.select(line.str.contains(u)).to_series()
-            out[name] = hit.alias(name)
-        out["_gate"] = pl.repeat(False, n, dtype=pl.Boolean, eager=True).alias("_gate")
-        if self.gate and n:
+                h = f.select(line.str.contains(u)).to_series()
+                hit = h if hit is None else hit | h
+            return (hit if hit is not None else f[column].is_null()).alias(name)
+
+        out = {name: hits(frame, unions, name) for name, unions in self.ungated.items()}
+        if self.gate and frame.height:
             mask = frame.select(line.str.contains(self.gate)).to_series()
             out["_gate"] = mask.alias("_gate")
             idx = mask.arg_true()
             if len(idx):
-                sub = frame[column].gather(idx).to_frame()
+                sub = lines.gather(idx).to_frame()
                 for name, unions in self.gated.items():
-                    if not unions:
-                        continue
-                    hit = pl.repeat(False, len(idx), dtype=pl.Boolean, eager=True).alias(name)
-                    for u in unions:
-                        hit = hit | sub.select(line.str.contains(u)).to_series()
-                    if hit.any():
-                        out[name] = out[name].scatter(idx.filter(hit), True)
+                    if unions:
+                        hit = hits(sub, unions, name)
+                        if hit.any():
+                            out[name] = out[name].scatter(idx.filter(hit), True)
+        else:
+            out["_gate"] = lines.is_null().alias("_gate")
         return out
 
 

@@ -216,5 +216,12 @@ PACK = Pack(
     tests=TESTS,
     totals=TOTALS,
     block_starts=BLOCK_STARTS,
+    # CMake's error report runs over blank lines to its call stack (the project's
+    # own CMakeLists.txt:N), which is where the error is.
+    sections=(r"^CMake Error",),
+    section_ends=(
+        r"^-- ", r"^CMake (Deprecation )?Warning", r'^See also "', r"^g?make(\[\d+\])?: ", r"^ninja: ",
+        r"^##\[(?:group|endgroup|error)\]", r"^\+ ", r"^\$ ", r"^ERROR: Job failed",
+    ),
     tools=("gcc", "clang", "ld", "make", "ninja", "cmake", "ctest", "googletest", "cmocka", "meson"),
 )

@@ -118,18 +118,19 @@ RUNNER_TESTS: tuple = (
 )
 
 RUNNER_TOTALS: tuple = (
+    # (the text keeps a workspace runner's prefix: it names the package)
     # jest: the tests' line; the suites' line only when a suite failed (it may be the
     # only sign of a suite that failed to run)
-    TotalsLine(r"^" + _PFX + r"(?P<text>Tests: +.*\d+ total)\s*$"),
-    TotalsLine(r"^" + _PFX + r"(?P<text>Test Suites: +[1-9]\d* failed.*\d+ total)\s*$"),
+    TotalsLine(r"^(?P<text>" + _PFX + r"Tests: +.*\d+ total)\s*$"),
+    TotalsLine(r"^(?P<text>" + _PFX + r"Test Suites: +[1-9]\d* failed.*\d+ total)\s*$"),
     # vitest
-    TotalsLine(r"^" + _PFX + r"\s*(?P<text>Tests +\d+ [a-z]+.*\(\d+\))\s*$"),
-    TotalsLine(r"^" + _PFX + r"\s*(?P<text>Test Files +[1-9]\d* failed.*\(\d+\))\s*$"),
-    TotalsLine(r"^" + _PFX + r"\s*(?P<text>Errors +\d+ errors?)\s*$"),
+    TotalsLine(r"^(?P<text>" + _PFX + r"\s*Tests +\d+ [a-z]+.*\(\d+\))\s*$"),
+    TotalsLine(r"^(?P<text>" + _PFX + r"\s*Test Files +[1-9]\d* failed.*\(\d+\))\s*$"),
+    TotalsLine(r"^(?P<text>" + _PFX + r"\s*Errors +\d+ errors?)\s*$"),
     # mocha
-    TotalsLine(r"^" + _PFX + r" +(?P<text>\d+ (?:passing|failing)(?: \(\d+m?s\))?)\s*$"),
+    TotalsLine(r"^(?P<text>" + _PFX + r" +\d+ (?:passing|failing)(?: \(\d+m?s\))?)\s*$"),
     # node:test (TAP and spec): the count of failures, on its own line
-    TotalsLine(r"^" + _PFX + r"(?P<text>(?:# |ℹ )fail \d+)\s*$", failed=r"fail [1-9]"),
+    TotalsLine(r"^(?P<text>" + _PFX + r"(?:# |ℹ )fail \d+)\s*$", failed=r"fail [1-9]"),
 )
 
 #: Lines that open an event of their own even when indented: a failure's header, and each
@@ -145,8 +146,8 @@ RUNNER_BLOCKS: tuple = (
     r"^" + _PFX + r"⎯+ [A-Z]",
 )
 
-RUNNER_DETECT = (
-    r"^(?:PASS|FAIL) +\S+\.[cm]?[jt]sx?|^Test Suites: |^ ?Test Files  |^ +\d+ passing \(|^# Subtest: |^ℹ tests \d+$"
+RUNNER_DETECT = _lines(
+    r"(?:PASS|FAIL) +\S+\.[cm]?[jt]sx?", r"Test Suites: ", r" ?Test Files  ", r" +\d+ passing \(", r"# Subtest: ", r"ℹ tests \d+$"
 )
 RUNNER_TOOLS = ("jest", "vitest", "mocha", "node:test")
 

@@ -49,9 +49,12 @@ RULES = (
          r"|^timeout: sending signal \w+ to command ", H, "shell error"),
     Rule(r"^(?:#|\s+) ?\(in test file \S+, line \d+\)$|^(?:#|\s+)\s+`.*' failed(?: with status \d+)?$", H,
          "bats failure detail"),
-    Rule(r"^\s*\^-*\^? SC\d{4} \(error\): |^\S+:\d+:\d+: error: .* \[SC\d{4}\]$", H, "shellcheck error"),
-    # --- medium: ShellCheck warnings and the header of each finding (its severity is two lines below)
-    Rule(r"^\s*\^-*\^? SC\d{4} \(warning\): |^\S+:\d+:\d+: warning: .* \[SC\d{4}\]$|^In \S+ line \d+:$", M,
+    # (the header of each finding is its location, whatever its severity: any finding
+    # fails a ShellCheck step)
+    Rule(r"^\s*\^-*\^? SC\d{4} \(error\): |^\S+:\d+:\d+: error: .* \[SC\d{4}\]$|^In \S+ line \d+:$", H,
+         "shellcheck error, a finding's location"),
+    # --- medium: ShellCheck warnings
+    Rule(r"^\s*\^-*\^? SC\d{4} \(warning\): |^\S+:\d+:\d+: warning: .* \[SC\d{4}\]$", M,
          "shellcheck warning"),
     # --- low: ShellCheck info/style, passing bats totals, xtrace command lines
     Rule(r"^\s*\^-*\^? SC\d{4} \((?:info|style)\): |^\S+:\d+:\d+: (?:note|style): .* \[SC\d{4}\]$"

@@ -138,7 +138,9 @@ def test_totals_lines_alone():
     assert (hit.text, hit.failed) == ("ℹ fail 0", False)
     assert packs.totals("# fail 2").failed is True
     assert packs.totals("      Tests  5 failed | 446 passed | 20 skipped (471)").text == "Tests  5 failed | 446 passed | 20 skipped (471)"
-    assert packs.totals("packages/web test:   87 passing (58ms)").text == "87 passing (58ms)"
+    # a workspace runner's prefix names the package: it stays with the totals
+    assert packs.totals("packages/web test:   87 passing (58ms)").text == "packages/web test:   87 passing (58ms)"
+    assert packs.totals("[@shelf/api]: # fail 2").text == "[@shelf/api]: # fail 2"
 
 
 @pytest.mark.parametrize("profile", PROFILES)

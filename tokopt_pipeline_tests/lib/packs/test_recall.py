@@ -32,12 +32,16 @@ def test_every_failing_test_at_8000_and_nearly_all_at_4000(rows):
     assert scores.mean(rows[4000], "failing_tests") >= 0.9
 
 
-def test_error_locations_codes_and_totals(rows):
-    assert scores.mean(rows[4000], "error_locations") >= 0.9
-    assert scores.mean(rows[8000], "error_locations") >= 0.94
-    assert scores.mean(rows[8000], "error_codes") == 1.0
-    assert scores.mean(rows[4000], "error_codes") >= 0.95
-    assert scores.mean(rows[8000], "totals") >= 0.95
+def test_every_error_location_code_and_totals_line_at_8000(rows):
+    for what in ("error_locations", "error_codes", "totals"):
+        missed = {r["case"]: r["misses"].get(what) for r in rows[8000] if r[what] not in (None, 1.0)}
+        assert not missed, (what, missed)
+
+
+def test_nearly_every_error_location_code_and_totals_line_at_4000(rows):
+    assert scores.mean(rows[4000], "error_locations") >= 0.95
+    assert scores.mean(rows[4000], "error_codes") >= 0.98
+    assert scores.mean(rows[4000], "totals") >= 0.98
 
 
 def test_the_pytest_matrix_job_keeps_every_exception_and_run_at_4000(rows):

@@ -130,7 +130,8 @@ def test_levels_of_bats_and_shellcheck(profile):
     assert_levels(profile, r"SC\d{4} \(error\): ", {H})
     assert_levels(profile, r"SC\d{4} \(warning\): ", {M})
     assert_levels(profile, r"SC\d{4} \(info\): ", {L})
-    assert_levels(profile, r"^In \S+ line \d+:$", {M})
+    # a finding's header is its location, whatever its severity (any finding fails the step)
+    assert_levels(profile, r"^In \S+ line \d+:$", {H})
 
 
 @pytest.mark.parametrize("profile", PROFILES)
