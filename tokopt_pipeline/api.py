@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .lib import outputs
+from .lib import outputs, settings
 from .lib.options import DEFAULT_TOKEN_BUDGET, SummaryOptions
 from .lib.render import Summary
 from .lib.summarize import summarize
@@ -17,21 +17,12 @@ def _get(args, name, default=None):
 
 
 def options_from(args) -> SummaryOptions:
-    """SummaryOptions from an argparse-like object or a dict (missing keys: defaults)."""
-    from .lib.priority import Level, parse_priority_pattern
-
-    level = _get(args, "priority_filter")
-    return SummaryOptions(
-        token_budget=int(_get(args, "token_budget", DEFAULT_TOKEN_BUDGET) or DEFAULT_TOKEN_BUDGET),
-        token_buffer=int(_get(args, "token_buffer", 0) or 0),
-        profile=_get(args, "profile", "auto") or "auto",
-        extra_rules=[parse_priority_pattern(s) for s in (_get(args, "add_priority_pattern", []) or [])],
-        priority_filter=Level.parse(level) if level else Level.VERBOSE,
-        redact=bool(_get(args, "redact", True)),
-        chunk_size=_get(args, "chunk_size"),
-        strict_estimation=bool(_get(args, "strict_estimation", False)),
-        fmt=_get(args, "format", "markdown") or "markdown",
-    )
+    """SummaryOptions from an argparse-like object or a dict (missing keys: defaults),
+    with the command's layering: a ``preset`` and an ``optimization_profile`` (from
+    ``custom_profile_path``) fill in what ``args`` does not give."""
+    merged, _ = settings.layered(args)
+    extra = {k: _get(args, k) for k in ("memory_optimized", "store_memory")}
+    return settings.summary_options({**extra, **merged})
 
 
 def process_logs(args) -> tuple[Summary, Path]:

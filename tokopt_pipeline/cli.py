@@ -126,32 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _options_from_args(args):
-    from .lib.options import SummaryOptions
-    from .lib.priority import Level, parse_priority_pattern
-    from .lib.profiles import get_profile
+    from .lib.settings import summary_options
 
-    if args.profile != "auto":
-        get_profile(args.profile)
-    rules = [parse_priority_pattern(s) for s in args.add_priority_pattern]
-    opts = SummaryOptions(
-        token_budget=args.token_budget,
-        token_buffer=args.token_buffer,
-        profile=args.profile,
-        extra_rules=rules,
-        priority_filter=Level.parse(args.priority_filter) if args.priority_filter else Level.VERBOSE,
-        redact=args.redact,
-        chunk_size=args.chunk_size,
-        strict_estimation=args.strict_estimation,
-        fmt=args.format,
-    )
-    # Set by extensions (presets, profiles, component budgets) when given.
-    for name in ("max_traceback_lines", "component_budgets", "component_by"):
-        if getattr(args, name, None) is not None:
-            setattr(opts, name, getattr(args, name))
-    # The memory (--store-memory) wants the passing tests and the commit: collected in
-    # the same pass rather than by reading the log again.
-    opts.collect_run_meta = bool(getattr(args, "store_memory", False))
-    return opts
+    return summary_options(args)
 
 
 class _Progress:
@@ -206,10 +183,6 @@ def run_summary(args, log: str) -> int:
     from .lib.summarize import summarize
 
     opts = _options_from_args(args)
-    if args.memory_optimized:
-        opts.max_batch_lines = 10_000
-        if not opts.chunk_size:
-            opts.chunk_size = 2000
     to_stdout = args.output == "-"
     if args.output and not to_stdout:
         out_path = Path(args.output)
@@ -225,12 +198,7 @@ def run_summary(args, log: str) -> int:
     annotate = _annotator(args)
     progress = _Progress(True)
     t0 = time.monotonic()
-    if opts.component_budgets:
-        from .lib.components import summarize_components
-
-        summary = summarize_components(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress, annotate=annotate)
-    else:
-        summary = summarize(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress, annotate=annotate)
+    summary = summarize(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress, annotate=annotate)
     progress.done()
     elapsed = time.monotonic() - t0
     if to_stdout:

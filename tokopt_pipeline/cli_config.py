@@ -123,19 +123,14 @@ def _logs(args) -> list[str]:
 
 def apply_settings(args) -> tuple[dict, list[str]]:
     """Resolve the preset and profile and set every setting not given on the command line."""
-    from .lib.config import resolve_settings
+    from .lib.presets import DEFAULTS
+    from .lib.settings import layered
 
-    # With --save-profile and no --optimization-profile, the file is where to save, not a source.
-    path = None if (args.save_profile and not args.optimization_profile) else args.custom_profile_path
-    settings, sources = resolve_settings(args.preset, args.optimization_profile, path)
-    explicit = getattr(args, _EXPLICIT, set())
+    settings, sources = layered(args, getattr(args, _EXPLICIT, set()))
     for key, value in settings.items():
-        if key in explicit:
-            continue
-        if key == "add_priority_pattern":
-            args.add_priority_pattern = list(args.add_priority_pattern or []) + list(value)
-        else:
-            setattr(args, key, value)
+        if getattr(args, key, None) is None and value == DEFAULTS[key]:
+            continue  # nothing to fill in
+        setattr(args, key, value)
     return settings, sources
 
 

@@ -132,7 +132,7 @@ def summary_of(store: Store, ref: str, token_budget: int, fmt: str = "markdown")
     """Render a stored run's summary at ``token_budget`` (re-reading its log)."""
     from .lib import memory
     from .lib.errors import TokoptError
-    from .lib.options import SummaryOptions
+    from .lib.settings import summary_options
     from .lib.summarize import summarize
 
     if token_budget <= 0:
@@ -155,7 +155,7 @@ def summary_of(store: Store, ref: str, token_budget: int, fmt: str = "markdown")
             t.flaky = t.test_id in flaky
 
     try:
-        return summarize(path, SummaryOptions(token_budget=token_budget, fmt=fmt), annotate=mark).text
+        return summarize(path, summary_options({"token_budget": token_budget, "format": fmt}), annotate=mark).text
     except TokoptError as exc:
         raise ValueError(exc.message) from None
 

@@ -27,7 +27,6 @@ from importlib import metadata
 from pathlib import Path
 
 from . import tokens as tok
-from .options import SummaryOptions
 from .priority import Level
 
 __all__ = ["diagnostic_report", "render_report", "token_distribution", "render_distribution", "benchmark_simulation", "render_benchmark", "update_tokenizer_config", "tokenizer_self_check", "store_health", "SHAPES"]
@@ -354,6 +353,7 @@ def benchmark_simulation(size_mb: float = 1.0, seed: int = 7, progress=None) -> 
     shape is the preset with the smallest summary that keeps them all.
     """
     from .presets import PRESETS
+    from .settings import summary_options
     from .summarize import summarize
 
     rng = random.Random(seed)
@@ -371,14 +371,7 @@ def benchmark_simulation(size_mb: float = 1.0, seed: int = 7, progress=None) -> 
             path.write_text(gen(rng, target, failures), encoding="utf-8")
             rows = []
             for preset in SIM_PRESETS:
-                st = PRESETS[preset].settings
-                opts = SummaryOptions(
-                    token_budget=int(st.get("token_budget", 76659)),
-                    token_buffer=int(st.get("token_buffer", 0)),
-                    priority_filter=Level.parse(str(st.get("priority_filter", "verbose"))),
-                    max_traceback_lines=int(st.get("max_traceback_lines", 14)),
-                    fmt=str(st.get("format", "markdown")),
-                )
+                opts = summary_options(PRESETS[preset].settings)
                 t0 = time.perf_counter()
                 s = summarize(str(path), opts)
                 dt = max(time.perf_counter() - t0, 1e-9)

@@ -29,9 +29,17 @@ def summarize(
         progress: called with (bytes read, file size).
         annotate: called with the analysis before rendering (marks new/flaky errors).
 
+    With ``options.component_budgets``, each component is summarized within its own
+    budget (:func:`.components.summarize_components`).
+
     Side outputs are written atomically, and only when the whole pass succeeds.
     """
     options = options or SummaryOptions()
+    if options.component_budgets:
+        from .components import summarize_components
+
+        return summarize_components(path, options, export_templates=export_templates, preprocess_to=preprocess_to,
+                                    progress=progress, annotate=annotate)
     side = SideOutputs(export_templates, preprocess_to)
     try:
         analysis = analyze(path, options, on_batch=side.add, progress=progress)

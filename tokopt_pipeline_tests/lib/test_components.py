@@ -128,3 +128,35 @@ def test_keys_match_exactly_then_by_glob_then_by_substring_then_catch_all():
     assert match_key("Run api tests", keys) == "api"
     assert match_key("Run docs", keys) == "misc"
     assert match_key("Run docs", ["api"]) is None
+
+
+def test_the_python_api_honours_component_budgets_like_the_command(tmp_path, capsys, monkeypatch):
+    """``process_logs`` and ``tokopt`` build their settings in one place: the same
+    settings give the same summary (the API once dropped the component budgets)."""
+    from tokopt_pipeline import process_logs
+
+    monkeypatch.chdir(tmp_path)
+    log = tmp_path / "ci.log"
+    _actions_log(log)
+    budgets = {"api": 900, "frontend": 700, "misc": 500}
+    assert main([str(log), "--component-budgets", json.dumps(budgets), "--token-budget", "3000", "--output", "cli.md"]) == 0
+    summary, path = process_logs({"log_file": str(log), "component_budgets": budgets, "token_budget": 3000, "output_dir": "api"})
+    assert set(_sections(summary.text)) == set(budgets)
+    assert summary.text == (tmp_path / "cli.md").read_text() == path.read_text()
+    # a JSON text, as the command line gives it, reads the same
+    again, _ = process_logs({"log_file": str(log), "component_budgets": json.dumps(budgets), "token_budget": 3000, "output_dir": "api"})
+    assert again.text == summary.text
+
+
+def test_the_python_api_applies_a_preset_and_explicit_values_win(tmp_path, capsys, monkeypatch):
+    from tokopt_pipeline import process_logs
+
+    monkeypatch.chdir(tmp_path)
+    log = tmp_path / "ci.log"
+    _actions_log(log)
+    assert main([str(log), "--preset", "max-compression", "--output", "cli.txt"]) == 0
+    summary, _ = process_logs({"log_file": str(log), "preset": "max-compression", "output_dir": "api"})
+    assert summary.fmt == "text" and summary.budget == 4000
+    assert summary.text == (tmp_path / "cli.txt").read_text()
+    mine, _ = process_logs({"log_file": str(log), "preset": "max-compression", "token_budget": 2500, "output_dir": "api2"})
+    assert mine.budget == 2500 and mine.fmt == "text"
