@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .cli import _positive_int, number_type
 from .lib.presets import PRESETS, SETTINGS
+from .lib.thresholds import CRITICAL_PCT, WARNING_PCT
 
 __all__ = ["add_arguments", "handle", "after_summary"]
 
@@ -272,8 +273,8 @@ def _validate_ci(args) -> int:
         _write(args.report_json, json.dumps(report, indent=2) + "\n")
     if args.report_markdown:
         _write(args.report_markdown, render_markdown(report))
-    warning = float(getattr(args, "warning_threshold", None) or 80)
-    critical = float(getattr(args, "critical_threshold", None) or 95)
+    warning = float(getattr(args, "warning_threshold", None) or WARNING_PCT)
+    critical = float(getattr(args, "critical_threshold", None) or CRITICAL_PCT)
     svg, endpoint, color = badge.from_report(report, warning, critical)
     if args.badge:
         _write(args.badge, svg)

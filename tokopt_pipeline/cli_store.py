@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-EXIT_STORE = 6
+from .lib.errors import EXIT_STORE
 
 
 def add_arguments(parser) -> None:
@@ -44,7 +44,7 @@ def after_summary(args, summary, out_path) -> int | None:
     from .lib import records
     from .lib.errors import StoreError
     from .lib.store import Store
-    from .defs.keys import DEFAULT_LOG_DIR, partition_key
+    from .lib.logfiles import DEFAULT_LOG_DIR, partition_key
 
     source = summary.analysis.source
     if source in ("-", ""):

@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 from html import escape
 
+from .thresholds import CRITICAL_PCT, WARNING_PCT, budget_state
+
 __all__ = ["LABEL", "COLORS", "badge_message", "badge_color", "svg", "endpoint_json", "from_report"]
 
 LABEL = "Token Efficiency"
@@ -51,12 +53,8 @@ def badge_message(percentage: float, budget: int) -> str:
     return f"{percentage:.1f}% of {budget}"
 
 
-def badge_color(percentage: float, warning: float = 80.0, critical: float = 95.0) -> str:
-    if percentage >= critical:
-        return "red"
-    if percentage >= warning:
-        return "yellow"
-    return "green"
+def badge_color(percentage: float, warning: float = WARNING_PCT, critical: float = CRITICAL_PCT) -> str:
+    return {"critical": "red", "warning": "yellow", "ok": "green"}[budget_state(percentage, warning, critical)]
 
 
 def svg(label: str, message: str, color: str) -> str:
@@ -85,7 +83,7 @@ def endpoint_json(label: str, message: str, color: str) -> str:
     return json.dumps({"schemaVersion": 1, "label": label, "message": message, "color": color}, indent=2) + "\n"
 
 
-def from_report(report: dict, warning: float = 80.0, critical: float = 95.0) -> tuple[str, str, str]:
+def from_report(report: dict, warning: float = WARNING_PCT, critical: float = CRITICAL_PCT) -> tuple[str, str, str]:
     """(svg text, endpoint JSON text, colour name) for a validation report."""
     pct = float(report["percentage_of_budget_used"])
     msg = badge_message(pct, int(report["token_budget"]))

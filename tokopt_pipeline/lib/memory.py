@@ -46,17 +46,16 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .analysis import Analysis
 from .errors import BadInput
+from .ids import fingerprint, new_run_id
 from .outputs import atomic_write_text
 from .runmeta import RunMeta
 from .runmeta import scan as scan_run_meta
@@ -87,11 +86,6 @@ __all__ = [
 FLAKY_WINDOW = 30
 EXAMPLE_CHARS = 240
 RUN_TYPE, ERROR_TYPE, TEST_TYPE = "TestRun", "ErrorType", "Test"
-
-def fingerprint(group_key: str) -> str:
-    """The fingerprint of an error group's key (exception type | normalized message)."""
-    return hashlib.sha1(group_key.encode("utf-8")).hexdigest()[:16]
-
 
 def _clip(text: str, n: int) -> str:
     text = " ".join(str(text).split())
@@ -158,11 +152,6 @@ def _example_line(lines: list[str], exc_type: str | None) -> str:
         if l.startswith("E "):
             return l.strip()
     return cands[-1].strip() if cands else ""
-
-
-def new_run_id(suite: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    return f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', suite)[:40]}-{stamp}-{uuid.uuid4().hex[:6]}"
 
 
 def prepare_run(analysis: Analysis, log_path: str, suite: str | None = None, commit: str | None = None,

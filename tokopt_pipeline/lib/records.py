@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import uuid
 
 from .analysis import Analysis, ChunkStat, ErrorGroup, TemplateStat
+from .ids import fingerprint, new_run_id
 from .priority import Level
 from .render import Summary
 from .runmeta import RunMeta
@@ -76,10 +76,6 @@ _LEVELS = "[" + ", ".join(f"'{lv.label}'" for lv in Level) + "]"
 RUN_TABLES = ("chunks", "templates", "error_groups", "failed_tests", "summaries", "analyses")
 
 
-def new_run_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
 # -- the analysis as JSON -------------------------------------------------------
 def analysis_to_json(a: Analysis) -> str:
     """The compact aggregates of an analysis (never the log's lines) as JSON."""
@@ -100,12 +96,6 @@ def analysis_from_json(text: str) -> Analysis:
 
 
 # -- payloads -------------------------------------------------------------------
-def _fingerprint(key: str) -> str:
-    import hashlib
-
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
-
-
 def _child_rows(run_id: str, a: Analysis) -> dict[str, list[dict]]:
     chunks = [
         {"run_id": run_id, "chunk": c.index, "first_line": c.first_line, "last_line": c.last_line, "lines": c.lines,
@@ -119,7 +109,7 @@ def _child_rows(run_id: str, a: Analysis) -> dict[str, list[dict]]:
         for t in a.templates.values()
     ]
     groups = [
-        {"run_id": run_id, "group_key": g.key, "fingerprint": _fingerprint(g.key), "exc_type": g.exc_type,
+        {"run_id": run_id, "group_key": g.key, "fingerprint": fingerprint(g.key), "exc_type": g.exc_type,
          "message": g.message, "level": Level(g.level).label, "count": g.count, "first_line": g.first_line,
          "last_line": g.last_line, "tests": len(g.tests), "example": "\n".join(g.example)}
         for g in a.groups.values()

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from .store import operation
+from .thresholds import CRITICAL_PCT, WARNING_PCT, budget_state
 
 __all__ = [
     "DEFAULT_CRITICAL",
@@ -48,8 +49,8 @@ __all__ = [
     "usage_report",
 ]
 
-DEFAULT_WARNING = 80.0
-DEFAULT_CRITICAL = 95.0
+DEFAULT_WARNING = WARNING_PCT
+DEFAULT_CRITICAL = CRITICAL_PCT
 REARM_MARGIN = 10.0
 LEVELS = ("ok", "warning", "critical")
 
@@ -93,7 +94,7 @@ def next_state(state: str, pct: float, warning: float, critical: float, margin: 
     Rises at once (raising an alert for the level reached); falls back only when
     ``pct`` is more than ``margin`` points below the threshold of the current level.
     """
-    level = "critical" if pct >= critical else "warning" if pct >= warning else "ok"
+    level = budget_state(pct, warning, critical)
     cur = LEVELS.index(state) if state in LEVELS else 0
     new = LEVELS.index(level)
     if new > cur:
