@@ -1,9 +1,6 @@
-"""One dynamic partition per log file; the key is derived from the file's path."""
+"""One dynamic partition per log file; the key is derived from the file's path
+(:func:`tokopt_pipeline.lib.logfiles.partition_key`)."""
 
 import dagster as dg
-
-from .keys import output_name, partition_key
-
-__all__ = ["log_files", "output_name", "partition_key"]
 
 log_files = dg.DynamicPartitionsDefinition(name="log_files")

@@ -16,7 +16,7 @@ from typing import Iterator, Optional
 import dagster as dg
 
 from ..lib.store import Store
-from .keys import DEFAULT_LOG_DIR, DEFAULT_OUTPUT_DIR
+from ..lib.logfiles import DEFAULT_LOG_DIR, DEFAULT_OUTPUT_DIR
 
 
 class TokoptStore(dg.ConfigurableResource):

@@ -22,8 +22,9 @@ def materialize_log(log: str, token_budget: int, instance=None, resources: dict 
     import dagster as dg
 
     from ..definitions import defs as load_defs
+    from ..lib.logfiles import partition_key
     from .ingest.logfile import TAG_PATH, TAG_SOURCE
-    from .partitions import log_files, partition_key
+    from .partitions import log_files
     from .resources import TokoptSettings
 
     defs = load_defs()

@@ -4,7 +4,8 @@ import dagster as dg
 
 from tokopt_pipeline.definitions import defs as load_defs
 from tokopt_pipeline.defs.ingest.logfile import TAG_PATH, TAG_SOURCE
-from tokopt_pipeline.defs.partitions import log_files, partition_key
+from tokopt_pipeline.defs.partitions import log_files
+from tokopt_pipeline.lib.logfiles import partition_key
 
 LOG_ASSETS = ["raw_logs", "priority_chunks", "budget_trimmed_summaries"]
 CROSS_LOG_ASSETS = ["error_entities", "token_usage_metrics"]

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from ...lib.logfiles import partition_key
 from ..ingest.logfile import TAG_COMMIT, TAG_PATH, TAG_SOURCE, TAG_SUITE
 from ..ingest.sensors import LOG_ASSETS, sensor_interval
-from ..partitions import log_files, partition_key
+from ..partitions import log_files
 from ..resources import TokoptSettings
 
 CI_LOGS = dg.AssetKey("ci_logs")

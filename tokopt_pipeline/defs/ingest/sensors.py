@@ -13,9 +13,9 @@ import os
 
 import dagster as dg
 
+from ...lib.logfiles import scan
 from ..partitions import log_files
 from ..resources import TokoptSettings
-from .folder import scan
 from .logfile import TAG_PATH, TAG_SOURCE
 
 LOG_ASSETS = dg.AssetSelection.assets("raw_logs", "priority_chunks", "budget_trimmed_summaries")

@@ -6,11 +6,12 @@ marked against the cross-run memory (errors never seen before **new**, flaky tes
 import dagster as dg
 
 from ...lib import memory, records
+from ...lib.logfiles import output_name
 from ...lib.options import DEFAULT_TOKEN_BUDGET, FORMATS, SummaryOptions
 from ...lib.outputs import SUMMARY_SUFFIXES, atomic_write_text
 from ...lib.priority import Level
 from ...lib.render import summarize_analysis
-from ..partitions import log_files, output_name
+from ..partitions import log_files
 from ..resources import TokoptSettings, TokoptStore
 
 PREVIEW_LINES = 40

@@ -16,8 +16,8 @@ from typing import Iterable, Optional
 
 import dagster as dg
 
+from ...lib.logfiles import scan
 from ...lib.outputs import rotate
-from ..ingest.folder import scan
 from ..partitions import log_files
 from ..resources import TokoptSettings, TokoptStore
 
