@@ -149,10 +149,7 @@ def summary_of(store: Store, ref: str, token_budget: int, fmt: str = "markdown")
         raise ValueError(f"the log of run {run['run_id']} ({path}) is no longer there")
 
     def mark(a):
-        for g in a.groups.values():
-            g.new = memory.fingerprint(g.key) in new_fps
-        for t in a.tests.values():
-            t.flaky = t.test_id in flaky
+        a.mark(new_fps, flaky_tests=flaky)
 
     try:
         return summarize(path, summary_options({"token_budget": token_budget, "format": fmt}), annotate=mark).text

@@ -27,6 +27,7 @@ from typing import Callable
 import polars as pl
 
 from . import tokens as tok
+from .ids import fingerprint
 from .events import EventGrouper, exception_of, feature_exprs, innermost, project_locations
 from .options import SummaryOptions
 from . import packs
@@ -182,6 +183,29 @@ class Analysis:
         groups not tied to a test (each occurrence), critical template lines."""
         groups = sum(g.count for g in self.groups.values() if g.level == Level.CRITICAL and not g.tests)
         return len(self.tests) + groups + sum(t.count for t in self.critical_templates)
+
+    def mark(self, new_errors: set[str], new_tests: set[str] = frozenset(), flaky_tests: set[str] = frozenset()) -> list[str]:
+        """Mark what the memory says (the one place marks are set): errors whose
+        fingerprint is in ``new_errors`` **new**, tests in ``new_tests`` new and in
+        ``flaky_tests`` flaky; every other error and test unmarked. Returns the keys of
+        the errors marked new."""
+        marked = []
+        for g in self.groups.values():
+            g.new = fingerprint(g.key) in new_errors
+            if g.new:
+                marked.append(g.key)
+        for test_id, t in self.tests.items():
+            t.new = test_id in new_tests
+            t.flaky = test_id in flaky_tests
+        return marked
+
+    def marks(self) -> tuple[set[str], set[str], set[str]]:
+        """The marks :meth:`mark` set: (new errors' fingerprints, new tests, flaky tests)."""
+        return (
+            {fingerprint(g.key) for g in self.groups.values() if g.new},
+            {k for k, t in self.tests.items() if t.new},
+            {k for k, t in self.tests.items() if t.flaky},
+        )
 
 
 _SLICE_LINES = 25_000

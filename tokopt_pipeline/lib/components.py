@@ -309,17 +309,6 @@ def summarize_components(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _carry_marks(whole: Analysis, part: Analysis) -> None:
-    """The whole log's **new** and flaky marks on the same errors and tests of a part."""
-    for key, g in part.groups.items():
-        w = whole.groups.get(key)
-        g.new = bool(w is not None and w.new)
-    for test_id, t in part.tests.items():
-        w = whole.tests.get(test_id)
-        t.new = bool(w is not None and getattr(w, "new", False))
-        t.flaky = bool(w is not None and getattr(w, "flaky", False))
-
-
 def _compose(path, options, whole, parts, budgets, mode) -> Summary:
     fmt = options.fmt
     total = options.effective_budget
@@ -333,7 +322,7 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
         if key in parts:
             a = analyze(str(parts[key].path), part_opts)
             a.source = f"{path} [{key}]"
-            _carry_marks(whole, a)
+            a.mark(*whole.marks())  # the whole log's marks on the part's errors and tests
             analyses[key] = a
 
     frags: dict[str, str] = {}

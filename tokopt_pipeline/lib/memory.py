@@ -306,14 +306,7 @@ def annotate(store: Store, run: RunRecord, analysis: Analysis, timeout: float | 
             marks, new_fps = compute_marks(conn, run)
     except StoreBusy:
         return None
-    for g in analysis.groups.values():
-        if fingerprint(g.key) in new_fps:
-            g.new = True
-            marks.new_errors.append(g.key)
-    for test_id in marks.new_tests:
-        analysis.tests[test_id].new = True
-    for test_id in marks.flaky_tests:
-        analysis.tests[test_id].flaky = True
+    marks.new_errors.extend(analysis.mark(new_fps, set(marks.new_tests), set(marks.flaky_tests)))
     return marks
 
 
