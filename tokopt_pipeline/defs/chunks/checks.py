@@ -8,6 +8,7 @@ those of the analysis ``budget_trimmed_summaries`` would render: the partition's
 
 import dagster as dg
 
+from ...lib import queries
 from ..partitions import log_files
 from ..resources import TokoptStore
 
@@ -41,24 +42,18 @@ def chunks_cover_log(context: dg.AssetCheckExecutionContext, store: TokoptStore)
     overlap, and their lines add up to the lines ``raw_logs`` registered."""
     key = context.partition_key
     with store.connect() as conn:
-        registered = conn.execute("SELECT lines FROM log_files WHERE file_key = ?", [key]).fetchone()
-        run = conn.execute(
-            "SELECT r.run_id FROM runs r JOIN analyses a USING (run_id) WHERE r.file_key = ? "
-            "ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1",
-            [key],
-        ).fetchone()
-        chunks = [] if run is None else conn.execute(
-            "SELECT chunk, first_line, last_line, lines FROM chunks WHERE run_id = ? ORDER BY chunk", [run[0]]
-        ).fetchall()
+        registered = queries.registered_log(conn, key)
+        run = queries.latest_analysis_run(conn, key)
+        chunks = [] if run is None else queries.chunk_rows(conn, run["run_id"])
     if registered is None or run is None:
         missing = "raw_logs registered no log" if registered is None else "priority_chunks stored no analysis"
         return dg.AssetCheckResult(passed=False, description=f"{key}: {missing} for this partition")
-    lines = int(registered[0] or 0)
+    lines = int(registered["lines"] or 0)
     counted = sum(int(c[3]) for c in chunks)
     problems = coverage_problems(chunks, lines)
     if counted != lines:
         problems.insert(0, f"the chunks count {counted:,} lines, raw_logs registered {lines:,}")
-    metadata = {"lines_registered": lines, "lines_in_chunks": counted, "chunks": len(chunks), "problems": len(problems), "run_id": run[0]}
+    metadata = {"lines_registered": lines, "lines_in_chunks": counted, "chunks": len(chunks), "problems": len(problems), "run_id": run["run_id"]}
     if not problems:
         return dg.AssetCheckResult(passed=True, metadata=metadata)
     shown = problems[:MAX_PROBLEMS] + ([f"… and {len(problems) - MAX_PROBLEMS} more"] if len(problems) > MAX_PROBLEMS else [])

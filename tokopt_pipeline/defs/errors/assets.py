@@ -4,7 +4,7 @@ figures (error types, tests, runs, flaky tests, what the last run brought that i
 
 import dagster as dg
 
-from ...lib import memory
+from ...lib import memory, queries
 from ..automation import AFTER_EACH_SUMMARY
 from ..resources import TokoptStore
 
@@ -26,31 +26,16 @@ def error_entities(context: dg.AssetExecutionContext, store: TokoptStore) -> dg.
     s = store.store()
     with s.connect() as conn:
         s.apply(conn, "refresh_error_entities", {})
-        distinct, occurrences, recurring, new_today = conn.execute(
-            "SELECT count(*), coalesce(sum(occurrences), 0), count(*) FILTER (WHERE runs > 1), "
-            "count(*) FILTER (WHERE first_seen >= current_date) FROM error_entities"
-        ).fetchone()
-        top = conn.execute(
-            "SELECT coalesce(exc_type, ''), message, occurrences, runs, len(files), last_seen FROM error_entities "
-            "ORDER BY occurrences DESC, group_key LIMIT ?",
-            [TOP],
-        ).fetchall()
+        entities = queries.error_entity_figures(conn)
+        table = queries.top_errors_markdown(conn, TOP)
         info = memory.analyze_memory(conn, top=TOP)
         figures = memory.memory_figures(conn, info)
-    table = ["| error | occurrences | runs | files | last seen |", "|---|---:|---:|---:|---|"]
-    for exc, msg, occ, runs, files, last in top:
-        what = f"{exc}: {msg}" if exc and msg else (exc or msg or "")
-        what = what.replace("|", "\\|").replace("\n", " ")[:120]
-        table.append(f"| `{what}` | {occ} | {runs} | {files} | {last:%Y-%m-%d %H:%M} |")
     return dg.MaterializeResult(
         metadata={
-            "distinct_errors": int(distinct),
-            "occurrences": int(occurrences),
-            "recurring": int(recurring),
-            "new_today": int(new_today),
+            **entities,
             **figures,
             "top_error": info["top_errors"][0]["name"] if info["top_errors"] else "",
-            "top_errors": dg.MetadataValue.md("\n".join(table)),
+            "top_errors": dg.MetadataValue.md(table),
             "memory": dg.MetadataValue.md(memory.analysis_markdown(info)),
         }
     )

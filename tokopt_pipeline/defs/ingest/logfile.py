@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from ...lib import queries
 from ...lib.profiles import detect_profile
 from ...lib.reader import open_log
 
@@ -25,10 +26,10 @@ def requested_path(context: dg.AssetExecutionContext, log_folder: Path) -> Path:
 
 def registered_path(conn, key: str) -> str:
     """The path ``raw_logs`` registered for partition ``key``."""
-    row = conn.execute("SELECT path FROM log_files WHERE file_key = ?", [key]).fetchone()
-    if row is None:
+    log = queries.registered_log(conn, key)
+    if log is None:
         raise dg.Failure(description=f"log {key!r} is not registered: materialize raw_logs for this partition first")
-    return row[0]
+    return log["path"]
 
 
 def describe(path: Path) -> dict:

@@ -5,7 +5,7 @@ marked against the cross-run memory (errors never seen before **new**, flaky tes
 
 import dagster as dg
 
-from ...lib import memory, records
+from ...lib import memory, queries, records
 from ...lib.logfiles import output_name
 from ...lib.options import DEFAULT_TOKEN_BUDGET, FORMATS, SummaryOptions
 from ...lib.outputs import SUMMARY_SUFFIXES, atomic_write_text
@@ -28,15 +28,10 @@ class SummaryConfig(dg.Config):
 
 def latest_analysis(conn, key: str):
     """(run id, analysis, run row) of the latest analysis of partition ``key``."""
-    row = conn.execute(
-        "SELECT r.run_id, a.analysis, r.path, r.suite, r.commit_sha, r.started_at FROM runs r JOIN analyses a USING (run_id) "
-        "WHERE r.file_key = ? ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1",
-        [key],
-    ).fetchone()
-    if row is None:
+    run = queries.latest_analysis_run(conn, key)
+    if run is None:
         raise dg.Failure(description=f"no analysis of {key!r} in the store: materialize priority_chunks for this partition first")
-    run_id, text, path, suite, commit, started = row
-    return run_id, records.analysis_from_json(text), {"path": path, "suite": suite, "commit": commit, "started_at": started}
+    return run["run_id"], queries.stored_analysis(conn, run["run_id"]), run
 
 
 def memory_marker(store: TokoptStore, run_id: str, analysis, run: dict) -> memory.Marker:

@@ -16,6 +16,7 @@ from typing import Iterable, Optional
 
 import dagster as dg
 
+from ...lib import queries
 from ...lib.logfiles import scan
 from ...lib.outputs import rotate
 from ..partitions import log_files
@@ -71,11 +72,11 @@ def apply_retention(context: dg.OpExecutionContext, config: RetentionConfig, sto
     removed = rotate(settings.output_folder(), max_logs, max_mb)
     s = store.store()
     with s.connect() as conn:
-        before = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+        before = queries.run_count(conn)
         s.apply(conn, "prune", {"days": days})
-        after = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
-        with_runs = {k for (k,) in conn.execute("SELECT DISTINCT file_key FROM runs WHERE file_key IS NOT NULL").fetchall()}
-        stored_paths = dict(conn.execute("SELECT file_key, path FROM log_files").fetchall())
+        after = queries.run_count(conn)
+        with_runs = queries.file_keys_with_runs(conn)
+        stored_paths = queries.registered_paths(conn)
     context.log.info(f"retention: {len(removed)} output files removed, {before - after} runs older than {days} days pruned")
 
     folder = settings.log_folder()
