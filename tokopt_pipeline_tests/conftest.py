@@ -1,9 +1,12 @@
-"""Shared fixtures: where the read-only shared material is, and the scorer from it."""
+"""Shared fixtures: the repository's copies of the corpus and the scorer, and an isolated store."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import importlib.util
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,37 +19,55 @@ settings.register_profile("ci", deadline=None, derandomize=True, suppress_health
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("TOKOPT_SHARED", REPO.parent / "shared"))
-NUMPY_LOG = SHARED / "corpus" / "ci" / "numpy_pytest.log"
-NUMPY_JUNIT = SHARED / "corpus" / "ci" / "numpy_pytest.junit.xml"
+# The tests read only the repository's own copies (tokopt_pipeline_tests/data/, each folder's
+# SOURCE.md says where its files come from), never the shared material beside the checkout.
+DATA = REPO / "tokopt_pipeline_tests" / "data"
 EXAMPLE_LOG = REPO / "examples" / "numpy_pytest.log"
+NUMPY_LOG = EXAMPLE_LOG  # the shared corpus's corpus/ci/numpy_pytest.log, byte for byte
+NUMPY_JUNIT = DATA / "corpus" / "ci" / "numpy_pytest.junit.xml"
+SCORE_PY = DATA / "eval" / "score.py"
+SPEC = DATA / "spec" / "token-optimization-system.md"
+# The shared material beside the checkout. No test reads it; bench/runner_scores.py imports the name.
+SHARED = Path(os.environ.get("TOKOPT_SHARED", REPO.parent / "shared"))
 
 
 def _load_scorer():
-    path = SHARED / "eval" / "score.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("tokopt_shared_score", path)
+    spec = importlib.util.spec_from_file_location("tokopt_score", SCORE_PY)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
 
 
 @pytest.fixture(scope="session")
-def shared() -> Path:
-    if not SHARED.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"shared material not found at {SHARED}: CI must provide it beside the checkout")
-        pytest.skip(f"shared material not found at {SHARED} (set TOKOPT_SHARED)")
-    return SHARED
+def shared_copy(tmp_path_factory) -> Path:
+    """A folder laid out like the shared material (corpus/loghub, corpus/ci, eval), made from
+    the repository's copies: the loghub samples unpacked (and checked against their
+    SHA256SUMS), the numpy log and its JUnit XML, and the scoring scripts."""
+    root = tmp_path_factory.mktemp("shared_copy")
+    loghub = root / "corpus" / "loghub"
+    loghub.mkdir(parents=True)
+    sums = {}  # file name -> sha256 of its content (sha256sum's format)
+    for line in (DATA / "corpus" / "loghub" / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        sums[name] = digest
+    for packed in sorted((DATA / "corpus" / "loghub").glob("*.gz")):
+        data = gzip.decompress(packed.read_bytes())
+        name = packed.name.removesuffix(".gz")
+        assert hashlib.sha256(data).hexdigest() == sums.pop(name), f"{packed} is not the loghub sample it should be"
+        (loghub / name).write_bytes(data)
+    assert not sums, f"loghub samples missing from {DATA / 'corpus' / 'loghub'}: {sorted(sums)}"
+    shutil.copyfile(DATA / "corpus" / "loghub" / "LICENSE", loghub / "LICENSE")
+    ci = root / "corpus" / "ci"
+    ci.mkdir()
+    shutil.copyfile(NUMPY_LOG, ci / "numpy_pytest.log")
+    shutil.copyfile(NUMPY_JUNIT, ci / "numpy_pytest.junit.xml")
+    shutil.copytree(DATA / "eval", root / "eval")
+    return root
 
 
 @pytest.fixture(scope="session")
-def scorer(shared):
-    mod = _load_scorer()
-    if mod is None:
-        pytest.skip("shared/eval/score.py not found")
-    return mod
+def scorer():
+    return _load_scorer()
 
 
 @pytest.fixture(autouse=True)

@@ -44,7 +44,7 @@ def app_log(tmp_path) -> Path:
 
 
 @pytest.fixture
-def numpy_log(shared, tmp_path) -> Path:
+def numpy_log(tmp_path) -> Path:
     p = tmp_path / "numpy_pytest.log"
     p.write_bytes(NUMPY_LOG.read_bytes())
     return p

@@ -11,8 +11,6 @@ from .dagster_dev import dagster_dev
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    if not NUMPY_LOG.exists():
-        pytest.skip(f"{NUMPY_LOG} not found (set TOKOPT_SHARED)")
     with dagster_dev(tmp_path_factory.mktemp("dagster_dev")) as s:
         yield s
 

@@ -11,20 +11,21 @@ from tokopt_pipeline.lib import analysis
 from tokopt_pipeline.lib.analysis import _line_features, analyze
 from tokopt_pipeline.lib.options import SummaryOptions
 from tokopt_pipeline.lib.profiles import get_profile
+from tokopt_pipeline_tests.conftest import NUMPY_LOG
 
 
-def _corpus_lines(shared, at_least: int) -> list[str]:
+def _corpus_lines(shared_copy, at_least: int) -> list[str]:
     lines: list[str] = []
-    for path in sorted((shared / "corpus" / "loghub").glob("*_2k.log")):
+    for path in sorted((shared_copy / "corpus" / "loghub").glob("*_2k.log")):
         lines += path.read_text(encoding="utf-8", errors="replace").split("\n")
-    lines += (shared / "corpus" / "ci" / "numpy_pytest.log").read_text(encoding="utf-8", errors="replace").split("\n")
+    lines += NUMPY_LOG.read_text(encoding="utf-8", errors="replace").split("\n")
     while len(lines) < at_least:
         lines += lines
     return lines[:at_least]
 
 
-def test_sliced_tests_equal_the_whole_batch(shared):
-    lines = _corpus_lines(shared, 3 * analysis._SLICE_LINES + 17)
+def test_sliced_tests_equal_the_whole_batch(shared_copy):
+    lines = _corpus_lines(shared_copy, 3 * analysis._SLICE_LINES + 17)
     rules = get_profile("pytest").all_rules()
     whole = _line_features(lines, rules, secrets=True)
     with ThreadPoolExecutor(max_workers=2) as helpers:
@@ -43,9 +44,9 @@ def _figures(a):
     )
 
 
-def test_reading_ahead_and_slicing_change_nothing(shared, tmp_path, monkeypatch):
+def test_reading_ahead_and_slicing_change_nothing(shared_copy, tmp_path, monkeypatch):
     log = tmp_path / "big.log"
-    log.write_text("\n".join(_corpus_lines(shared, 130_000)) + "\n", encoding="utf-8")
+    log.write_text("\n".join(_corpus_lines(shared_copy, 130_000)) + "\n", encoding="utf-8")
     options = SummaryOptions(chunk_size=5000, max_batch_lines=60_000)  # batches cut in slices
     pipelined = analyze(str(log), options)
     monkeypatch.setattr(analysis, "READ_AHEAD", 0)  # each batch processed as soon as read
@@ -56,12 +57,12 @@ def test_reading_ahead_and_slicing_change_nothing(shared, tmp_path, monkeypatch)
     assert len(pipelined.tests) > 0 and pipelined.level_counts[0] > 0
 
 
-def test_the_pass_collects_what_a_separate_scan_finds(shared, tmp_path):
+def test_the_pass_collects_what_a_separate_scan_finds(tmp_path):
     from tokopt_pipeline.lib import runmeta
 
     sha = "0123456789abcdef0123456789abcdef01234567"
     log = tmp_path / "ci.log"
-    numpy = (shared / "corpus" / "ci" / "numpy_pytest.log").read_text(encoding="utf-8")
+    numpy = NUMPY_LOG.read_text(encoding="utf-8")
     log.write_text(f"  GITHUB_SHA: {sha}\n" + numpy, encoding="utf-8")
     scanned = runmeta.scan(str(log))
     collected = analyze(str(log), SummaryOptions(collect_run_meta=True, chunk_size=500, max_batch_lines=1000)).run_meta
@@ -70,11 +71,11 @@ def test_the_pass_collects_what_a_separate_scan_finds(shared, tmp_path):
     assert analyze(str(log), SummaryOptions()).run_meta is None  # not asked: not collected
 
 
-def test_where_batches_end_changes_nothing(shared, tmp_path):
+def test_where_batches_end_changes_nothing(shared_copy, tmp_path):
     """An event cut by a batch boundary (a pytest failure section whose header ends one
     batch and whose E lines start the next) is one event, whatever the batch size."""
     log = tmp_path / "big.log"
-    log.write_text("\n".join(_corpus_lines(shared, 130_000)) + "\n", encoding="utf-8")
+    log.write_text("\n".join(_corpus_lines(shared_copy, 130_000)) + "\n", encoding="utf-8")
     def without_chunks(a):  # chunk statistics follow the chunk size, which varies here
         f = _figures(a)
         return f[:8] + f[9:]

@@ -32,10 +32,10 @@ def _tokopt(*args: str, cwd: Path) -> str:
     return done.stdout
 
 
-def _alert_lines(shared: Path, name: str) -> dict[str, list[dict]]:
+def _alert_lines(shared_copy: Path, name: str) -> dict[str, list[dict]]:
     """Alert label -> its rows of the structured ground truth."""
     out: dict[str, list[dict]] = defaultdict(list)
-    with open(shared / "corpus" / "loghub" / f"{name}_2k.log_structured.csv", newline="", encoding="utf-8") as f:
+    with open(shared_copy / "corpus" / "loghub" / f"{name}_2k.log_structured.csv", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             if row["Label"] != "-":
                 out[row["Label"]].append(row)
@@ -54,9 +54,9 @@ def _represented(summary_lines: list[str], label: str, rows: list[dict]) -> bool
 
 
 @pytest.mark.parametrize("name,categories", [("BGL", 12), ("Thunderbird", 0)])
-def test_every_alert_category_is_represented_at_2000_tokens(shared, tmp_path, name, categories):
-    log = shared / "corpus" / "loghub" / f"{name}_2k.log"
-    alerts = _alert_lines(shared, name)
+def test_every_alert_category_is_represented_at_2000_tokens(shared_copy, tmp_path, name, categories):
+    log = shared_copy / "corpus" / "loghub" / f"{name}_2k.log"
+    alerts = _alert_lines(shared_copy, name)
     assert len(alerts) == categories  # the sample is what this test believes it is
     out = tmp_path / "s.md"
     _tokopt(str(log), "--token-budget", "2000", "--output", str(out), cwd=tmp_path)
@@ -65,26 +65,26 @@ def test_every_alert_category_is_represented_at_2000_tokens(shared, tmp_path, na
     assert missing == [], missing
 
 
-def test_bgl_alerts_are_the_critical_lines(shared, tmp_path):
+def test_bgl_alerts_are_the_critical_lines(shared_copy, tmp_path):
     """Every alert line of BGL is tagged critical (FATAL/FAILURE severity in the line)."""
-    log = shared / "corpus" / "loghub" / "BGL_2k.log"
+    log = shared_copy / "corpus" / "loghub" / "BGL_2k.log"
     out = tmp_path / "s.json"
     _tokopt(str(log), "--format", "json", "--output", str(out), cwd=tmp_path)
     doc = json.loads(out.read_text())
-    alerts = sum(len(rows) for rows in _alert_lines(shared, "BGL").values())
+    alerts = sum(len(rows) for rows in _alert_lines(shared_copy, "BGL").values())
     assert doc["header"]["priority_counts"]["critical"] >= alerts
 
 
-def _grouping_accuracy(shared: Path, name: str, pred: Path) -> float:
-    structured = shared / "corpus" / "loghub" / f"{name}_2k.log_structured.csv"
-    done = subprocess.run([sys.executable, str(shared / "eval" / "grouping_accuracy.py"), str(structured), str(pred)],
+def _grouping_accuracy(shared_copy: Path, name: str, pred: Path) -> float:
+    structured = shared_copy / "corpus" / "loghub" / f"{name}_2k.log_structured.csv"
+    done = subprocess.run([sys.executable, str(shared_copy / "eval" / "grouping_accuracy.py"), str(structured), str(pred)],
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout)["grouping_accuracy"]
 
 
 @pytest.mark.parametrize("name", ["HDFS", "BGL", "Linux", "OpenSSH", "Mac"])
-def test_exported_templates_group_as_the_benchmark_measures(shared, tmp_path, name):
-    log = shared / "corpus" / "loghub" / f"{name}_2k.log"
+def test_exported_templates_group_as_the_benchmark_measures(shared_copy, tmp_path, name):
+    log = shared_copy / "corpus" / "loghub" / f"{name}_2k.log"
     exported = tmp_path / "templates.csv"
     _tokopt(str(log), "--output", str(tmp_path / "s.md"), "--export-templates", str(exported), cwd=tmp_path)
     with exported.open(newline="", encoding="utf-8") as f:
@@ -100,4 +100,4 @@ def test_exported_templates_group_as_the_benchmark_measures(shared, tmp_path, na
         w = csv.writer(f)
         w.writerow(["line_number", "template_id", "template"])
         w.writerows([n, tid, miner.template(tid)] for n, tid in enumerate(ids.to_list(), start=1))
-    assert _grouping_accuracy(shared, name, exported) == _grouping_accuracy(shared, name, bench)
+    assert _grouping_accuracy(shared_copy, name, exported) == _grouping_accuracy(shared_copy, name, bench)

@@ -6,7 +6,7 @@ tests (``-v -rfE`` and ``-q``), a unittest suite (``python -m unittest -v``), an
 GitHub Actions job log holding several pytest runs, written the way a downloaded job
 log looks (timestamp on every line, ``##[group]`` blocks, ``##[error]`` at the end).
 The summaries come from the ``tokopt`` command and are scored against the runs' own
-JUnit XML with the shared scorer.
+JUnit XML with the project's scorer (data/eval/score.py).
 """
 
 from __future__ import annotations

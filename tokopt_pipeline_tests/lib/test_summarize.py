@@ -1,4 +1,4 @@
-"""The engine end to end on real logs, scored with the shared scorer."""
+"""The engine end to end on real logs, scored with the project's scorer (data/eval/score.py)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +13,6 @@ from hypothesis import strategies as st
 from tokopt_pipeline.lib.templates import TemplateMiner, mask_series, mine
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("TOKOPT_SHARED") or REPO.parent / "shared")
 
 
 def masked(line: str) -> str:
@@ -102,15 +100,11 @@ def test_same_masked_input_same_id(strings, batches):
             assert seen.setdefault(s, i) == i
 
 
-@pytest.mark.skipif(
-    not (SHARED / "eval" / "grouping_accuracy.py").is_file(),
-    reason=f"shared loghub corpus and eval script not found at {SHARED} (set TOKOPT_SHARED)",
-)
-def test_grouping_accuracy_on_loghub():
+def test_grouping_accuracy_on_loghub(shared_copy):
     spec = importlib.util.spec_from_file_location("bench_grouping", REPO / "bench" / "grouping.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    scores = bench.evaluate(SHARED)
+    scores = bench.evaluate(shared_copy)
     assert len(scores) == 16
     average = sum(scores.values()) / len(scores)
     assert average >= 0.85, scores
