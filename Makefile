@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 EXAMPLE := examples/numpy_pytest.log
 DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
-.PHONY: setup test-setup run dev test bench clean
+.PHONY: setup test-setup run dev test test-fast bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ dev: setup $(DAGSTER_HOME_DIR)/dagster.yaml
 
 test: test-setup
 	$(BIN)/python -m pytest
+
+# The tests marked neither e2e nor slow (under a minute on 2 cores): no node packages or browser needed.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not e2e and not slow"
 
 bench: setup
 	$(BIN)/python bench/throughput.py

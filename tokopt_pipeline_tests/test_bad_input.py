@@ -15,6 +15,8 @@ import pytest
 from tokopt_pipeline.lib.errors import EXIT_BAD_INPUT, EXIT_NO_INPUT, EXIT_OK
 from tokopt_pipeline_tests.conftest import NUMPY_LOG
 
+pytestmark = pytest.mark.slow  # each test runs the command in a subprocess (about 1 s each)
+
 
 def tokopt(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tokopt_pipeline", *args], cwd=cwd, capture_output=True, input=stdin, timeout=300)
@@ -101,6 +103,7 @@ def test_truncated_gzip_found_in_its_first_bytes(tmp_path):
     assert "ci.log.gz: truncated or corrupt gzip data" in err
 
 
+@pytest.mark.e2e
 def test_truncated_gzip_found_after_many_batches_leaves_nothing(tmp_path):
     # ~30 MB of real pytest output: the damage is reached after whole batches were
     # analysed and exported, and all of that must be thrown away.
@@ -119,6 +122,7 @@ def test_gzip_detected_by_content_not_name(tmp_path):
     assert "test_" in text and "failing tests" in text
 
 
+@pytest.mark.e2e
 def test_a_50_mb_single_line_is_summarized_with_a_cut_marker(tmp_path):
     p = tmp_path / "oneline.log"
     with p.open("wb") as f:

@@ -17,6 +17,8 @@ import pytest
 from tokopt_pipeline.lib import tokens as tok
 from tokopt_pipeline_tests.conftest import NUMPY_LOG
 
+pytestmark = pytest.mark.slow  # each test runs the command in a subprocess (about 1 s each, 30 s in all)
+
 APP_LOG = """\
 2025-03-01 10:00:00,001 INFO api: server started on port 8080
 2025-03-01 10:00:01,002 INFO api: GET /health 200 in 3 ms

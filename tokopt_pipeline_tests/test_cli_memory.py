@@ -15,6 +15,8 @@ from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.store import Store
 from tokopt_pipeline_tests.lib.test_memory import FIXED, FLIP, make_suite_logs
 
+pytestmark = pytest.mark.slow  # the command run in subprocesses, several times per test (22 s in all)
+
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "memory.md"
 

@@ -50,6 +50,7 @@ def test_priority_filter_high_keeps_every_failing_rust_test(env, capsys):
     assert "Compiling" not in text  # cargo's progress is verbose
 
 
+@pytest.mark.slow
 def test_the_memory_remembers_go_failures_and_marks_only_the_first_run_new(env, capsys):
     for n in (1, 2):
         assert main([str(GO), "--store-memory", "--suite", "go", "--token-budget", "6000", "--output", f"s{n}.md"]) == 0
@@ -62,6 +63,7 @@ def test_the_memory_remembers_go_failures_and_marks_only_the_first_run_new(env, 
     assert "**new**" not in (env / "s2.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_the_mcp_summary_of_a_stored_rust_run_names_its_failures(env, capsys):
     from tokopt_pipeline.mcp_server import summary_of
 

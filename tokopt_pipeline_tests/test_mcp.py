@@ -16,6 +16,8 @@ from tokopt_pipeline.lib import memory, tokens
 from tokopt_pipeline.lib.store import Store
 from tokopt_pipeline_tests.lib.test_memory import LATE, make_suite_logs, summarize_and_remember
 
+pytestmark = pytest.mark.e2e  # starts MCP servers (tokopt's over stdio, the npm memory server) in subprocesses
+
 REPO = Path(__file__).resolve().parents[1]
 MEMORY_SERVER = REPO / "node_modules" / "@modelcontextprotocol" / "server-memory" / "dist" / "index.js"
 

@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import REPO
 
+pytestmark = pytest.mark.slow  # pre-commit runs the hook in a git repository
+
 BIN = Path(sys.executable).parent
 
 

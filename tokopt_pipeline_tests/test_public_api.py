@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import tokopt_pipeline
 from tokopt_pipeline_tests.conftest import EXAMPLE_LOG
 
@@ -21,6 +23,7 @@ def test_importing_the_package_does_not_load_the_engine():
     assert out == ["False", "False"]
 
 
+@pytest.mark.slow
 def test_parallel_workers_sets_the_worker_threads(tmp_path):
     for n in ("1", "2"):
         done = subprocess.run(

@@ -12,6 +12,8 @@ import pytest
 
 from tokopt_pipeline_tests.fixtures_secrets import planted_secrets_log
 
+pytestmark = pytest.mark.slow  # the command run in subprocesses on every output format
+
 
 def _tokopt(*args, cwd, stdin=None):
     done = subprocess.run([sys.executable, "-m", "tokopt_pipeline", *args], cwd=cwd, capture_output=True, input=stdin, timeout=300)

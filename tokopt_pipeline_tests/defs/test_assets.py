@@ -2,9 +2,13 @@
 
 from pathlib import Path
 
+import pytest
+
 from tokopt_pipeline.lib import tokens as tok
 
 from .helpers import checks, materialize_cross_log, materialize_log, metadata
+
+pytestmark = pytest.mark.slow  # Dagster materializations of the whole pipeline (31 s in all)
 
 PLOTTED = ("tokens_in", "tokens_out", "reduction_pct", "budget_pct", "lines", "bytes", "critical_events", "templates")
 

@@ -2,11 +2,14 @@
 with a readable description on a corrupt one, and blocks the summary."""
 
 import dagster as dg
+import pytest
 
 from tokopt_pipeline.defs.chunks.checks import coverage_problems
 from tokopt_pipeline.defs.ingest.logfile import TAG_PATH, TAG_SOURCE
 
 from .helpers import checks, definitions, materialize_log, metadata
+
+pytestmark = pytest.mark.slow  # Dagster materializations and their checks (8 s in all)
 
 LINES = [f"2025-01-01 12:00:{i % 60:02d} INFO worker step {i} done" for i in range(45)]
 LINES[20] = "2025-01-01 12:00:20 ERROR worker crashed: ValueError: connection refused on port 5432"

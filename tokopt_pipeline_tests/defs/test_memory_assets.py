@@ -18,6 +18,8 @@ from tokopt_pipeline_tests.lib.test_memory import FLIP, make_suite_logs
 
 from .helpers import definitions, materialize_cross_log, materialize_log, metadata
 
+pytestmark = pytest.mark.slow  # Dagster materializations and command runs (12 s in all)
+
 
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory) -> list[Path]:

@@ -2,11 +2,14 @@
 and the partitions of removed logs with no run left deleted, the others kept."""
 
 import dagster as dg
+import pytest
 
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.summaries.retention import nightly_retention, retention_job
 
 from .helpers import materialize_log
+
+pytestmark = pytest.mark.slow  # Dagster materializations and the retention job against a real instance
 
 LOG = "\n".join(
     ["============================= test session starts =============================="]

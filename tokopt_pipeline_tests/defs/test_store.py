@@ -81,6 +81,7 @@ KILLED_WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_writer_killed_mid_run_leaves_the_store_consistent_and_a_rerun_succeeds(pipeline, tmp_path):
     path = pipeline.drop("numpy_pytest.log")
     materialize_log(pipeline, path, budget=4000)
@@ -115,6 +116,7 @@ def tokopt(args, env, cwd):
     return subprocess.run([sys.executable, "-m", "tokopt_pipeline", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=WAIT)
 
 
+@pytest.mark.slow
 def test_the_cli_records_in_the_same_store_and_never_loses_a_run_while_it_is_locked(tmp_path):
     db, pending = tmp_path / "store.duckdb", tmp_path / "pending"
     env = {**os.environ, "TOKOPT_DUCKDB_PATH": str(db), "TOKOPT_PENDING_DIR": str(pending), "TOKOPT_LOCK_TIMEOUT": "0.5"}
@@ -143,6 +145,7 @@ def test_the_cli_records_in_the_same_store_and_never_loses_a_run_while_it_is_loc
     assert list(pending.glob("*.json")) == []
 
 
+@pytest.mark.slow
 def test_an_unusable_store_fails_the_command_with_the_store_exit_code(tmp_path):
     db = tmp_path / "not-a-store.duckdb"
     db.write_text("this is not a database")

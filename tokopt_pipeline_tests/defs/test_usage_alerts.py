@@ -22,6 +22,8 @@ from tokopt_pipeline_tests.lib.test_alerts import Inbox, _free_port
 
 from .helpers import definitions, metadata
 
+pytestmark = pytest.mark.slow  # Dagster materializations and sensor ticks (14 s in all)
+
 BUDGET = 4000
 
 

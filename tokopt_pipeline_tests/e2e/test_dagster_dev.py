@@ -2,7 +2,11 @@
 
 import shutil
 
+import pytest
+
 from tokopt_pipeline_tests.conftest import NUMPY_LOG
+
+pytestmark = pytest.mark.e2e  # starts `dagster dev` and waits for its runs
 
 CHECKS = {"chunks_cover_log", "summary_within_budget", "critical_events_represented", "budget_use_warning", "budget_use_critical"}
 

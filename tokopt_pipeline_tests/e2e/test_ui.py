@@ -3,9 +3,13 @@
 import os
 import shutil
 
+import pytest
+
 from tokopt_pipeline_tests.conftest import REPO
 
 from .browser import chromium_page
+
+pytestmark = pytest.mark.e2e  # starts `dagster dev` and a browser
 
 DOCS_SCREENSHOT = REPO / "docs" / "dagster-summary-asset.png"
 

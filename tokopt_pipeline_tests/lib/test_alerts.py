@@ -59,6 +59,7 @@ def settings_for(ctl, **kw) -> alerts.SmtpSettings:
     return alerts.load_settings(env=env)
 
 
+@pytest.mark.slow
 def test_one_warning_and_one_critical_mail_over_many_crossings(tmp_path, smtp_server, monkeypatch):
     ctl, inbox, _ = smtp_server
     monkeypatch.chdir(tmp_path)  # no .tokopt/smtp.toml here

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from polars.testing import assert_frame_equal, assert_series_equal
 
 from tokopt_pipeline.lib import analysis
@@ -12,6 +13,8 @@ from tokopt_pipeline.lib.analysis import _line_features, analyze
 from tokopt_pipeline.lib.options import SummaryOptions
 from tokopt_pipeline.lib.profiles import get_profile
 from tokopt_pipeline_tests.conftest import NUMPY_LOG
+
+pytestmark = pytest.mark.slow  # the streaming pass on 130,000 corpus lines, several times (10 s in all)
 
 
 def _corpus_lines(shared_copy, at_least: int) -> list[str]:

@@ -39,6 +39,7 @@ def _sections(text):
     return {re.match(r"## Component: (\S+)", p).group(1): p for p in parts[1:]}
 
 
+@pytest.mark.slow
 def test_each_component_is_within_its_budget_and_the_total_within_the_token_budget(tmp_path, capsys):
     log = tmp_path / "ci.log"
     failing = _actions_log(log)
@@ -130,6 +131,7 @@ def test_keys_match_exactly_then_by_glob_then_by_substring_then_catch_all():
     assert match_key("Run docs", ["api"]) is None
 
 
+@pytest.mark.slow
 def test_the_python_api_honours_component_budgets_like_the_command(tmp_path, capsys, monkeypatch):
     """``process_logs`` and ``tokopt`` build their settings in one place: the same
     settings give the same summary (the API once dropped the component budgets)."""
@@ -148,6 +150,7 @@ def test_the_python_api_honours_component_budgets_like_the_command(tmp_path, cap
     assert again.text == summary.text
 
 
+@pytest.mark.slow
 def test_the_python_api_applies_a_preset_and_explicit_values_win(tmp_path, capsys, monkeypatch):
     from tokopt_pipeline import process_logs
 

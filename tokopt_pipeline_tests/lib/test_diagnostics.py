@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 
 from tokopt_pipeline.cli import main
 from tokopt_pipeline.lib import tokens as tok
@@ -46,6 +47,7 @@ def test_diagnostic_report_reads_a_store_and_its_last_runs(tmp_path, capsys, mon
     assert "tokenizer self-check   ok" in out
 
 
+@pytest.mark.slow
 def test_token_distribution_table_and_json(tmp_path, capsys):
     rc, out, _ = _run(capsys, EXAMPLE_LOG, "--token-distribution", "--token-budget", "3000", "--format", "json", "--output", tmp_path / "s.json")
     assert rc == 0
@@ -64,12 +66,14 @@ def test_token_distribution_needs_a_log(capsys):
     assert "needs a log" in err
 
 
+@pytest.mark.slow
 def test_debug_tokens_shows_where_the_tokens_went(tmp_path, capsys):
     rc, _, err = _run(capsys, EXAMPLE_LOG, "--debug-tokens", "--token-budget", "3000", "--output", tmp_path / "s.md")
     assert rc == 0
     assert "total" in err and "budget 3,000" in err
 
 
+@pytest.mark.slow
 def test_benchmark_simulation_suggests_settings_that_keep_every_planted_failure(capsys):
     rc, out, _ = _run(capsys, "--benchmark-simulation", "--simulation-size", "0.05", "--format", "json")
     assert rc == 0

@@ -61,6 +61,7 @@ def test_required_words_of_tool_lines():
     assert required(r"^\d+ +\|") is None  # nothing long enough to rule lines out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_gated_levels_equal_the_rules_tried_one_by_one(profile):
     rules = get_profile(profile).all_rules()
@@ -80,6 +81,7 @@ def test_gated_levels_equal_the_rules_tried_one_by_one(profile):
     assert levels_of_candidates(len(s), idx, s, rules, sets["_gate"], m.rare).to_list() == want.to_list()
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.sampled_from(LINES), min_size=1, max_size=300), st.integers(min_value=0, max_value=len(LINES) - 1))
 def test_every_pattern_set_equals_its_plain_union(lines, start):

@@ -25,6 +25,8 @@ import pytest
 
 from tokopt_pipeline.lib.templates import mine
 
+pytestmark = pytest.mark.slow  # the command run on the loghub samples (6.5 s in all)
+
 
 def _tokopt(*args: str, cwd: Path) -> str:
     done = subprocess.run([sys.executable, "-m", "tokopt_pipeline", *args], cwd=cwd, capture_output=True, text=True, timeout=300)

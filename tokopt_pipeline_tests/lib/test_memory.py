@@ -21,6 +21,8 @@ from tokopt_pipeline.lib.options import SummaryOptions
 from tokopt_pipeline.lib.store import Store
 from tokopt_pipeline.lib.summarize import summarize
 
+pytestmark = pytest.mark.slow  # real pytest runs in subprocesses feed the memory (13 s in all)
+
 SUITE_MODULE = '''
 import os
 RUN = int(os.environ["TOKOPT_TEST_RUN"])

@@ -62,6 +62,7 @@ def test_unknown_preset_is_a_usage_error(capsys):
     assert "max-compression" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_adaptive_optimization_reaches_both_targets_and_says_what_it_picked(tmp_path, capsys):
     out = tmp_path / "s.md"
     rc, stdout, _ = _run(capsys, EXAMPLE_LOG, "--adaptive-optimization", "--min-compression", "50", "--target-tokens", "5000", "--output", out)
@@ -75,6 +76,7 @@ def test_adaptive_optimization_reaches_both_targets_and_says_what_it_picked(tmp_
     assert "48 failing tests" in text
 
 
+@pytest.mark.slow
 def test_adaptive_choice_can_be_saved_and_reused(tmp_path, capsys):
     prof = tmp_path / "profiles.json"
     rc, stdout, _ = _run(capsys, EXAMPLE_LOG, "--adaptive-optimization", "--target-tokens", "3000", "--save-profile", "numpy-ci", "--custom-profile-path", prof, "--output", tmp_path / "a.md")

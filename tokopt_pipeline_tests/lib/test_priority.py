@@ -4,6 +4,7 @@ every line the level of the first rule, in order, that matches it."""
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +34,7 @@ def one_by_one(line: str, rules: list[Rule]) -> int:
 lines = st.lists(st.sampled_from(WORDS), min_size=0, max_size=8).map(" ".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(batch=st.lists(lines, min_size=1, max_size=30), profile=st.sampled_from(sorted(PROFILES)))
 def test_levels_match_the_rules_taken_one_by_one(batch, profile):

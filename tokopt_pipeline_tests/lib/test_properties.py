@@ -16,12 +16,15 @@ import os
 import re
 import tempfile
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokopt_pipeline.lib import tokens as tok
 from tokopt_pipeline.lib.options import SummaryOptions
 from tokopt_pipeline.lib.summarize import summarize
+
+pytestmark = pytest.mark.slow  # property tests that summarize many generated logs
 
 WORDS = ["alpha", "cache", "worker", "request", "session", "upload", "index", "queue", "shard", "replica"]
 word = st.sampled_from(WORDS)

@@ -127,6 +127,7 @@ def test_a_few_nul_bytes_do_not_make_a_log_binary(tmp_path):
     assert source.stats.nul_bytes_removed == 40
 
 
+@pytest.mark.slow
 def test_truncated_gzip_raises_from_the_iterator(tmp_path):
     text = words_log(40_000)
     whole = gzip.compress(text)
@@ -485,6 +486,7 @@ LOG_TEXT = st.text(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=LOG_TEXT, block_bytes=st.integers(1, 64), batch_lines=st.integers(1, 7))
@@ -509,6 +511,7 @@ FRAGMENTS = [b"a", b"word ", b"\n", b"\n", b"\r", b"\r\n", b"\x00", b"\x1b[31m",
              b"2025-11-20T00:53:20.0052210Z ", b"\n2025-11-20T00:53:21.1Z ", b"\xef\xbb\xbf"]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parts=st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=120),

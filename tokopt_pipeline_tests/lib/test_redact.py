@@ -165,6 +165,7 @@ _PIECES = list("abcXYZ019 =:_-./@\"'[]{}&") + [
 _LOGGY = st.lists(st.sampled_from(_PIECES), max_size=25).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_LOGGY, max_size=30), st.integers(min_value=1, max_value=10))
 def test_line_count_kept_and_idempotent(lines, batch):

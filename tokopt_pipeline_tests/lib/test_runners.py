@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # real test suites run in subprocesses, then the command on their logs (16 s in all)
+
 BUDGETS = (1500, 4000, 76659)
 
 SUITE = {

@@ -9,6 +9,8 @@ from tokopt_pipeline.lib.options import SummaryOptions
 from tokopt_pipeline.lib.summarize import summarize
 from tokopt_pipeline_tests.conftest import NUMPY_JUNIT, NUMPY_LOG
 
+pytestmark = pytest.mark.slow  # the numpy log summarized and scored at three budgets and in three formats
+
 
 @pytest.fixture(scope="module")
 def numpy_scores(scorer):

@@ -100,6 +100,7 @@ def test_same_masked_input_same_id(strings, batches):
             assert seen.setdefault(s, i) == i
 
 
+@pytest.mark.slow
 def test_grouping_accuracy_on_loghub(shared_copy):
     spec = importlib.util.spec_from_file_location("bench_grouping", REPO / "bench" / "grouping.py")
     bench = importlib.util.module_from_spec(spec)

@@ -260,6 +260,7 @@ def _other_fixtures():
             yield d.name, (d / "job.log").read_text(encoding="utf-8", errors="replace").splitlines()
 
 
+@pytest.mark.slow
 def test_other_ecosystems_not_read_as_lint_output():
     # No line of another ecosystem's log is read by these totals patterns, nor raised to
     # critical or high by these rules (their own packs and the generic rules decide).

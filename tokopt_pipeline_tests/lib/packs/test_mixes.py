@@ -11,12 +11,15 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokopt_pipeline.lib import tokens as tok
 from tokopt_pipeline.lib.options import SummaryOptions
 from tokopt_pipeline.lib.summarize import summarize
+
+pytestmark = pytest.mark.slow  # every ecosystem log summarized (5 s)
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "ecosystems"
 LOGS = {p.parent.name: p.read_text(encoding="utf-8", errors="replace").splitlines() for p in sorted(DATA.glob("*/job.log"))}

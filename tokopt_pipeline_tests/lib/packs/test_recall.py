@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "bench"))
 import ecosystem_scores as scores  # noqa: E402
 
+pytestmark = pytest.mark.slow  # every ecosystem log summarized at two budgets (15 s)
+
 CASES = scores.cases()
 
 
