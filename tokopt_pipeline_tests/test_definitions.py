@@ -1,6 +1,9 @@
 """The real Definitions: they load, validate, and hold what the UI is expected to show."""
 
+from pathlib import Path
+
 import dagster as dg
+import pytest
 
 from tokopt_pipeline.definitions import defs as load_defs
 
@@ -34,3 +37,97 @@ def test_the_cross_log_assets_update_after_each_summary():
         spec = d.get_assets_def(key).specs_by_key[dg.AssetKey(key)]
         assert spec.automation_condition is not None
         assert dg.AssetKey("budget_trimmed_summaries") in {dep.asset_key for dep in spec.deps}
+
+
+# Run in a fresh interpreter: os.environ is replaced by a mapping that notes every TOKOPT_
+# variable looked at, then the package's Dagster modules are imported and the definitions loaded.
+ENV_PROBE = r"""
+import importlib, json, os, pkgutil
+
+class Recording(dict):
+    def __init__(self, env):
+        super().__init__(env)
+        self.seen = []
+    def _note(self, how, key):
+        if isinstance(key, str) and key.startswith("TOKOPT_"):
+            self.seen.append([how, key])
+    def __getitem__(self, key):
+        self._note("value", key)
+        return super().__getitem__(key)
+    def get(self, key, default=None):
+        self._note("value", key)
+        return super().get(key, default)
+    def __contains__(self, key):
+        self._note("presence", key)
+        return super().__contains__(key)
+
+os.environ = Recording(os.environ)
+import dagster as dg
+import tokopt_pipeline.defs as pkg
+import tokopt_pipeline.definitions as definitions
+for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+    importlib.import_module(mod.name)
+at_import, os.environ.seen = os.environ.seen, []
+d = definitions.defs()
+dg.Definitions.validate_loadable(d)
+print(json.dumps({"import": at_import, "load": os.environ.seen,
+                  "intervals": {s.name: s.minimum_interval_seconds for s in d.sensors}}))
+"""
+
+
+def test_importing_and_loading_the_definitions_reads_no_variable(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    garbage = {name: "not a number" for name in ("TOKOPT_SENSOR_INTERVAL", "TOKOPT_LOCK_TIMEOUT", "TOKOPT_SMTP_PORT")}
+    garbage |= {name: str(tmp_path / "nowhere") for name in ("TOKOPT_LOG_DIR", "TOKOPT_OUTPUT_DIR", "TOKOPT_DUCKDB_PATH")}
+    done = subprocess.run([sys.executable, "-c", ENV_PROBE], env={**os.environ, **garbage}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["import"] == []  # nothing read when the modules are imported
+    # Loading only asks which variables are set (to bind them with dg.EnvVar); no value is read.
+    assert {how for how, _ in seen["load"]} <= {"presence"}
+    # The sensors' tick is fixed; their pace comes from the settings when they run.
+    assert seen["intervals"]["new_log_sensor"] == seen["intervals"]["ci_log_sensor"] == 5
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_the_resources_take_their_variables_values_when_a_run_starts(tmp_path, monkeypatch):
+    from tokopt_pipeline.defs.ingest.sensors import new_log_sensor
+    from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
+
+    monkeypatch.setenv("TOKOPT_OUTPUT_DIR", str(tmp_path / "set-at-load"))
+    monkeypatch.setenv("TOKOPT_DUCKDB_PATH", str(tmp_path / "set-at-load.duckdb"))
+    monkeypatch.setenv("TOKOPT_SENSOR_INTERVAL", "7")
+    monkeypatch.delenv("TOKOPT_LOG_DIR", raising=False)
+    d = load_defs()
+    settings, store = d.resources["settings"], d.resources["store"]
+    # Bound to the variables (the UI shows their names, not their values); unset: the default.
+    assert settings.output_dir.env_var_name == "TOKOPT_OUTPUT_DIR" and store.path.env_var_name == "TOKOPT_DUCKDB_PATH"
+    assert settings.sensor_interval.name == "TOKOPT_SENSOR_INTERVAL" and settings.log_dir is None
+
+    monkeypatch.setenv("TOKOPT_OUTPUT_DIR", str(tmp_path / "out"))
+    monkeypatch.setenv("TOKOPT_DUCKDB_PATH", str(tmp_path / "store.duckdb"))
+    monkeypatch.setenv("TOKOPT_SENSOR_INTERVAL", "12")
+
+    @dg.asset
+    def probe(settings: TokoptSettings, store: TokoptStore) -> dict:
+        return {"out": settings.output_folder(), "logs": settings.log_folder(), "db": store.store().path}
+
+    result = dg.materialize([probe], resources=d.resources)
+    assert result.output_for_node("probe") == {
+        "out": tmp_path / "out", "logs": (Path("logs") / "incoming").absolute(), "db": tmp_path / "store.duckdb",
+    }
+    with dg.instance_for_test() as instance:
+        with dg.build_sensor_context(instance=instance, resources={"settings": settings}) as ctx:
+            first = new_log_sensor(ctx)
+        with dg.build_sensor_context(instance=instance, cursor=first.cursor, resources={"settings": settings}) as ctx:
+            paced = new_log_sensor(ctx)
+    assert "every 12 s" in paced.skip_message  # the interval as it is when the sensor runs
+
+    monkeypatch.setenv("TOKOPT_SENSOR_INTERVAL", "soon")
+    with dg.instance_for_test() as instance, pytest.raises(dg.DagsterInvalidConfigError, match="TOKOPT_SENSOR_INTERVAL"):
+        with dg.build_sensor_context(instance=instance, resources={"settings": settings}) as ctx:
+            new_log_sensor(ctx)

@@ -1,10 +1,24 @@
 """The resources every asset, check and sensor reaches storage and folders through.
 
-Paths left unset are read from the environment when used (never at import time):
-``TOKOPT_DUCKDB_PATH`` (default ``.tokopt/tokopt.duckdb``), ``TOKOPT_PENDING_DIR``
-(``.mcp_local_storage``), ``TOKOPT_LOG_DIR`` (``logs/incoming``) and
-``TOKOPT_OUTPUT_DIR`` (``logs``). Moving the store to a server database changes this
-module, not the assets.
+They are bound in :func:`resources` with ``dg.EnvVar``: Dagster reads a variable's
+value when a run or a sensor tick starts (never when this module is imported), and
+the UI shows the variable a setting comes from rather than its value.
+
+=========================  ============================  =========================
+variable                   field                         default
+=========================  ============================  =========================
+``TOKOPT_DUCKDB_PATH``     ``store.path``                ``.tokopt/tokopt.duckdb``
+``TOKOPT_PENDING_DIR``     ``store.pending_dir``         ``.mcp_local_storage``
+``TOKOPT_LOG_DIR``         ``settings.log_dir``          ``logs/incoming``
+``TOKOPT_OUTPUT_DIR``      ``settings.output_dir``       ``logs``
+``TOKOPT_SENSOR_INTERVAL`` ``settings.sensor_interval``  ``30`` (seconds)
+=========================  ============================  =========================
+
+A ``dg.EnvVar`` whose variable is missing fails the run, while every one of these has
+a default; so a variable is bound only when it is set in the environment the
+definitions are loaded in (the code server, a run worker), and an unset one leaves
+the field's default. Moving the store to a server database changes this module, not
+the assets.
 """
 
 
@@ -14,22 +28,25 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 import dagster as dg
+from pydantic import Field
 
-from ..lib.store import Store
 from ..lib.logfiles import DEFAULT_LOG_DIR, DEFAULT_OUTPUT_DIR
+from ..lib.store import DEFAULT_PATH, DEFAULT_PENDING, Store
+
+DEFAULT_SENSOR_INTERVAL = 30
 
 
 class TokoptStore(dg.ConfigurableResource):
     """The embedded DuckDB store (one file, migrated on open, one writer at a time)."""
 
-    path: Optional[str] = None
-    pending_dir: Optional[str] = None
+    path: Optional[str] = Field(default=None, description=f"The DuckDB file (TOKOPT_DUCKDB_PATH); unset: {DEFAULT_PATH}.")
+    pending_dir: Optional[str] = Field(
+        default=None, description=f"Writes that did not get the lock wait here (TOKOPT_PENDING_DIR); unset: {DEFAULT_PENDING}."
+    )
     lock_timeout: float = 120.0
 
     def store(self) -> Store:
-        s = Store.from_env(self.path, self.pending_dir)
-        s.lock_timeout = self.lock_timeout
-        return s
+        return Store(Path(self.path or DEFAULT_PATH), Path(self.pending_dir or DEFAULT_PENDING), self.lock_timeout)
 
     @contextmanager
     def connect(self) -> Iterator:
@@ -43,10 +60,16 @@ class TokoptStore(dg.ConfigurableResource):
 
 
 class TokoptSettings(dg.ConfigurableResource):
-    """Folders and thresholds shared by assets, checks, sensors and schedules."""
+    """Folders, thresholds and the sensors' pace, shared by assets, checks, sensors and schedules."""
 
-    log_dir: Optional[str] = None
-    output_dir: Optional[str] = None
+    log_dir: Optional[str] = Field(default=None, description=f"The watched folder (TOKOPT_LOG_DIR); unset: {DEFAULT_LOG_DIR}.")
+    output_dir: Optional[str] = Field(
+        default=None, description=f"Where summaries are written (TOKOPT_OUTPUT_DIR); unset: {DEFAULT_OUTPUT_DIR}."
+    )
+    sensor_interval: int = Field(
+        default=DEFAULT_SENSOR_INTERVAL,
+        description="Seconds between two scans of the watched folder or of the CI reports (TOKOPT_SENSOR_INTERVAL); 0: every tick.",
+    )
     warning_pct: float = 80.0
     critical_pct: float = 95.0
     retention_days: int = 30
@@ -54,12 +77,32 @@ class TokoptSettings(dg.ConfigurableResource):
     max_log_size_mb: float = 5.0
 
     def log_folder(self) -> Path:
-        return Path(self.log_dir or os.environ.get("TOKOPT_LOG_DIR") or DEFAULT_LOG_DIR).absolute()
+        return Path(self.log_dir or DEFAULT_LOG_DIR).absolute()
 
     def output_folder(self) -> Path:
-        return Path(self.output_dir or os.environ.get("TOKOPT_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR).absolute()
+        return Path(self.output_dir or DEFAULT_OUTPUT_DIR).absolute()
+
+
+# resource -> field -> the variable it comes from; the integer fields are read with dg.EnvVar.int.
+ENV_VARS = {
+    "store": {"path": "TOKOPT_DUCKDB_PATH", "pending_dir": "TOKOPT_PENDING_DIR"},
+    "settings": {"log_dir": "TOKOPT_LOG_DIR", "output_dir": "TOKOPT_OUTPUT_DIR", "sensor_interval": "TOKOPT_SENSOR_INTERVAL"},
+}
+INT_FIELDS = {"sensor_interval"}
+
+
+def env_fields(resource: str) -> dict:
+    """``dg.EnvVar`` of each of ``resource``'s variables that is set (only whether it is
+    set is looked at here; Dagster reads its value when a run or tick starts)."""
+    return {
+        name: dg.EnvVar.int(var) if name in INT_FIELDS else dg.EnvVar(var)
+        for name, var in ENV_VARS[resource].items()
+        if var in os.environ
+    }
 
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"store": TokoptStore(), "settings": TokoptSettings()})
+    return dg.Definitions(
+        resources={"store": TokoptStore(**env_fields("store")), "settings": TokoptSettings(**env_fields("settings"))}
+    )

@@ -1,5 +1,6 @@
 """Both sensors evaluated against a real instance and real files; neither opens the store."""
 
+import json
 import os
 
 import dagster as dg
@@ -9,12 +10,12 @@ from tokopt_pipeline.defs.ingest.sensors import new_log_sensor
 from tokopt_pipeline.defs.resources import TokoptSettings
 
 
-def tick(sensor, pipeline, cursor=None):
-    with dg.build_sensor_context(
-        instance=pipeline.instance, cursor=cursor, resources={"settings": TokoptSettings(log_dir=str(pipeline.log_dir))}
-    ) as ctx:
+def tick(sensor, pipeline, cursor=None, interval=0):
+    """One evaluation; ``interval`` 0 scans at every one (these tests tick back to back)."""
+    settings = TokoptSettings(log_dir=str(pipeline.log_dir), sensor_interval=interval)
+    with dg.build_sensor_context(instance=pipeline.instance, cursor=cursor, resources={"settings": settings}) as ctx:
         result = sensor(ctx)
-    return result, result.cursor
+    return result, getattr(result, "cursor", cursor)  # a skip reason leaves the cursor as it was
 
 
 def added_keys(result) -> list[str]:
@@ -86,4 +87,34 @@ def test_ci_reports_each_become_a_run_even_two_between_ticks(pipeline, tmp_path)
     assert sorted(added_keys(result)) == sorted([ra.partition_key, "b.log"])
     assert ra.run_key != rb.run_key
     again, _ = tick(ci_log_sensor, pipeline, cursor)
+    assert again.run_requests == []
+
+
+def test_scans_are_paced_by_the_interval_the_settings_give_when_the_sensor_runs(pipeline):
+    pipeline.drop("build.log")
+    first, cursor = tick(new_log_sensor, pipeline, interval=30)
+    assert first.run_requests == [] and "scanned_at" in json.loads(cursor)
+    paced, same = tick(new_log_sensor, pipeline, cursor, interval=30)
+    assert isinstance(paced, dg.SkipReason) and same == cursor  # too early: nothing scanned, the cursor stays
+    assert "next scan in" in paced.skip_message and "every 30 s" in paced.skip_message
+    state = json.loads(cursor)
+    state["scanned_at"] -= 31  # the interval has passed since the last scan
+    due, _ = tick(new_log_sensor, pipeline, json.dumps(state), interval=30)
+    (req,) = due.run_requests
+    assert req.partition_key == "build.log"
+
+
+def test_the_ci_sensor_is_paced_too_and_reads_a_cursor_from_before(pipeline):
+    first, cursor = tick(ci_log_sensor, pipeline, interval=30)
+    assert first.run_requests == [] and json.loads(cursor)["after"] is None
+    paths = [pipeline.drop(f"b{i}.log") for i in range(3)]
+    for path in paths:
+        pipeline.instance.report_runless_asset_event(dg.AssetMaterialization("ci_logs", metadata={"path": str(path)}))
+    paced, _ = tick(ci_log_sensor, pipeline, cursor, interval=30)
+    assert isinstance(paced, dg.SkipReason) and "next scan in" in paced.skip_message
+    # A cursor written before the pace was kept in it: the storage id of the last report handled.
+    first_report = pipeline.instance.fetch_materializations(dg.AssetKey("ci_logs"), limit=1, ascending=True).records[0]
+    result, cursor = tick(ci_log_sensor, pipeline, str(first_report.storage_id), interval=30)
+    assert [r.partition_key for r in result.run_requests] == ["b1.log", "b2.log"]
+    again, _ = tick(ci_log_sensor, pipeline, cursor, interval=0)
     assert again.run_requests == []

@@ -5,16 +5,19 @@ is handled, even several between two ticks (``@asset_sensor`` sees only the late
 one per tick), and keys each run by the event's storage id (a report made through the
 REST API has no run id). A path relative to the watched folder is accepted; a report
 whose file does not exist is logged and skipped. The DuckDB store is never opened.
+It looks for new reports at the pace of ``new_log_sensor`` (``TOKOPT_SENSOR_INTERVAL``).
 """
 
 
+import json
+import time
 from pathlib import Path
 
 import dagster as dg
 
 from ...lib.logfiles import partition_key
 from ..ingest.logfile import TAG_COMMIT, TAG_PATH, TAG_SOURCE, TAG_SUITE
-from ..ingest.sensors import LOG_ASSETS, sensor_interval
+from ..ingest.sensors import LOG_ASSETS, TICK_SECONDS, not_due
 from ..partitions import log_files
 from ..resources import TokoptSettings
 
@@ -30,14 +33,27 @@ def _text(metadata, name: str) -> str | None:
     return None if v is None else str(v)
 
 
+def read_cursor(cursor: str | None) -> tuple[int | None, float | None]:
+    """(storage id of the last report handled, time of the last look) from the cursor;
+    a cursor from before the looks were paced is the storage id alone."""
+    state = json.loads(cursor) if cursor else {}
+    if isinstance(state, int):
+        return state, None
+    return state.get("after"), state.get("scanned_at")
+
+
 @dg.sensor(
     target=LOG_ASSETS,
-    minimum_interval_seconds=sensor_interval(),
+    minimum_interval_seconds=TICK_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
-def ci_log_sensor(context: dg.SensorEvaluationContext, settings: TokoptSettings) -> dg.SensorResult:
+def ci_log_sensor(context: dg.SensorEvaluationContext, settings: TokoptSettings) -> dg.SensorResult | dg.SkipReason:
     """Summarize each log a CI step reports as a ``ci_logs`` materialization."""
-    after = int(context.cursor) if context.cursor else None
+    after, scanned_at = read_cursor(context.cursor)
+    now = time.time()
+    wait = not_due(scanned_at, settings.sensor_interval, now)
+    if wait:
+        return wait
     records = context.instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=CI_LOGS, after_storage_id=after), limit=BATCH, ascending=True
     ).records
@@ -65,6 +81,6 @@ def ci_log_sensor(context: dg.SensorEvaluationContext, settings: TokoptSettings)
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[log_files.build_add_request(new_keys)] if new_keys else [],
-        cursor=str(after) if after is not None else None,
+        cursor=json.dumps({"after": after, "scanned_at": now}),
         skip_reason=None if requests else (f"reports skipped (no file): {', '.join(skipped)}" if skipped else "no new ci_logs report"),
     )
