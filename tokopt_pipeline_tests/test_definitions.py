@@ -1,5 +1,6 @@
 """The real Definitions: they load, validate, and hold what the UI is expected to show."""
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -16,7 +17,7 @@ def test_definitions_load_and_validate():
     graph = d.resolve_asset_graph()
     assert {k.to_user_string() for k in graph.get_all_asset_keys()} == ASSETS
     assert {s.name for s in d.sensors} >= {"new_log_sensor", "ci_log_sensor"}
-    assert {s.name for s in d.schedules} >= {"nightly_retention", "daily_usage_rollup"}
+    assert {s.name for s in d.schedules} >= {"nightly_retention"}
     checks = {k.name for k in graph.asset_check_keys if k.asset_key == dg.AssetKey("budget_trimmed_summaries")}
     assert checks >= {"summary_within_budget", "critical_events_represented", "budget_use_warning", "budget_use_critical"}
     assert dg.AssetCheckKey(dg.AssetKey("priority_chunks"), "chunks_cover_log") in graph.asset_check_keys
@@ -31,12 +32,42 @@ def test_every_asset_that_writes_the_store_is_in_the_duckdb_pool():
         assert "duckdb" in node.specs_by_key[dg.AssetKey(key)].kinds
 
 
+CROSS_LOG = [dg.AssetKey("error_entities"), dg.AssetKey("token_usage_metrics")]
+
+
 def test_the_cross_log_assets_update_after_each_summary():
     d = load_defs()
-    for key in ("error_entities", "token_usage_metrics"):
-        spec = d.get_assets_def(key).specs_by_key[dg.AssetKey(key)]
+    for key in CROSS_LOG:
+        spec = d.get_assets_def(key).specs_by_key[key]
         assert spec.automation_condition is not None
         assert dg.AssetKey("budget_trimmed_summaries") in {dep.asset_key for dep in spec.deps}
+
+
+def test_the_cross_log_assets_have_one_automation_after_each_summary_and_every_night():
+    d = load_defs()
+    for schedule in d.schedules:  # no schedule competes with their automation condition
+        job = d.resolve_job_def(d.resolve_schedule_def(schedule.name).job_name)
+        assert not set(CROSS_LOG) & job.asset_layer.selected_asset_keys, schedule.name
+
+    def requested(when, cursor):
+        result = dg.evaluate_automation_conditions(
+            defs=d, instance=instance, asset_selection=dg.AssetSelection.assets(*CROSS_LOG), evaluation_time=when, cursor=cursor
+        )
+        return {k for k in CROSS_LOG if result.get_requested_partitions(k)}, result.cursor
+
+    day = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    with dg.instance_for_test() as instance:
+        _, cursor = requested(day - timedelta(minutes=10), None)  # the first evaluation (may ask for the missing assets)
+        before, cursor = requested(day + timedelta(minutes=5), cursor)
+        assert before == set()  # nothing new, 00:15 not passed yet
+        nightly, cursor = requested(day + timedelta(minutes=16), cursor)
+        assert nightly == set(CROSS_LOG)  # 00:15 passed: both roll over to the new day without any new log
+        quiet, cursor = requested(day + timedelta(minutes=17), cursor)
+        assert quiet == set()  # once a night
+        instance.add_dynamic_partitions("log_files", ["build.log"])
+        instance.report_runless_asset_event(dg.AssetMaterialization("budget_trimmed_summaries", partition="build.log"))
+        after_summary, _ = requested(day + timedelta(minutes=18), cursor)
+        assert after_summary == set(CROSS_LOG)  # and after each new summary
 
 
 # Run in a fresh interpreter: os.environ is replaced by a mapping that notes every TOKOPT_

@@ -5,7 +5,7 @@ figures (error types, tests, runs, flaky tests, what the last run brought that i
 import dagster as dg
 
 from ...lib import memory, queries
-from ..automation import AFTER_EACH_SUMMARY
+from ..automation import CROSS_LOG_UPDATES
 from ..resources import TokoptStore
 
 TOP = 15
@@ -16,13 +16,14 @@ TOP = 15
     group_name="errors",
     kinds={"duckdb"},
     pool="duckdb",
-    automation_condition=AFTER_EACH_SUMMARY,
+    automation_condition=CROSS_LOG_UPDATES,
 )
 def error_entities(context: dg.AssetExecutionContext, store: TokoptStore) -> dg.MaterializeResult:
     """Distinct errors (exception type + normalized message) across every summarized log:
     occurrences, runs, first and last seen, and the files each appeared in (table
     ``error_entities``); and the cross-run memory the summaries are marked from (error
-    types, tests, runs, flaky tests, new errors). Updates after each new summary."""
+    types, tests, runs, flaky tests, new errors). Updates after each new summary and every
+    night (``automation.py``)."""
     s = store.store()
     with s.connect() as conn:
         s.apply(conn, "refresh_error_entities", {})

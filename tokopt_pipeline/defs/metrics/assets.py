@@ -5,7 +5,7 @@ and over today, the last 7 days and all time."""
 import dagster as dg
 
 from ...lib import usage
-from ..automation import AFTER_EACH_SUMMARY
+from ..automation import CROSS_LOG_UPDATES
 from ..resources import TokoptStore
 
 DAYS_SHOWN = 14
@@ -16,14 +16,15 @@ DAYS_SHOWN = 14
     group_name="metrics",
     kinds={"duckdb"},
     pool="duckdb",
-    automation_condition=AFTER_EACH_SUMMARY,
+    automation_condition=CROSS_LOG_UPDATES,
 )
 def token_usage_metrics(context: dg.AssetExecutionContext, store: TokoptStore) -> dg.MaterializeResult:
     """Token usage rolled up from every recorded summary (Dagster runs and ``tokopt``
     commands): per day (``usage_daily``) and per file's latest run (``usage_by_file``).
     Today's, the last 7 days' and all-time figures are plotted in the UI; the check
     ``token_usage_thresholds`` and the sensor ``usage_alert_sensor`` read
-    ``budget_pct_max_today``."""
+    ``budget_pct_max_today``. Updates after each new summary and every night, so the
+    "today" figures start from zero on a day without logs (``automation.py``)."""
     s = store.store()
     with s.connect() as conn:
         s.apply(conn, "refresh_usage", {})
