@@ -4,10 +4,13 @@ import json
 import os
 
 import dagster as dg
+import pytest
 
 from tokopt_pipeline.defs.ci.sensors import ci_log_sensor
 from tokopt_pipeline.defs.ingest.sensors import new_log_sensor
 from tokopt_pipeline.defs.resources import TokoptSettings
+
+pytestmark = pytest.mark.slow  # sensor ticks against a real Dagster instance (about 0.6 s each)
 
 
 def tick(sensor, pipeline, cursor=None, interval=0):
