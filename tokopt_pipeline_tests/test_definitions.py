@@ -43,6 +43,7 @@ def test_the_cross_log_assets_update_after_each_summary():
         assert dg.AssetKey("budget_trimmed_summaries") in {dep.asset_key for dep in spec.deps}
 
 
+@pytest.mark.slow
 def test_the_cross_log_assets_have_one_automation_after_each_summary_and_every_night():
     d = load_defs()
     for schedule in d.schedules:  # no schedule competes with their automation condition
@@ -106,6 +107,7 @@ print(json.dumps({"import": at_import, "load": os.environ.seen,
 """
 
 
+@pytest.mark.slow
 def test_importing_and_loading_the_definitions_reads_no_variable(tmp_path):
     import json
     import os
@@ -125,6 +127,7 @@ def test_importing_and_loading_the_definitions_reads_no_variable(tmp_path):
     assert not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.slow
 def test_the_resources_take_their_variables_values_when_a_run_starts(tmp_path, monkeypatch):
     from tokopt_pipeline.defs.ingest.sensors import new_log_sensor
     from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore

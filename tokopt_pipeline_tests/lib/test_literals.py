@@ -37,6 +37,7 @@ def _py(p: str) -> re.Pattern:
     return re.compile(re.sub(r"\(\?-u:(\\[bB])\)", r"\1", p))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pattern", sorted({alt for r in ALL_RULES for alt in alternatives(r.pattern)}))
 def test_a_line_a_pattern_matches_holds_one_of_its_required_words(pattern):
     req = required(pattern)
