@@ -24,14 +24,13 @@ Client configuration (Claude Desktop, Cursor, and other MCP clients)::
 
 from __future__ import annotations
 
-import argparse
 import os
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .lib.store import Store
 
-__all__ = ["build_server", "main"]
+__all__ = ["build_server"]
 
 
 class Entity(BaseModel):
@@ -155,16 +154,3 @@ def summary_of(store: Store, ref: str, token_budget: int, fmt: str = "markdown")
         return summarize(path, summary_options({"token_budget": token_budget, "format": fmt}), annotate=mark).text
     except TokoptError as exc:
         raise ValueError(exc.message) from None
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="tokopt mcp",
-        description="Serve the tokopt memory over MCP on stdin/stdout (tools: read_graph, search_nodes, open_nodes, get_summary, list_runs).",
-        epilog="The store is TOKOPT_DUCKDB_PATH (default .tokopt/tokopt.duckdb).",
-    )
-    p.add_argument("--store", metavar="PATH", help="the DuckDB store (default: TOKOPT_DUCKDB_PATH or .tokopt/tokopt.duckdb)")
-    args = p.parse_args(argv or [])
-    server = build_server(Store.from_env(args.store))
-    server.run("stdio")
-    return 0

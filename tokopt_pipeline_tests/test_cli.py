@@ -55,9 +55,12 @@ def numpy_log(tmp_path) -> Path:
 def test_python_dash_m_runs_the_command(tmp_path):
     done = tokopt("--help", cwd=tmp_path)
     out = done.stdout.decode()
-    assert out.startswith("usage: tokopt")
+    assert out.startswith("Usage: tokopt [summarize] LOG")
+    for command in ("summarize", "memory", "usage", "ci", "config", "diagnose", "mcp", "report"):
+        assert f"\n  {command} " in out, command
+    out = tokopt("summarize", "--help-all", cwd=tmp_path).stdout.decode()
     for flag in ("--token-budget", "--priority-filter", "--add-priority-pattern", "--export-templates", "--preprocess",
-                 "--strict-estimation", "--calibrate-token-model", "--max-log-size", "--max-logs", "--chunk-size", "--output"):
+                 "--strict-estimation", "--max-log-size", "--max-logs", "--chunk-size", "--output"):
         assert flag in out
 
 

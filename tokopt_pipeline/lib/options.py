@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .presets import DEFAULT_TOKEN_BUDGET
 from .priority import Level, Rule
 
-DEFAULT_TOKEN_BUDGET = 76659
 FORMATS = ("markdown", "json", "text")
 
 

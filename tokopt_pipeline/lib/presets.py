@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .options import DEFAULT_TOKEN_BUDGET
-from .priority import UsageError
+#: The default token budget (the spec's): every way in uses this one.
+DEFAULT_TOKEN_BUDGET = 76659
 
-__all__ = ["Preset", "PRESETS", "SETTINGS", "get_preset", "DEFAULTS"]
+__all__ = ["Preset", "PRESETS", "SETTINGS", "get_preset", "DEFAULTS", "DEFAULT_TOKEN_BUDGET"]
 
 # Every setting a preset or profile may carry: name -> what it does.
 SETTINGS: dict[str, str] = {
@@ -125,4 +125,6 @@ def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]
     except KeyError:
+        from .priority import UsageError
+
         raise UsageError(f"unknown preset {name!r}: use one of {', '.join(PRESETS)}") from None

@@ -60,10 +60,11 @@ def test_token_distribution_table_and_json(tmp_path, capsys):
     assert "priority" in out and "top templates" in out
 
 
-def test_token_distribution_needs_a_log(capsys):
+def test_token_distribution_needs_a_log(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no test_output.log here
     rc, _, err = _run(capsys, "--token-distribution")
     assert rc == 2
-    assert "needs a log" in err
+    assert "give a log file" in err
 
 
 @pytest.mark.slow

@@ -1,0 +1,155 @@
+"""``tokopt memory``: what the cross-run memory holds (errors, tests and runs, in the
+DuckDB store), its MCP memory-server JSONL form, and the store's health; ``tokopt
+report``: a static HTML report of usage and recurring errors.
+
+A summary joins the memory with ``tokopt LOG --store-memory``. Writes that find the
+store locked wait ``TOKOPT_LOCK_TIMEOUT`` seconds, then land in the pending folder
+(``.mcp_local_storage/``), replayed by the next command that gets the lock or by
+``tokopt memory reconnect``.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..lib.errors import EXIT_OK, EXIT_STORE
+from .output import error
+from .command import Command, Group
+from .params import args_of, use
+
+__all__ = ["memory", "report"]
+
+
+def _store(ctx: click.Context):
+    from ..lib.store import Store
+
+    return Store.from_env(args_of(ctx).store_path)
+
+
+@click.group(cls=Group)
+def memory() -> None:
+    """The memory of errors, tests and runs across runs."""
+
+
+@memory.command("analyze")
+@click.option("--query", metavar="Q", help="also the entities whose name, type or observations contain Q")
+@use("store_path")
+@click.pass_context
+def analyze(ctx: click.Context, query: str | None, **_: object) -> int:
+    """Counts by type, the top recurring errors and the flaky tests."""
+    from ..lib import memory as mem
+
+    with _store(ctx).connect() as conn:
+        info = mem.analyze_memory(conn)
+        graph = mem.search_nodes(conn, query) if query else None
+    print(mem.format_analysis(info))
+    if graph is not None:
+        print(f"query {query!r}: " + mem.format_graph(graph))
+    return EXIT_OK
+
+
+@memory.command("query")
+@click.argument("query", metavar="Q")
+@use("store_path")
+@click.pass_context
+def query_(ctx: click.Context, query: str, **_: object) -> int:
+    """The entities whose name, type or observations contain Q (case-insensitive),
+    with their relations."""
+    from ..lib import memory as mem
+
+    with _store(ctx).connect() as conn:
+        graph = mem.search_nodes(conn, query)
+    print(f"query {query!r}: " + mem.format_graph(graph))
+    return EXIT_OK
+
+
+@memory.command("check")
+@use("store_path")
+@click.pass_context
+def check(ctx: click.Context, **_: object) -> int:
+    """Check that the store opens; print its path, schema, contents and pending writes
+    (replaying them when it can)."""
+    from ..lib.schema import latest_version
+    from ..lib.store import StoreBusy
+
+    store = _store(ctx)
+    pending = store.pending()
+    try:
+        with store.connect() as conn:
+            version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            ents = conn.execute("SELECT count(*) FROM mem_entities").fetchone()[0]
+            rels = conn.execute("SELECT count(*) FROM mem_relations").fetchone()[0]
+            runs = conn.execute("SELECT count(*) FROM mem_runs").fetchone()[0]
+        left = len(store.pending())
+    except StoreBusy as exc:
+        error(f"{exc.message}; {len(pending)} writes wait in {store.pending_dir} (replayed by the next command that gets the lock, or tokopt memory reconnect)")
+        return EXIT_STORE
+    replayed = len(pending) - left
+    print(f"memory store OK: {store.path} (schema {version} of {latest_version()}): {ents} entities, {rels} relations, {runs} runs")
+    print(f"pending writes: {left} in {store.pending_dir}" + (f" ({replayed} replayed just now)" if replayed else ""))
+    return EXIT_OK
+
+
+@memory.command("reconnect")
+@use("store_path")
+@click.pass_context
+def reconnect(ctx: click.Context, **_: object) -> int:
+    """Replay the writes waiting in the pending folder (.mcp_local_storage/)."""
+    from ..lib.store import StoreBusy
+
+    store = _store(ctx)
+    before = len(store.pending())
+    try:
+        n = store.replay()
+    except StoreBusy as exc:
+        error(f"{exc.message}; {before} writes still wait in {store.pending_dir}")
+        return EXIT_STORE
+    left = len(store.pending())
+    print(f"replayed {n} pending write{'s' if n != 1 else ''} from {store.pending_dir} into {store.path}" + (f"; {left} could not be applied" if left else ""))
+    return EXIT_OK
+
+
+@memory.command("export")
+@click.argument("path", metavar="FILE.jsonl")
+@use("store_path")
+@click.pass_context
+def export(ctx: click.Context, path: str, **_: object) -> int:
+    """Write the memory as MCP memory-server JSONL (one entity or relation a line)."""
+    from ..lib import memory as mem
+
+    with _store(ctx).connect() as conn:
+        ents, rels = mem.export_jsonl(conn, path)
+    print(f"exported {ents} entities and {rels} relations to {path}")
+    return EXIT_OK
+
+
+@memory.command("import")
+@click.argument("path", metavar="FILE.jsonl")
+@use("store_path")
+@click.pass_context
+def import_(ctx: click.Context, path: str, **_: object) -> int:
+    """Merge an MCP memory-server JSONL file into the memory; a bad file is refused
+    whole, naming the line."""
+    from ..lib import memory as mem
+
+    ents, rels, status = mem.import_jsonl(_store(ctx), path)
+    where = "" if status == "applied" else f" (store busy: queued in {status})"
+    print(f"imported {path}: {ents} entities, {rels} relations{where}")
+    return EXIT_OK
+
+
+@click.command("report", cls=Command)
+@click.option("--html", required=True, metavar="FILE", help="where to write the report")
+@click.option("--top", type=int, default=10, metavar="N", help="recurring errors to chart (default: 10)")
+@click.option("--days", type=int, default=30, metavar="N", help="days of usage to chart (default: 30)")
+@use("store_path")
+@click.pass_context
+def report(ctx: click.Context, html: str, top: int, days: int, **_: object) -> int:
+    """Write a static HTML report (readable offline): token usage over time and the
+    top recurring errors, from the store."""
+    from ..lib import report_html
+
+    with _store(ctx).connect() as conn:
+        info = report_html.write_report(conn, html, top=top, days=days)
+    print(f"report: {html} ({info['runs']} usage records, {info['errors']} recurring errors)")
+    return EXIT_OK

@@ -1,0 +1,207 @@
+"""Every option of the ``tokopt`` command, defined once; each command picks its own.
+
+An option is known by its destination name (``token_budget`` for ``--token-budget``, the
+name :mod:`tokopt_pipeline.lib.settings` uses too). :func:`use` applies a list of them
+to a command; :func:`args_of` turns what click parsed into the namespace the command's
+code reads, with every other option at its default and the set of options given on
+the command line (a preset or profile never overrides those).
+
+``more=True`` marks an option the short ``--help`` leaves out (``--help-all`` and
+docs/cli.md list every one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import click
+
+from ..lib.presets import PRESETS
+
+__all__ = ["OPTIONS", "Spec", "use", "args_of", "Number", "takes_value", "flag_names"]
+
+
+class Number(click.ParamType):
+    """A number read by ``convert`` (else "expected WHAT") and kept when ``ok`` holds
+    (else ``out_of_range``, formatted with ``v`` and ``text``)."""
+
+    def __init__(self, convert: Callable[[str], Any], what: str, ok: Callable[[Any], bool], out_of_range: str, metavar: str):
+        self.convert_text, self.what, self.ok, self.out_of_range, self.name = convert, what, ok, out_of_range, metavar
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        try:
+            v = self.convert_text(value)
+        except ValueError:
+            self.fail(f"expected {self.what}, got {value!r}", param, ctx)
+        if not self.ok(v):
+            self.fail(self.out_of_range.format(v=v, text=value), param, ctx)
+        return v
+
+
+POSITIVE_INT = Number(int, "a whole number", lambda v: v > 0, "expected a number above 0, got {v}", "N")
+NON_NEGATIVE_INT = Number(int, "a whole number", lambda v: v >= 0, "expected 0 or more, got {v}", "N")
+POSITIVE_FLOAT = Number(float, "a number", lambda v: v > 0, "expected a number above 0, got {v}", "MB")
+#: Minimum compression and the --fail-on-threshold share: "30" or "30%", 0 allowed.
+PERCENT = Number(lambda t: float(t.rstrip("%")), "a percentage", lambda v: v >= 0, "expected 0 or more, got {v:g}", "PCT")
+#: Alert thresholds: a share of the budget, above 0 (a run can go over its budget).
+THRESHOLD = Number(float, "a percentage", lambda v: 0 < v <= 1000, "expected a percentage above 0, got {text}", "PCT")
+
+
+class ComponentBudgets(click.ParamType):
+    name = "JSON"
+
+    def convert(self, value, param, ctx):
+        from ..lib.components import parse_component_budgets
+        from ..lib.errors import TokoptError
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_component_budgets(value)
+        except TokoptError as exc:
+            self.fail(exc.message.removeprefix("--component-budgets: "), param, ctx)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One option: its flags, its default and its click settings."""
+
+    decls: tuple[str, ...]
+    help: str
+    default: Any = None
+    more: bool = False
+    kw: dict = field(default_factory=dict)
+
+
+def _o(*decls: str, help: str, default: Any = None, more: bool = False, **kw) -> Spec:
+    return Spec(decls, help, default, more, kw)
+
+
+_FLAG = {"is_flag": True}
+_PRESETS = ", ".join(PRESETS)
+
+#: Every option, by destination name, in the order ``--help`` lists them.
+OPTIONS: dict[str, Spec] = {
+    # -- input and output
+    "log_file": _o("--log-file", help="the log to summarize (same as LOG)", metavar="PATH"),
+    "output": _o("--output", "-o", help="write the summary to FILE (- for stdout)", metavar="FILE"),
+    "output_dir": _o("--output-dir", default="./logs", help="folder for the outputs (default: ./logs)", metavar="DIR"),
+    "format": _o("--format", default="markdown", help="markdown (default), json or text", type=click.Choice(["markdown", "json", "text"]), show_choices=False, metavar="FORMAT"),
+    "max_log_size": _o("--max-log-size", default=5.0, more=True, type=POSITIVE_FLOAT, help="rotation: delete kept summaries larger than MB from --output-dir (default: 5)"),
+    "max_logs": _o("--max-logs", default=10, more=True, type=POSITIVE_INT, help="rotation: keep at most N summaries in --output-dir, newest first (default: 10)"),
+    "export_templates": _o("--export-templates", more=True, metavar="FILE.csv", help="also write one row per input line: line_number,template_id,template"),
+    "preprocess": _o("--preprocess", default=False, help="also write the tagged chunks (.chunks.jsonl)", **_FLAG),
+    # -- budget
+    "token_budget": _o("--token-budget", default=76659, type=POSITIVE_INT, help="hard limit in tokens (default: 76659)"),
+    "token_buffer": _o("--token-buffer", default=0, type=NON_NEGATIVE_INT, help="margin taken off the budget (default: 0)"),
+    "auto_truncate": _o("--auto-truncate", default=False, more=True, help="accepted for compatibility: a summary is never over budget", **_FLAG),
+    # -- what to keep
+    "priority_filter": _o("--priority-filter", metavar="LEVEL", help="keep only LEVEL and above (e.g. high)"),
+    "profile": _o("--profile", default="auto", metavar="NAME", help="tagging rules: pytest, github-actions, python-logging, java, syslog, json-lines, generic (default: auto)"),
+    "add_priority_pattern": _o("--add-priority-pattern", default=(), more=True, metavar="REGEX=LEVEL", multiple=True, help="extra rule, evaluated first (repeatable)"),
+    "redact": _o("--no-redact", "redact", default=True, more=True, is_flag=True, flag_value=False, help="do not redact secrets (on by default)"),
+    # -- processing
+    "chunk_size": _o("--chunk-size", type=POSITIVE_INT, metavar="LINES", help="lines per chunk (default: by file size)"),
+    "stream_processing": _o("--stream-processing", default=False, more=True, help="accepted for compatibility: input is always streamed", **_FLAG),
+    "parallel_workers": _o("--parallel-workers", more=True, type=POSITIVE_INT, help="threads for the vectorized stages and the tokenizer (default: all cores)"),
+    "memory_optimized": _o("--memory-optimized", default=False, more=True, help="batches of 10,000 lines: a third of the memory, 1.7x the time", **_FLAG),
+    "strict_estimation": _o("--strict-estimation", default=False, more=True, help="count the input's tokens exactly instead of estimating large inputs", **_FLAG),
+    "verbose": _o("--verbose", "-v", default=False, help="progress, settings and timings on stderr", **_FLAG),
+    "debug_tokens": _o("--debug-tokens", default=False, more=True, help="where the summary's tokens went, per section, on stderr", **_FLAG),
+    # -- settings: presets, profiles, adaptive choice, component budgets
+    "preset": _o("--preset", help=f"settings for a use: {_PRESETS}", type=click.Choice(list(PRESETS)), show_choices=False, metavar="NAME"),
+    "optimization_profile": _o("--optimization-profile", metavar="NAME", help="the settings of a saved profile (or a preset)"),
+    "custom_profile_path": _o("--custom-profile-path", more=True, metavar="FILE.json", help="JSON file of named profiles (validated; errors name the key and line)"),
+    "save_profile": _o("--save-profile", more=True, metavar="NAME", help="save the settings in effect as profile NAME (--custom-profile-path or .tokopt/profiles.json)"),
+    "adaptive_optimization": _o("--adaptive-optimization", default=False, more=True, help="pick the most detailed settings that reach the targets below; says what it picked", **_FLAG),
+    "min_compression": _o("--min-compression", more=True, type=PERCENT, help="adaptive: the summary is at most (100-PCT)% of the input's tokens"),
+    "target_tokens": _o("--target-tokens", more=True, type=POSITIVE_INT, help="adaptive: the summary's size in tokens (at most --token-budget)"),
+    "component_budgets": _o("--component-budgets", more=True, type=ComponentBudgets(), help="token budget per component, e.g. '{\"api\":20000,\"misc\":5000}' or a .json file"),
+    "component_by": _o("--component-by", more=True, type=click.Choice(["auto", "step", "logger", "file"]), help="components are CI steps, logger names or source files (default: auto)"),
+    "max_traceback_lines": _o("--max-traceback-lines", more=True, type=POSITIVE_INT, help="lines kept per representative traceback (default: 14)"),
+    # -- the store, the memory and usage
+    "store_path": _o("--store-path", more=True, metavar="FILE", help="the DuckDB store (default: $TOKOPT_DUCKDB_PATH or .tokopt/tokopt.duckdb)"),
+    "no_store": _o("--no-store", default=False, more=True, help="do not record the summary in the store", **_FLAG),
+    "store_memory": _o("--store-memory", default=False, help="remember the run; mark new errors, flaky tests", **_FLAG),
+    "commit": _o("--commit", more=True, metavar="SHA", help="the commit the log was made from (default: from the log's CI metadata)"),
+    "suite": _o("--suite", more=True, metavar="NAME", help="the run's suite and usage component (default: the log's name without numbers)"),
+    "track_usage": _o("--track-usage", default=False, help="record the run's token use", **_FLAG),
+    "enable_monitoring": _o("--enable-monitoring", default=False, more=True, help="save the alert settings and check every tracked run against them", **_FLAG),
+    "alert_email": _o("--alert-email", more=True, metavar="ADDR", help="where alerts go (SMTP from TOKOPT_SMTP_* or .tokopt/smtp.toml)"),
+    "warning_threshold": _o("--warning-threshold", more=True, type=THRESHOLD, help="warning at PCT% of the budget (default: 80)"),
+    "critical_threshold": _o("--critical-threshold", more=True, type=THRESHOLD, help="critical at PCT% of the budget (default: 95)"),
+    # -- CI validation
+    "changed_since": _o("--changed-since", metavar="REV", help="the files 'git diff --name-only REV' lists (deleted files left out)"),
+    "report_json": _o("--report-json", metavar="FILE", help="the report as JSON (the spec's structure; - for stdout)"),
+    "report_markdown": _o("--report-markdown", metavar="FILE", help='the report as a Markdown table (e.g. "$GITHUB_STEP_SUMMARY")'),
+    "fail_on_threshold": _o("--fail-on-threshold", type=PERCENT, help="exit 1 when the files together use more than PCT% of the budget"),
+    "badge": _o("--badge", metavar="FILE.svg", help="the token-efficiency badge as SVG"),
+    "badge_endpoint": _o("--badge-endpoint", metavar="FILE.json", help="the badge as shields.io endpoint JSON"),
+    "from_report": _o("--from-report", metavar="FILE.json", help="a saved --report-json instead of counting again"),
+    # -- diagnostics
+    "simulation_size": _o("--simulation-size", default=1.0, type=POSITIVE_FLOAT, help="size of each generated log in MB (default: 1)"),
+}
+
+#: Options of the command-line flags that are commands of their own (see .aliases), and
+#: other names the command's code reads, with their defaults.
+EXTRA_DEFAULTS: dict[str, Any] = {
+    "paths": [], "validate_ci": None, "validate_config": False, "diagnostic_report": False, "token_distribution": False,
+    "benchmark_simulation": False, "update_tokenizer_config": False, "calibrate_token_model": None,
+    "analyze_memory": False, "memory_query": None, "check_memory_connection": False, "reconnect_memory": False,
+    "export_memory": None, "import_memory": None, "check_usage": False,
+}
+
+
+def _option(dest: str) -> Callable:
+    from .command import MoreOption
+
+    spec = OPTIONS[dest]
+    kw = dict(spec.kw)
+    if spec.more:
+        kw["cls"] = MoreOption
+    decls = spec.decls if any(not d.startswith("-") for d in spec.decls) else (*spec.decls, dest)
+    return click.option(*decls, default=spec.default, help=spec.help, **kw)
+
+
+def use(*dests: str) -> Callable:
+    """A decorator adding these options to a command, in this order."""
+
+    def apply(f: Callable) -> Callable:
+        for dest in reversed(dests):
+            f = _option(dest)(f)
+        return f
+
+    return apply
+
+
+def args_of(ctx: click.Context, **extra: Any) -> SimpleNamespace:
+    """The parsed options of ``ctx`` as a namespace: every option of :data:`OPTIONS` (its
+    default when the command does not take it), ``extra`` names, and ``explicit``: the
+    options given on the command line."""
+    values = {d: (list(s.default) if isinstance(s.default, tuple) else s.default) for d, s in OPTIONS.items()}
+    values.update({k: (list(v) if isinstance(v, list) else v) for k, v in EXTRA_DEFAULTS.items()})
+    explicit = set()
+    for name, value in ctx.params.items():
+        values[name] = list(value) if isinstance(value, tuple) else value
+        if ctx.get_parameter_source(name) in (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT):
+            explicit.add(name)
+    values.update(extra)
+    return SimpleNamespace(**values, explicit=explicit)
+
+
+def flag_names() -> dict[str, str]:
+    """Every option flag (``--token-budget``, ``-o``) -> its destination name."""
+    return {d: dest for dest, s in OPTIONS.items() for d in s.decls if d.startswith("-")}
+
+
+def takes_value(flag: str) -> bool:
+    """Whether ``flag`` (an option of :data:`OPTIONS`) is followed by a value."""
+    dest = flag_names().get(flag)
+    if dest is None:
+        return False
+    kw = OPTIONS[dest].kw
+    return not (kw.get("is_flag") or kw.get("count"))

@@ -1,0 +1,297 @@
+"""``tokopt summarize`` (the default command: ``tokopt LOG``): a budgeted summary of
+each log, and what may go with it: the settings it was made with, the store's record
+of the run, the memory's marks (``--store-memory``), usage tracking and alerts.
+
+Every summary is recorded in the DuckDB store the Dagster assets use too
+(``.tokopt/tokopt.duckdb``, ``TOKOPT_DUCKDB_PATH`` or ``--store-path``), so the command
+and the UI see the same runs. A write that finds the store locked waits
+``TOKOPT_LOCK_TIMEOUT`` seconds, then is saved in the pending folder
+(``.mcp_local_storage/``), which the next writer replays: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from ..lib.errors import EXIT_STORE
+from .command import Command
+from .config import adapt, apply_settings, logs_of, save_profile
+from .output import CommandUsageError, Progress, say, warn
+from .params import args_of, use
+
+__all__ = ["summarize", "summarize_logs", "SUMMARY_OPTIONS", "DEFAULT_LOG"]
+
+#: The log read when none is given (the spec's default for --log-file), if it is there.
+DEFAULT_LOG = "test_output.log"
+
+#: The options of a summary, in the order ``--help`` lists them.
+SUMMARY_OPTIONS = (
+    "log_file", "output", "output_dir", "format", "token_budget", "token_buffer", "priority_filter", "profile",
+    "add_priority_pattern", "preset", "optimization_profile", "store_memory", "track_usage", "preprocess", "chunk_size",
+    "verbose", "redact", "max_log_size", "max_logs", "export_templates", "auto_truncate", "stream_processing",
+    "parallel_workers", "memory_optimized", "strict_estimation", "debug_tokens", "custom_profile_path", "save_profile",
+    "adaptive_optimization", "min_compression", "target_tokens", "component_budgets", "component_by",
+    "max_traceback_lines", "store_path", "no_store", "commit", "suite", "enable_monitoring", "alert_email",
+    "warning_threshold", "critical_threshold",
+)
+
+EXAMPLES = """\b
+Examples:
+  tokopt build.log                  summary in ./logs/build.summary.md
+  tokopt build.log --token-budget 4000 --output -
+  tokopt ci.log.gz --format json --output summary.json
+  kubectl logs pod | tokopt - --priority-filter high --output -
+  tokopt test.log --store-memory --track-usage"""
+
+
+@click.command("summarize", cls=Command, epilog=EXAMPLES)
+@click.argument("paths", nargs=-1, metavar="[LOG]...")
+@use(*SUMMARY_OPTIONS)
+@click.pass_context
+def summarize(ctx: click.Context, **_: object) -> int:
+    """Summarize each LOG (CI, test or application output; plain, .gz, .bz2 or .xz;
+    - for stdin) within a hard token budget, never dropping a failure. Whatever
+    does not fit is replaced by an exact count."""
+    return summarize_logs(args_of(ctx))
+
+
+def summarize_logs(args, distribution: bool = False) -> int:
+    """Settle the settings, then summarize each log; the highest exit code wins."""
+    from ..lib.settings import summary_options
+
+    sources = apply_settings(args)
+    if args.verbose and sources:
+        print("settings from: " + ", ".join(sources), file=sys.stderr)
+    if not args.enable_monitoring and (args.alert_email or args.warning_threshold is not None or args.critical_threshold is not None):
+        raise CommandUsageError("--alert-email and the thresholds take effect with --enable-monitoring")
+    logs = logs_of(args)
+    given = bool(logs)
+    if not logs and os.path.isfile(DEFAULT_LOG):
+        logs = [DEFAULT_LOG]
+    if args.min_compression is not None or args.target_tokens:
+        args.adaptive_optimization = True
+    if args.adaptive_optimization:
+        if len(logs) != 1 or logs[0] == "-":
+            raise CommandUsageError("--adaptive-optimization needs one log file (not stdin): tokopt LOG --adaptive-optimization ...")
+        adapt(args, logs[0])
+    if args.save_profile:
+        save_profile(args, sources)
+        if not given:
+            return 0
+    if not logs:
+        raise CommandUsageError(f"give a log file (tokopt LOG, or --log-file LOG; without one, ./{DEFAULT_LOG} is read); see tokopt --help")
+    if len(logs) > 1 and args.output:
+        raise CommandUsageError("--output takes one log; use --output-dir for several")
+    summary_options(args)  # a bad setting fails before any log is read
+    if args.enable_monitoring:
+        from .usage import enable_monitoring
+
+        enable_monitoring(args)
+    if not args.no_store:
+        # Import DuckDB (~0.05 s) while the log is read; the summary is recorded after.
+        # Not a daemon thread: exiting while a C++ extension is half-loaded aborts.
+        import threading
+
+        threading.Thread(target=_import_store, name="tokopt-import-store").start()
+    rc = 0
+    for log in logs:
+        rc = max(rc, run_summary(args, log, distribution))
+    return rc
+
+
+def _import_store() -> None:
+    try:
+        from ..lib import store  # noqa: F401
+    except Exception:  # reported when the run is recorded, which imports it again
+        pass
+
+
+def run_summary(args, log: str, distribution: bool = False) -> int:
+    """One log's summary, written and reported, then recorded and remembered."""
+    from ..lib import outputs
+    from ..lib.errors import OutputError
+    from ..lib.settings import summary_options
+    from ..lib.summarize import summarize as summarize_log
+
+    opts = summary_options(args)
+    to_stdout = args.output == "-"
+    out_path = Path(args.output) if args.output and not to_stdout else outputs.summary_path(args.output_dir, log, args.format)
+    if out_path.exists() and out_path.is_dir():
+        raise OutputError(f"cannot write {out_path}: is a directory")
+    chunks_path = out_path.with_name(outputs.output_stem(log) + ".chunks.jsonl") if args.preprocess else None
+    if args.preprocess and to_stdout:
+        chunks_path = Path(args.output_dir) / (outputs.output_stem(log) + ".chunks.jsonl")
+    marker = None
+    if args.store_memory:
+        from ..lib import memory
+
+        marker = memory.Marker(_store(args), suite=args.suite, commit=args.commit)
+    progress = Progress()
+    t0 = time.monotonic()
+    summary = summarize_log(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress, annotate=marker)
+    progress.done()
+    elapsed = time.monotonic() - t0
+    if to_stdout:
+        sys.stdout.write(summary.text)
+        sys.stdout.flush()
+    else:
+        outputs.atomic_write_text(out_path, summary.text)
+        if not args.output:
+            outputs.rotate(args.output_dir, args.max_logs, args.max_log_size, keep=out_path)
+    _report(args, summary, out_path, to_stdout, chunks_path, elapsed)
+    written = None if to_stdout else out_path
+    rc = 0 if args.no_store else _record(args, summary, written)
+    _components_and_distribution(args, summary, written, distribution)
+    _remember(args, summary, written, marker)
+    return rc
+
+
+def _report(args, summary, out_path: Path, to_stdout: bool, chunks_path, elapsed: float) -> None:
+    f = summary.figures()
+    est = "" if f["tokens_in_exact"] else "≈"
+    where = "stdout" if to_stdout else str(out_path)
+    say(
+        f"summary: {where}\n"
+        f"  {f['lines']:,} lines, {f['bytes']:,} bytes, profile {f['profile']}\n"
+        f"  tokens {est}{f['tokens_in']:,} in -> {f['tokens_out']:,} out ({f['budget_pct']}% of {f['budget']:,}), reduction {f['reduction_pct']}%\n"
+        f"  {f['failing_tests']} failing tests, {f['error_groups']} distinct errors, {f['critical_events']} critical events"
+        + (f" ({f['critical_omitted']} counted but not shown)" if f["critical_omitted"] else ""),
+        to_stdout,
+    )
+    if chunks_path:
+        say(f"  chunks: {chunks_path}", to_stdout)
+    if args.export_templates:
+        say(f"  templates: {args.export_templates}", to_stdout)
+    if args.verbose:
+        import polars as pl
+
+        mb = f["bytes"] / 1e6
+        threads = pl.thread_pool_size()
+        say(f"  time {elapsed:.2f}s ({mb / max(elapsed, 1e-6):.1f} MB/s), {f['templates']} templates, {f['runs']} runs, {threads} worker thread{'s' if threads != 1 else ''}", True)
+    if args.debug_tokens:
+        _debug_tokens(summary)
+
+
+def _debug_tokens(summary) -> None:
+    from ..lib import tokens as tok
+
+    text = summary.text
+    parts: list[tuple[str, str]] = []
+    current, buf = "header", []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## ") or (summary.fmt == "text" and line.strip().isupper() and line.strip()):
+            parts.append((current, "".join(buf)))
+            current, buf = line.strip("# \n").lower(), []
+        buf.append(line)
+    parts.append((current, "".join(buf)))
+    print(f"{'section':<28}{'tokens':>8}{'shown':>8}{'omitted':>9}", file=sys.stderr)
+    for name, body in parts:
+        key = next((k for k in summary.shown if name.startswith(k) or k in name), None)
+        print(f"{name[:27]:<28}{tok.count(body):>8}{summary.shown.get(key, '') if key else '':>8}{summary.omitted.get(key, '') if key else '':>9}", file=sys.stderr)
+    print(f"{'total':<28}{summary.tokens_out:>8}   (budget {summary.budget:,})", file=sys.stderr)
+
+
+def _store(args):
+    from ..lib.store import Store
+
+    return Store.from_env(args.store_path)
+
+
+def _record(args, summary, out_path) -> int:
+    """The run in the store (tables ``runs``, ``summaries`` ...), as the UI shows it."""
+    from ..lib import records
+    from ..lib.errors import StoreError
+    from ..lib.logfiles import DEFAULT_LOG_DIR, partition_key
+
+    source = summary.analysis.source
+    if source in ("-", ""):
+        path, key = "-", "stdin"
+    else:
+        path = os.path.abspath(source)
+        key = partition_key(path, os.environ.get("TOKOPT_LOG_DIR") or DEFAULT_LOG_DIR)
+    store = _store(args)
+    payload = records.summary_payload(
+        summary, run_id=records.new_run_id("cli"), source="cli", file_key=key, path=path,
+        summary_path=str(out_path) if out_path else None,
+    )
+    try:
+        where = store.write("record_run", payload)
+    except StoreError as exc:
+        print(f"tokopt: error: the summary was written but not recorded: {exc.message} (use --no-store to skip the store)", file=sys.stderr)
+        return EXIT_STORE
+    if where != "applied":
+        print(f"tokopt: the store {store.path} is busy; the run is saved in {where} and will be recorded by the next writer", file=sys.stderr)
+    elif args.verbose:
+        print(f"  recorded in {store.path}", file=sys.stderr)
+    return 0
+
+
+def _components_and_distribution(args, summary, out_path, distribution: bool) -> None:
+    import json
+
+    stream = sys.stderr if out_path is None else sys.stdout
+    comps = getattr(summary, "components", None)
+    if comps:
+        print(f"  components (by {summary.component_mode}):", file=stream)
+        for r in comps:
+            print(f"    {r.key:<20} {r.tokens:>8,} of {r.budget:>8,} tokens, {r.lines:,} lines", file=stream)
+    if distribution:
+        from ..lib.diagnostics import render_distribution, token_distribution
+
+        d = token_distribution(summary, args.component_by or "auto")
+        if args.format == "json":
+            print(json.dumps(d, indent=2), file=stream)
+        else:
+            stream.write(render_distribution(d))
+
+
+def _remember(args, summary, out_path, marker) -> None:
+    """``--store-memory``: record the run the marker marked; ``--track-usage`` (and
+    ``--enable-monitoring``): record its token usage and mail any alert it raises."""
+    if not (args.store_memory or args.track_usage or args.enable_monitoring):
+        return
+    from ..lib import alerts, memory, usage
+
+    from .usage import monitor_of
+
+    say_to = sys.stderr if out_path is None else sys.stdout
+    store = _store(args)
+    log = summary.analysis.source
+    suite = args.suite or memory.derive_suite(log, summary.analysis.profile)
+    run_id = None
+    if marker is not None:
+        status = marker.record(summary_path=out_path)
+        run, marks = marker.run, marker.marks
+        run_id = run.run_id
+        where = "stored" if status == "applied" else f"queued in {status} (store busy; replayed later)"
+        if marks is None:
+            print(f"  memory: run {run.run_id} {where}; not marked (the store was busy)", file=say_to)
+        else:
+            extra = []
+            if marks.new_errors:
+                extra.append(f"{len(marks.new_errors)} new error{'s' if len(marks.new_errors) != 1 else ''}")
+            if marks.flaky_tests:
+                extra.append("flaky: " + ", ".join(marks.flaky_tests))
+            print(f"  memory: run {run.run_id} {where} (suite {run.suite}" + (f", commit {run.commit[:12]}" if run.commit else "") + ")"
+                  + (f"; {'; '.join(extra)}" if extra else ""), file=say_to)
+    if args.track_usage or args.enable_monitoring:
+        payload = usage.usage_payload(summary, log, suite, run_id=run_id, monitor=monitor_of(args) if args.enable_monitoring else None)
+        status = store.write("usage_record", payload)
+        where = "" if status == "applied" else f" (queued in {status})"
+        print(f"  usage: {payload['tokens_out']:,} of {payload['budget']:,} tokens ({payload['budget_pct']}%), component {suite}{where}", file=say_to)
+        try:
+            sent = alerts.deliver_pending(store, None, default_to=args.alert_email)
+            if sent:
+                print(f"  alert: {sent} mail{'s' if sent != 1 else ''} sent", file=say_to)
+        except alerts.AlertError as exc:
+            warn(f"usage alert not mailed (kept for the next run): {exc.message}")
+        except Exception as exc:  # a busy store: alerts stay pending
+            from ..lib.store import StoreBusy
+
+            if not isinstance(exc, StoreBusy):
+                raise
