@@ -32,6 +32,7 @@ from pydantic import Field
 
 from ..lib.logfiles import DEFAULT_LOG_DIR, DEFAULT_OUTPUT_DIR
 from ..lib.store import DEFAULT_PATH, DEFAULT_PENDING, Store
+from ..lib.thresholds import CRITICAL_PCT, WARNING_PCT
 
 DEFAULT_SENSOR_INTERVAL = 30
 
@@ -70,8 +71,8 @@ class TokoptSettings(dg.ConfigurableResource):
         default=DEFAULT_SENSOR_INTERVAL,
         description="Seconds between two scans of the watched folder or of the CI reports (TOKOPT_SENSOR_INTERVAL); 0: every tick.",
     )
-    warning_pct: float = 80.0
-    critical_pct: float = 95.0
+    warning_pct: float = WARNING_PCT
+    critical_pct: float = CRITICAL_PCT
     retention_days: int = 30
     max_logs: int = 10
     max_log_size_mb: float = 5.0

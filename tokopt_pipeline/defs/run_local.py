@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..lib.thresholds import CRITICAL_PCT, WARNING_PCT
+
 LOG_ASSETS = ("raw_logs", "priority_chunks", "budget_trimmed_summaries")
 CROSS_LOG_ASSETS = ("error_entities", "token_usage_metrics")
 # Step-by-step logs stay in the instance (the UI shows them); the terminal gets the figures.
@@ -77,7 +79,7 @@ def main(argv=None) -> int:
         return "passed" if checks.get(name, (False,))[0] else "FAILED"
 
     print(f"  checks: within budget {status('summary_within_budget')}, every critical event represented {status('critical_events_represented')}")
-    over = [f"{lim} {label}" for name, lim, label in (("budget_use_warning", "80%", "warning"), ("budget_use_critical", "95%", "critical"))
+    over = [f"{lim} {label}" for name, lim, label in (("budget_use_warning", f"{WARNING_PCT:g}%", "warning"), ("budget_use_critical", f"{CRITICAL_PCT:g}%", "critical"))
             if not checks.get(name, (True,))[0]]
     if over:
         print(f"  budget use {md['budget_pct']}% is over the {' and '.join(over)} threshold (flagged by the budget-use checks)")

@@ -9,6 +9,7 @@ blocking: usage is reported, it does not stop the pipeline.
 
 import dagster as dg
 
+from ...lib.thresholds import budget_state
 from ..resources import TokoptSettings
 
 USAGE_KEY = dg.AssetKey("token_usage_metrics")
@@ -36,8 +37,8 @@ def token_usage_thresholds(context: dg.AssetCheckExecutionContext, settings: Tok
     _, md = latest_usage(context.instance)
     pct = peak_pct(md)
     meta = {"budget_pct_max_today": pct, "warning_pct": settings.warning_pct, "critical_pct": settings.critical_pct}
-    if pct >= settings.critical_pct:
-        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata={**meta, "level": "critical"})
-    if pct >= settings.warning_pct:
-        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, metadata={**meta, "level": "warning"})
-    return dg.AssetCheckResult(passed=True, metadata={**meta, "level": "ok"})
+    level = budget_state(pct, settings.warning_pct, settings.critical_pct)
+    if level == "ok":
+        return dg.AssetCheckResult(passed=True, metadata={**meta, "level": level})
+    severity = dg.AssetCheckSeverity.ERROR if level == "critical" else dg.AssetCheckSeverity.WARN
+    return dg.AssetCheckResult(passed=False, severity=severity, metadata={**meta, "level": level})
