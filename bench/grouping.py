@@ -26,7 +26,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tokopt_pipeline.lib.templates import mask_series, mine  # noqa: E402
+from tokopt_pipeline.lib.engine.templates import mask_series, mine  # noqa: E402
 
 TARGET = 0.85
 

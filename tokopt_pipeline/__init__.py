@@ -21,14 +21,14 @@ _LAZY = {
     "process_logs": ".api",
     "store_in_memory": ".api",
     "track_token_usage": ".api",
-    "SummaryOptions": ".lib.options",
-    "summarize": ".lib.summarize",
+    "SummaryOptions": ".lib.settings.options",
+    "summarize": ".lib.engine.summarize",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import process_logs, store_in_memory, track_token_usage
-    from .lib.options import SummaryOptions
-    from .lib.summarize import summarize
+    from tokopt_pipeline.api import process_logs, store_in_memory, track_token_usage
+    from tokopt_pipeline.lib.settings.options import SummaryOptions
+    from tokopt_pipeline.lib.engine.summarize import summarize
 
 
 def __getattr__(name: str):

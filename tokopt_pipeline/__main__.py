@@ -1,5 +1,5 @@
 """``python -m tokopt_pipeline`` runs the ``tokopt`` command."""
 
-from .cli import run
+from tokopt_pipeline.cli import run
 
 run()

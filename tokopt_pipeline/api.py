@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .lib import outputs, settings
-from .lib.options import DEFAULT_TOKEN_BUDGET, SummaryOptions
-from .lib.render import Summary
-from .lib.summarize import summarize
+from tokopt_pipeline.lib import outputs
+from tokopt_pipeline.lib.settings import layers as settings
+from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, SummaryOptions
+from tokopt_pipeline.lib.engine.render import Summary
+from tokopt_pipeline.lib.engine.summarize import summarize
 
 
 def _get(args, name, default=None):
@@ -47,7 +48,7 @@ def process_logs(args) -> tuple[Summary, Path]:
 
 
 def _store_of(args):
-    from .lib.store import Store
+    from tokopt_pipeline.lib.store.db import Store
 
     return Store.from_env(_get(args, "store_path"))
 
@@ -70,9 +71,9 @@ def store_in_memory(summary: Summary, log_path, args=None):
         summary, path = process_logs(args)
         summary, info = store_in_memory(summary, path, args)
     """
-    from .lib import memory
-    from .lib.outputs import atomic_write_text
-    from .lib.render import summarize_analysis
+    from tokopt_pipeline.lib import memory
+    from tokopt_pipeline.lib.outputs import atomic_write_text
+    from tokopt_pipeline.lib.engine.render import summarize_analysis
 
     args = args or {}
     a = summary.analysis
@@ -107,7 +108,10 @@ def track_token_usage(log_path, args=None, summary: Summary | None = None) -> di
         the stored record (tokens in/out, budget, reduction, budget use) plus
         ``status`` and ``alerts_sent``.
     """
-    from .lib import alerts, memory, tokens, usage
+    from tokopt_pipeline.lib.usage import alerts
+    from tokopt_pipeline.lib import memory
+    from tokopt_pipeline.lib.engine import tokens
+    from tokopt_pipeline.lib.usage import ledger as usage
 
     args = args or {}
     if summary is None:
@@ -116,7 +120,7 @@ def track_token_usage(log_path, args=None, summary: Summary | None = None) -> di
         budget = int(_get(args, "token_budget", DEFAULT_TOKEN_BUDGET) or DEFAULT_TOKEN_BUDGET)
         tokens_out = tokens.count(text)
         if source != str(log_path) and Path(source).is_file():
-            from .lib.analysis import analyze
+            from tokopt_pipeline.lib.engine.analysis import analyze
 
             a = analyze(source, options_from(args))
             tin, exact, profile = a.tokens_in, a.tokens_in_exact, a.profile

@@ -28,7 +28,7 @@ import os
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .lib.store import Store
+from tokopt_pipeline.lib.store.db import Store
 
 __all__ = ["build_server"]
 
@@ -73,7 +73,7 @@ def build_server(store: Store | None = None):
     from mcp.server.mcpserver import MCPServer
     from mcp.types import ToolAnnotations
 
-    from .lib import memory
+    from tokopt_pipeline.lib import memory
 
     store = store or Store.from_env()
     ro = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
@@ -89,7 +89,7 @@ def build_server(store: Store | None = None):
     def _read(fn):
         from mcp.server.mcpserver.exceptions import ToolError
 
-        from .lib.errors import TokoptError
+        from tokopt_pipeline.lib.errors import TokoptError
 
         try:
             with store.connect() as conn:
@@ -117,7 +117,7 @@ def build_server(store: Store | None = None):
     def get_summary(run: str, token_budget: int = 4000, format: str = "markdown") -> str:
         from mcp.server.mcpserver.exceptions import ToolError
 
-        from .lib.errors import TokoptError
+        from tokopt_pipeline.lib.errors import TokoptError
 
         try:
             return summary_of(store, run, token_budget, format)
@@ -129,10 +129,10 @@ def build_server(store: Store | None = None):
 
 def summary_of(store: Store, ref: str, token_budget: int, fmt: str = "markdown") -> str:
     """Render a stored run's summary at ``token_budget`` (re-reading its log)."""
-    from .lib import memory
-    from .lib.errors import TokoptError
-    from .lib.settings import summary_options
-    from .lib.summarize import summarize
+    from tokopt_pipeline.lib import memory
+    from tokopt_pipeline.lib.errors import TokoptError
+    from tokopt_pipeline.lib.settings.layers import summary_options
+    from tokopt_pipeline.lib.engine.summarize import summarize
 
     if token_budget <= 0:
         raise ValueError("token_budget must be above 0")

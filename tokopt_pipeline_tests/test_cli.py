@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tokopt_pipeline.lib import tokens as tok
+from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline_tests.conftest import NUMPY_LOG
 
 pytestmark = pytest.mark.slow  # each test runs the command in a subprocess (about 1 s each, 30 s in all)

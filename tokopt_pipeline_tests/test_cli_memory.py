@@ -12,7 +12,7 @@ import pytest
 from tokopt_pipeline_tests.conftest import labelled
 from tokopt_pipeline.cli import main, tokopt
 from tokopt_pipeline.lib import memory
-from tokopt_pipeline.lib.store import Store
+from tokopt_pipeline.lib.store.db import Store
 from tokopt_pipeline_tests.lib.test_memory import FIXED, FLIP, make_suite_logs
 
 pytestmark = pytest.mark.slow  # the command run in subprocesses, several times per test (22 s in all)
@@ -53,7 +53,7 @@ def test_four_runs_mark_new_and_flaky_in_the_summaries(env, logs, capsys):
     assert labelled(third, "test_flip", "flaky")
     assert "**new** `KeyError: 'late_key'`" in fourth and "**new** `ValueError" not in fourth
     # The store records the summary that was written: marks and token count included.
-    from tokopt_pipeline.lib import tokens as tok
+    from tokopt_pipeline.lib.engine import tokens as tok
 
     with Store.from_env().connect() as conn:
         for log, text in ((logs[2], third), (logs[3], fourth)):
@@ -85,7 +85,7 @@ def test_the_memory_reads_the_log_once(env, logs, capsys, monkeypatch):
     def no_second_read(path):
         raise AssertionError(f"{path} read a second time")
 
-    monkeypatch.setattr(memory, "scan_run_meta", no_second_read)
+    monkeypatch.setattr(memory.runs, "scan_run_meta", no_second_read)
     for log in logs[:3]:
         rc, out, err = run(capsys, log, "--store-memory", "--token-budget", "3000", "--output-dir", "out")
         assert rc == 0, err

@@ -11,7 +11,7 @@ import pytest
 
 from tokopt_pipeline.cli import main
 from tokopt_pipeline.lib import memory
-from tokopt_pipeline.lib.store import Store
+from tokopt_pipeline.lib.store.db import Store
 
 DATA = Path(__file__).resolve().parent / "data" / "ecosystems"
 GO = DATA / "go-test-verbose" / "job.log"

@@ -6,6 +6,6 @@ command-like flags (``--check-usage``, ``--validate-ci`` ...) are aliases of the
 (:mod:`.aliases`). Every option is defined once (:mod:`.params`).
 """
 
-from .main import main, run, tokopt
+from tokopt_pipeline.cli.main import main, run, tokopt
 
 __all__ = ["main", "run", "tokopt"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .output import CommandUsageError
-from .params import takes_value
+from tokopt_pipeline.cli.output import CommandUsageError
+from tokopt_pipeline.cli.params import takes_value
 
 __all__ = ["ALIASES", "rewrite"]
 

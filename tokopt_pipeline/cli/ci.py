@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from ..lib.thresholds import CRITICAL_PCT, WARNING_PCT
-from .output import Bar, write
-from .command import Group
-from .params import args_of, use
+from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT
+from tokopt_pipeline.cli.output import Bar, write
+from tokopt_pipeline.cli.command import Group
+from tokopt_pipeline.cli.params import args_of, use
 
 __all__ = ["ci"]
 
@@ -33,10 +33,10 @@ def validate(ctx: click.Context, **_: object) -> int:
     and report them; exit 1 if a file is over it (or, with --fail-on-threshold, if
     the files together use more than PCT% of it). The badge is green, yellow at
     --warning-threshold, red at --critical-threshold."""
-    from ..lib import badge
-    from ..lib.errors import StoreError
-    from ..lib.validate_ci import exit_code, render_markdown, render_table
-    from ..lib.validate_ci import validate as count
+    from tokopt_pipeline.lib.ci import badge
+    from tokopt_pipeline.lib.errors import StoreError
+    from tokopt_pipeline.lib.ci.validate import exit_code, render_markdown, render_table
+    from tokopt_pipeline.lib.ci.validate import validate as count
 
     args = args_of(ctx)
     if args.from_report:

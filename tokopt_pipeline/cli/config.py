@@ -4,7 +4,7 @@
 Precedence (later wins): built-in defaults, ``--preset``, the profile
 (``--optimization-profile`` / ``--custom-profile-path``), options given on the command
 line (an option counts as given when it appears, even with its default value). The
-layering itself is :func:`tokopt_pipeline.lib.settings.layered`, the one the Python API
+layering itself is :func:`tokopt_pipeline.lib.settings.layers.layered`, the one the Python API
 and Dagster use too.
 """
 
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import click
 
-from ..lib.presets import DEFAULTS, SETTINGS
-from .output import Bar, out
-from .command import Group
-from .params import args_of, use
+from tokopt_pipeline.lib.settings.presets import DEFAULTS, SETTINGS
+from tokopt_pipeline.cli.output import Bar, out
+from tokopt_pipeline.cli.command import Group
+from tokopt_pipeline.cli.params import args_of, use
 
 __all__ = ["apply_settings", "effective_settings", "logs_of", "adapt", "save_profile", "config", "SETTING_OPTIONS"]
 
@@ -40,7 +40,7 @@ def logs_of(args) -> list[str]:
 def apply_settings(args) -> list[str]:
     """Fill in every setting not given on the command line from the preset and profile;
     returns where settings came from."""
-    from ..lib.settings import layered
+    from tokopt_pipeline.lib.settings.layers import layered
 
     settings, sources = layered(args, args.explicit)
     for key, value in settings.items():
@@ -62,8 +62,8 @@ def effective_settings(args) -> dict:
 def adapt(args, log: str) -> None:
     """``--adaptive-optimization``: try settings from most detailed to most compressed,
     keep the first that reaches the targets, and say what was picked."""
-    from ..lib.adaptive import choose
-    from ..lib.settings import summary_options
+    from tokopt_pipeline.lib.engine.adaptive import choose
+    from tokopt_pipeline.lib.settings.layers import summary_options
 
     bar = Bar("reading")
     choice = choose(log, summary_options(args), args.min_compression, args.target_tokens, progress=None)
@@ -76,8 +76,8 @@ def adapt(args, log: str) -> None:
 
 def save_profile(args, sources: list[str]) -> None:
     """``--save-profile NAME``: the settings in effect, saved as a named profile."""
-    from ..lib.config import DEFAULT_PROFILES_PATH
-    from ..lib.config import save_profile as save
+    from tokopt_pipeline.lib.settings.profile_files import DEFAULT_PROFILES_PATH
+    from tokopt_pipeline.lib.settings.profile_files import save_profile as save
 
     settings = {k: v for k, v in effective_settings(args).items() if v is not None and k not in ("adaptive_optimization", "min_compression", "target_tokens")}
     if args.component_budgets is None:
@@ -102,12 +102,12 @@ def _writable_dir(path: Path) -> tuple[bool, str]:
 
 def _config_problems(args, config_error) -> list[tuple[bool, str]]:
     """(ok, message) for every setting and file the command would use."""
-    from ..lib import tokens as tok
-    from ..lib.components import check_budgets
-    from ..lib.config import DEFAULT_PROFILES_PATH, load_profiles
-    from ..lib.errors import TokoptError
-    from ..lib.priority import Level, parse_priority_pattern
-    from ..lib.profiles import get_profile
+    from tokopt_pipeline.lib.engine import tokens as tok
+    from tokopt_pipeline.lib.engine.components import check_budgets
+    from tokopt_pipeline.lib.settings.profile_files import DEFAULT_PROFILES_PATH, load_profiles
+    from tokopt_pipeline.lib.errors import TokoptError
+    from tokopt_pipeline.lib.engine.priority import Level, parse_priority_pattern
+    from tokopt_pipeline.lib.engine.profiles import get_profile
 
     res: list[tuple[bool, str]] = []
     if config_error is not None:
@@ -187,7 +187,7 @@ def _config_problems(args, config_error) -> list[tuple[bool, str]]:
     except Exception as exc:
         res.append((False, f"tokenizer cannot load: {exc}"))
     try:
-        from ..lib.store import Store
+        from tokopt_pipeline.lib.store.db import Store
 
         st = Store.from_env()
         ok, why = _writable_dir(Path(st.path).parent)
@@ -227,7 +227,7 @@ def validate(ctx: click.Context, **_: object) -> int:
 
     Takes the options of `tokopt summarize` and `tokopt ci validate`
     (`tokopt config validate --help-all` lists them)."""
-    from ..lib.errors import TokoptError
+    from tokopt_pipeline.lib.errors import TokoptError
 
     args = args_of(ctx)
     config_error = None

@@ -8,11 +8,11 @@ import json
 
 import click
 
-from .config import SETTING_OPTIONS, apply_settings, effective_settings
-from .output import Bar, emit
-from .command import Group
-from .params import args_of, use
-from .summarize import SUMMARY_OPTIONS, summarize_logs
+from tokopt_pipeline.cli.config import SETTING_OPTIONS, apply_settings, effective_settings
+from tokopt_pipeline.cli.output import Bar, emit
+from tokopt_pipeline.cli.command import Group
+from tokopt_pipeline.cli.params import args_of, use
+from tokopt_pipeline.cli.summarize import SUMMARY_OPTIONS, summarize_logs
 
 __all__ = ["diagnose"]
 
@@ -28,8 +28,8 @@ def diagnose() -> None:
 def report(ctx: click.Context, **_: object) -> int:
     """Environment, versions, the settings in effect, store health, a tokenizer
     self-check and the last runs (--format json for JSON; --output FILE)."""
-    from ..lib.diagnostics import diagnostic_report, render_report
-    from .config import _config_problems
+    from tokopt_pipeline.lib.diagnostics import diagnostic_report, render_report
+    from tokopt_pipeline.cli.config import _config_problems
 
     args = args_of(ctx)
     apply_settings(args)
@@ -56,7 +56,7 @@ def distribution(ctx: click.Context, **_: object) -> int:
 def simulate(ctx: click.Context, **_: object) -> int:
     """Generate logs of several shapes with planted failures, summarize them under
     several presets, and suggest the settings for each shape."""
-    from ..lib.diagnostics import benchmark_simulation, render_benchmark
+    from tokopt_pipeline.lib.diagnostics import benchmark_simulation, render_benchmark
 
     args = args_of(ctx)
     bar = Bar("simulating")
@@ -70,7 +70,7 @@ def simulate(ctx: click.Context, **_: object) -> int:
 def tokenizer() -> int:
     """Check the tokenizer and rewrite .tokopt/token_model.json with every profile's
     coefficients."""
-    from ..lib.diagnostics import update_tokenizer_config
+    from tokopt_pipeline.lib.diagnostics import update_tokenizer_config
 
     path, changes = update_tokenizer_config()
     for c in changes:
@@ -86,9 +86,9 @@ def tokenizer() -> int:
 def calibrate(ctx: click.Context, logs: tuple[str, ...], **_: object) -> int:
     """Fit the token estimator on these logs (counted exactly) and save it to
     .tokopt/token_model.json."""
-    from ..lib import tokens as tok
-    from ..lib.profiles import detect_profile
-    from ..lib.reader import open_log
+    from tokopt_pipeline.lib.engine import tokens as tok
+    from tokopt_pipeline.lib.engine.profiles import detect_profile
+    from tokopt_pipeline.lib.engine.reader import open_log
 
     args = args_of(ctx)
     model = tok.load_model()

@@ -8,15 +8,15 @@ import sys
 
 import click
 
-from ..lib.errors import EXIT_USAGE, TokoptError
-from .aliases import rewrite
-from .ci import ci
-from .command import Group
-from .config import config
-from .diagnose import diagnose
-from .memory import memory, report
-from .summarize import summarize
-from .usage import usage
+from tokopt_pipeline.lib.errors import EXIT_USAGE, TokoptError
+from tokopt_pipeline.cli.aliases import rewrite
+from tokopt_pipeline.cli.ci import ci
+from tokopt_pipeline.cli.command import Group
+from tokopt_pipeline.cli.config import config
+from tokopt_pipeline.cli.diagnose import diagnose
+from tokopt_pipeline.cli.memory import memory, report
+from tokopt_pipeline.cli.summarize import summarize
+from tokopt_pipeline.cli.usage import usage
 
 __all__ = ["tokopt", "main", "run", "EXIT_CODES"]
 
@@ -55,8 +55,8 @@ def tokopt() -> None:
 def mcp(store: str | None) -> int:
     """Serve the memory over MCP on stdin/stdout (tools: read_graph, search_nodes,
     open_nodes, get_summary, list_runs)."""
-    from ..lib.store import Store
-    from ..mcp_server import build_server
+    from tokopt_pipeline.lib.store.db import Store
+    from tokopt_pipeline.mcp_server import build_server
 
     build_server(Store.from_env(store)).run("stdio")
     return 0

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import click
 
-from ..lib.errors import EXIT_OK, EXIT_STORE
-from .output import error
-from .command import Command, Group
-from .params import args_of, use
+from tokopt_pipeline.lib.errors import EXIT_OK, EXIT_STORE
+from tokopt_pipeline.cli.output import error
+from tokopt_pipeline.cli.command import Command, Group
+from tokopt_pipeline.cli.params import args_of, use
 
 __all__ = ["memory", "report"]
 
 
 def _store(ctx: click.Context):
-    from ..lib.store import Store
+    from tokopt_pipeline.lib.store.db import Store
 
     return Store.from_env(args_of(ctx).store_path)
 
@@ -37,7 +37,7 @@ def memory() -> None:
 @click.pass_context
 def analyze(ctx: click.Context, query: str | None, **_: object) -> int:
     """Counts by type, the top recurring errors and the flaky tests."""
-    from ..lib import memory as mem
+    from tokopt_pipeline.lib import memory as mem
 
     with _store(ctx).connect() as conn:
         info = mem.analyze_memory(conn)
@@ -55,7 +55,7 @@ def analyze(ctx: click.Context, query: str | None, **_: object) -> int:
 def query_(ctx: click.Context, query: str, **_: object) -> int:
     """The entities whose name, type or observations contain Q (case-insensitive),
     with their relations."""
-    from ..lib import memory as mem
+    from tokopt_pipeline.lib import memory as mem
 
     with _store(ctx).connect() as conn:
         graph = mem.search_nodes(conn, query)
@@ -69,8 +69,8 @@ def query_(ctx: click.Context, query: str, **_: object) -> int:
 def check(ctx: click.Context, **_: object) -> int:
     """Check that the store opens; print its path, schema, contents and pending writes
     (replaying them when it can)."""
-    from ..lib.schema import latest_version
-    from ..lib.store import StoreBusy
+    from tokopt_pipeline.lib.store.schema import latest_version
+    from tokopt_pipeline.lib.store.db import StoreBusy
 
     store = _store(ctx)
     pending = store.pending()
@@ -95,7 +95,7 @@ def check(ctx: click.Context, **_: object) -> int:
 @click.pass_context
 def reconnect(ctx: click.Context, **_: object) -> int:
     """Replay the writes waiting in the pending folder (.mcp_local_storage/)."""
-    from ..lib.store import StoreBusy
+    from tokopt_pipeline.lib.store.db import StoreBusy
 
     store = _store(ctx)
     before = len(store.pending())
@@ -115,7 +115,7 @@ def reconnect(ctx: click.Context, **_: object) -> int:
 @click.pass_context
 def export(ctx: click.Context, path: str, **_: object) -> int:
     """Write the memory as MCP memory-server JSONL (one entity or relation a line)."""
-    from ..lib import memory as mem
+    from tokopt_pipeline.lib import memory as mem
 
     with _store(ctx).connect() as conn:
         ents, rels = mem.export_jsonl(conn, path)
@@ -130,7 +130,7 @@ def export(ctx: click.Context, path: str, **_: object) -> int:
 def import_(ctx: click.Context, path: str, **_: object) -> int:
     """Merge an MCP memory-server JSONL file into the memory; a bad file is refused
     whole, naming the line."""
-    from ..lib import memory as mem
+    from tokopt_pipeline.lib import memory as mem
 
     ents, rels, status = mem.import_jsonl(_store(ctx), path)
     where = "" if status == "applied" else f" (store busy: queued in {status})"
@@ -147,7 +147,7 @@ def import_(ctx: click.Context, path: str, **_: object) -> int:
 def report(ctx: click.Context, html: str, top: int, days: int, **_: object) -> int:
     """Write a static HTML report (readable offline): token usage over time and the
     top recurring errors, from the store."""
-    from ..lib import report_html
+    from tokopt_pipeline.lib.usage import report_html
 
     with _store(ctx).connect() as conn:
         info = report_html.write_report(conn, html, top=top, days=days)

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from ..lib.errors import EXIT_USAGE, TokoptError
+from tokopt_pipeline.lib.errors import EXIT_USAGE, TokoptError
 
 __all__ = ["Progress", "Bar", "say", "out", "write", "emit", "error", "warn", "CommandUsageError"]
 
@@ -83,8 +83,8 @@ def warn(msg: str) -> None:
 def write(path: str, text: str) -> None:
     """Write a report: to stdout for ``-``, appended to a device, a FIFO or the GitHub
     step summary, else atomically (a temporary file renamed into place)."""
-    from ..lib.errors import OutputError
-    from ..lib.outputs import atomic_write_text
+    from tokopt_pipeline.lib.errors import OutputError
+    from tokopt_pipeline.lib.outputs import atomic_write_text
 
     if path == "-":
         sys.stdout.write(text)

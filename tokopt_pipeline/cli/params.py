@@ -1,7 +1,7 @@
 """Every option of the ``tokopt`` command, defined once; each command picks its own.
 
 An option is known by its destination name (``token_budget`` for ``--token-budget``, the
-name :mod:`tokopt_pipeline.lib.settings` uses too). :func:`use` applies a list of them
+name :mod:`tokopt_pipeline.lib.settings.layers` uses too). :func:`use` applies a list of them
 to a command; :func:`args_of` turns what click parsed into the namespace the command's
 code reads, with every other option at its default and the set of options given on
 the command line (a preset or profile never overrides those).
@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import click
 
-from ..lib.presets import PRESETS
+from tokopt_pipeline.lib.settings.presets import PRESETS
 
 __all__ = ["OPTIONS", "Spec", "use", "args_of", "Number", "takes_value", "flag_names"]
 
@@ -55,8 +55,8 @@ class ComponentBudgets(click.ParamType):
     name = "JSON"
 
     def convert(self, value, param, ctx):
-        from ..lib.components import parse_component_budgets
-        from ..lib.errors import TokoptError
+        from tokopt_pipeline.lib.engine.components import parse_component_budgets
+        from tokopt_pipeline.lib.errors import TokoptError
 
         if not isinstance(value, str):
             return value
@@ -157,7 +157,7 @@ EXTRA_DEFAULTS: dict[str, Any] = {
 
 
 def _option(dest: str) -> Callable:
-    from .command import MoreOption
+    from tokopt_pipeline.cli.command import MoreOption
 
     spec = OPTIONS[dest]
     kw = dict(spec.kw)

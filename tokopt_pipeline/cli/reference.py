@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import click
 
-from .aliases import ALIASES, WITHOUT_A_LOG
-from .main import tokopt
+from tokopt_pipeline.cli.aliases import ALIASES, WITHOUT_A_LOG
+from tokopt_pipeline.cli.main import tokopt
 
 __all__ = ["commands", "help_text", "markdown"]
 

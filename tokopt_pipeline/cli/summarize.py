@@ -18,11 +18,11 @@ from pathlib import Path
 
 import click
 
-from ..lib.errors import EXIT_STORE
-from .command import Command
-from .config import adapt, apply_settings, logs_of, save_profile
-from .output import CommandUsageError, Progress, say, warn
-from .params import args_of, use
+from tokopt_pipeline.lib.errors import EXIT_STORE
+from tokopt_pipeline.cli.command import Command
+from tokopt_pipeline.cli.config import adapt, apply_settings, logs_of, save_profile
+from tokopt_pipeline.cli.output import CommandUsageError, Progress, say, warn
+from tokopt_pipeline.cli.params import args_of, use
 
 __all__ = ["summarize", "summarize_logs", "SUMMARY_OPTIONS", "DEFAULT_LOG"]
 
@@ -62,7 +62,7 @@ def summarize(ctx: click.Context, **_: object) -> int:
 
 def summarize_logs(args, distribution: bool = False) -> int:
     """Settle the settings, then summarize each log; the highest exit code wins."""
-    from ..lib.settings import summary_options
+    from tokopt_pipeline.lib.settings.layers import summary_options
 
     sources = apply_settings(args)
     if args.verbose and sources:
@@ -89,7 +89,7 @@ def summarize_logs(args, distribution: bool = False) -> int:
         raise CommandUsageError("--output takes one log; use --output-dir for several")
     summary_options(args)  # a bad setting fails before any log is read
     if args.enable_monitoring:
-        from .usage import enable_monitoring
+        from tokopt_pipeline.cli.usage import enable_monitoring
 
         enable_monitoring(args)
     if not args.no_store:
@@ -106,17 +106,17 @@ def summarize_logs(args, distribution: bool = False) -> int:
 
 def _import_store() -> None:
     try:
-        from ..lib import store  # noqa: F401
+        import tokopt_pipeline.lib.store.db  # noqa: F401  (DuckDB, loaded while the log is read)
     except Exception:  # reported when the run is recorded, which imports it again
         pass
 
 
 def run_summary(args, log: str, distribution: bool = False) -> int:
     """One log's summary, written and reported, then recorded and remembered."""
-    from ..lib import outputs
-    from ..lib.errors import OutputError
-    from ..lib.settings import summary_options
-    from ..lib.summarize import summarize as summarize_log
+    from tokopt_pipeline.lib import outputs
+    from tokopt_pipeline.lib.errors import OutputError
+    from tokopt_pipeline.lib.settings.layers import summary_options
+    from tokopt_pipeline.lib.engine.summarize import summarize as summarize_log
 
     opts = summary_options(args)
     to_stdout = args.output == "-"
@@ -128,7 +128,7 @@ def run_summary(args, log: str, distribution: bool = False) -> int:
         chunks_path = Path(args.output_dir) / (outputs.output_stem(log) + ".chunks.jsonl")
     marker = None
     if args.store_memory:
-        from ..lib import memory
+        from tokopt_pipeline.lib import memory
 
         marker = memory.Marker(_store(args), suite=args.suite, commit=args.commit)
     progress = Progress()
@@ -178,7 +178,7 @@ def _report(args, summary, out_path: Path, to_stdout: bool, chunks_path, elapsed
 
 
 def _debug_tokens(summary) -> None:
-    from ..lib import tokens as tok
+    from tokopt_pipeline.lib.engine import tokens as tok
 
     text = summary.text
     parts: list[tuple[str, str]] = []
@@ -197,16 +197,16 @@ def _debug_tokens(summary) -> None:
 
 
 def _store(args):
-    from ..lib.store import Store
+    from tokopt_pipeline.lib.store.db import Store
 
     return Store.from_env(args.store_path)
 
 
 def _record(args, summary, out_path) -> int:
     """The run in the store (tables ``runs``, ``summaries`` ...), as the UI shows it."""
-    from ..lib import records
-    from ..lib.errors import StoreError
-    from ..lib.logfiles import DEFAULT_LOG_DIR, partition_key
+    from tokopt_pipeline.lib.store import records
+    from tokopt_pipeline.lib.errors import StoreError
+    from tokopt_pipeline.lib.logfiles import DEFAULT_LOG_DIR, partition_key
 
     source = summary.analysis.source
     if source in ("-", ""):
@@ -241,7 +241,7 @@ def _components_and_distribution(args, summary, out_path, distribution: bool) ->
         for r in comps:
             print(f"    {r.key:<20} {r.tokens:>8,} of {r.budget:>8,} tokens, {r.lines:,} lines", file=stream)
     if distribution:
-        from ..lib.diagnostics import render_distribution, token_distribution
+        from tokopt_pipeline.lib.diagnostics import render_distribution, token_distribution
 
         d = token_distribution(summary, args.component_by or "auto")
         if args.format == "json":
@@ -255,9 +255,11 @@ def _remember(args, summary, out_path, marker) -> None:
     ``--enable-monitoring``): record its token usage and mail any alert it raises."""
     if not (args.store_memory or args.track_usage or args.enable_monitoring):
         return
-    from ..lib import alerts, memory, usage
+    from tokopt_pipeline.lib.usage import alerts
+    from tokopt_pipeline.lib import memory
+    from tokopt_pipeline.lib.usage import ledger as usage
 
-    from .usage import monitor_of
+    from tokopt_pipeline.cli.usage import monitor_of
 
     say_to = sys.stderr if out_path is None else sys.stdout
     store = _store(args)
@@ -291,7 +293,7 @@ def _remember(args, summary, out_path, marker) -> None:
         except alerts.AlertError as exc:
             warn(f"usage alert not mailed (kept for the next run): {exc.message}")
         except Exception as exc:  # a busy store: alerts stay pending
-            from ..lib.store import StoreBusy
+            from tokopt_pipeline.lib.store.db import StoreBusy
 
             if not isinstance(exc, StoreBusy):
                 raise

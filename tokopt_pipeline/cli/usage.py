@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
-from .output import CommandUsageError
-from .command import Group
-from .params import args_of, use
+from tokopt_pipeline.cli.output import CommandUsageError
+from tokopt_pipeline.cli.command import Group
+from tokopt_pipeline.cli.params import args_of, use
 
 __all__ = ["usage", "monitor_of", "enable_monitoring"]
 
@@ -23,8 +23,8 @@ def usage() -> None:
 def check(ctx: click.Context, **_: object) -> int:
     """Use against budget for today, the last 7 days and all time, per component,
     and the alerts raised."""
-    from ..lib import usage as ledger
-    from ..lib.store import Store
+    from tokopt_pipeline.lib.usage import ledger as ledger
+    from tokopt_pipeline.lib.store.db import Store
 
     args = args_of(ctx)
     with Store.from_env(args.store_path).connect() as conn:
@@ -44,7 +44,7 @@ def monitor(ctx: click.Context, **_: object) -> int:
 
 
 def monitor_of(args):
-    from ..lib import usage as ledger
+    from tokopt_pipeline.lib.usage import ledger as ledger
 
     return ledger.Monitor(
         email=args.alert_email,
@@ -57,8 +57,8 @@ def enable_monitoring(args) -> None:
     """Check and save the alert settings (raises a usage error when they are wrong)."""
     import sys
 
-    from ..lib import alerts
-    from ..lib.store import Store
+    from tokopt_pipeline.lib.usage import alerts
+    from tokopt_pipeline.lib.store.db import Store
 
     mon = monitor_of(args)
     if mon.warning >= mon.critical:

@@ -30,9 +30,9 @@ from typing import Iterator, Optional
 import dagster as dg
 from pydantic import Field
 
-from ..lib.logfiles import DEFAULT_LOG_DIR, DEFAULT_OUTPUT_DIR
-from ..lib.store import DEFAULT_PATH, DEFAULT_PENDING, Store
-from ..lib.thresholds import CRITICAL_PCT, WARNING_PCT
+from tokopt_pipeline.lib.logfiles import DEFAULT_LOG_DIR, DEFAULT_OUTPUT_DIR
+from tokopt_pipeline.lib.store.db import DEFAULT_PATH, DEFAULT_PENDING, Store
+from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT
 
 DEFAULT_SENSOR_INTERVAL = 30
 

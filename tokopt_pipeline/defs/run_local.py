@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..lib.thresholds import CRITICAL_PCT, WARNING_PCT
+from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT
 
 LOG_ASSETS = ("raw_logs", "priority_chunks", "budget_trimmed_summaries")
 CROSS_LOG_ASSETS = ("error_entities", "token_usage_metrics")
@@ -23,11 +23,11 @@ def materialize_log(log: str, token_budget: int, instance=None, resources: dict 
     """Materialize every asset for ``log``; returns (summary metadata, check results, store path)."""
     import dagster as dg
 
-    from ..definitions import defs as load_defs
-    from ..lib.logfiles import partition_key
-    from .ingest.logfile import TAG_PATH, TAG_SOURCE
-    from .partitions import log_files
-    from .resources import TokoptSettings
+    from tokopt_pipeline.definitions import defs as load_defs
+    from tokopt_pipeline.lib.logfiles import partition_key
+    from tokopt_pipeline.defs.ingest.logfile import TAG_PATH, TAG_SOURCE
+    from tokopt_pipeline.defs.partitions import log_files
+    from tokopt_pipeline.defs.resources import TokoptSettings
 
     defs = load_defs()
     resources = resources or defs.resources

@@ -22,7 +22,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .outputs import output_stem
+from tokopt_pipeline.lib.outputs import output_stem
 
 __all__ = [
     "DEFAULT_LOG_DIR",

@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from .errors import OutputError
+from tokopt_pipeline.lib.errors import OutputError
 
 SUMMARY_SUFFIXES = {"markdown": ".summary.md", "json": ".summary.json", "text": ".summary.txt"}
 

@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
-from tokopt_pipeline.lib.store import Store
+from tokopt_pipeline.lib.store.db import Store
 from tokopt_pipeline_tests.conftest import EXAMPLE_LOG
 
 

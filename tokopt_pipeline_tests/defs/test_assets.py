@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tokopt_pipeline.lib import tokens as tok
+from tokopt_pipeline.lib.engine import tokens as tok
 
 from .helpers import checks, materialize_cross_log, materialize_log, metadata
 

@@ -10,12 +10,12 @@ import time
 import duckdb
 import pytest
 
-from tokopt_pipeline.lib import records
-from tokopt_pipeline.lib.options import SummaryOptions
-from tokopt_pipeline.lib.render import summarize_analysis
-from tokopt_pipeline.lib.schema import MIGRATIONS, latest_version
-from tokopt_pipeline.lib.store import Store
-from tokopt_pipeline.lib.summarize import summarize
+from tokopt_pipeline.lib.store import records
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.engine.render import summarize_analysis
+from tokopt_pipeline.lib.store.schema import MIGRATIONS, latest_version
+from tokopt_pipeline.lib.store.db import Store
+from tokopt_pipeline.lib.engine.summarize import summarize
 from tokopt_pipeline_tests.conftest import EXAMPLE_LOG, REPO
 
 from .helpers import materialize_log, metadata
@@ -67,7 +67,7 @@ KILLED_WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from tokopt_pipeline.lib.store import Store, operation
+    from tokopt_pipeline.lib.store.db import Store, operation
 
     @operation("half_written_run")
     def half(conn, payload):
@@ -103,7 +103,7 @@ def test_a_writer_killed_mid_run_leaves_the_store_consistent_and_a_rerun_succeed
 LOCK_HOLDER = textwrap.dedent(
     """
     import sys, duckdb
-    from tokopt_pipeline.lib.store import Store
+    from tokopt_pipeline.lib.store.db import Store
     from pathlib import Path
     with Store(Path(sys.argv[1]), Path(sys.argv[2])).connect() as conn:
         print("locked", flush=True)

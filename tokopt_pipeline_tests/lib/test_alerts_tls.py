@@ -16,8 +16,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from tokopt_pipeline.lib import alerts, usage
-from tokopt_pipeline.lib.store import Store
+from tokopt_pipeline.lib.usage import alerts
+from tokopt_pipeline.lib.usage import ledger as usage
+from tokopt_pipeline.lib.store.db import Store
 
 
 def _self_signed(folder) -> tuple[str, str]:

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from polars.testing import assert_frame_equal, assert_series_equal
 
-from tokopt_pipeline.lib import analysis
-from tokopt_pipeline.lib.analysis import _line_features, analyze
-from tokopt_pipeline.lib.options import SummaryOptions
-from tokopt_pipeline.lib.profiles import get_profile
+from tokopt_pipeline.lib.engine import analysis
+from tokopt_pipeline.lib.engine.analysis import _line_features, analyze
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline_tests.conftest import NUMPY_LOG
 
 pytestmark = pytest.mark.slow  # the streaming pass on 130,000 corpus lines, several times (10 s in all)
@@ -61,7 +61,7 @@ def test_reading_ahead_and_slicing_change_nothing(shared_copy, tmp_path, monkeyp
 
 
 def test_the_pass_collects_what_a_separate_scan_finds(tmp_path):
-    from tokopt_pipeline.lib import runmeta
+    from tokopt_pipeline.lib.engine import runmeta
 
     sha = "0123456789abcdef0123456789abcdef01234567"
     log = tmp_path / "ci.log"

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from tokopt_pipeline.cli import main
-from tokopt_pipeline.lib.badge import badge_color, from_report
+from tokopt_pipeline.lib.ci.badge import badge_color, from_report
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from tokopt_pipeline.cli import main
-from tokopt_pipeline.lib import tokens as tok
-from tokopt_pipeline.lib.components import Splitter, detect_mode, match_key
+from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline.lib.engine.components import Splitter, detect_mode, match_key
 
 STEPS = ["api tests", "frontend build", "database migrations", "docs"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tokopt_pipeline.cli import main
-from tokopt_pipeline.lib.config import load_profiles, save_profile
+from tokopt_pipeline.lib.settings.profile_files import load_profiles, save_profile
 
 from ..conftest import EXAMPLE_LOG
 

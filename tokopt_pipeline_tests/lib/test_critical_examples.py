@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from tokopt_pipeline.lib import tokens as tok
-from tokopt_pipeline.lib.analysis import MAX_EXAMPLES, analyze
-from tokopt_pipeline.lib.options import SummaryOptions
-from tokopt_pipeline.lib.summarize import summarize
+from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline.lib.engine.analysis import MAX_EXAMPLES, analyze
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.engine.summarize import summarize
 
 NAMES = ["test_alpha_checkout", "test_bravo_refund", "test_charlie_login", "test_delta_upload", "test_echo_search"]
 

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from tokopt_pipeline.cli import main
-from tokopt_pipeline.lib import tokens as tok
+from tokopt_pipeline.lib.engine import tokens as tok
 
 from ..conftest import EXAMPLE_LOG
 

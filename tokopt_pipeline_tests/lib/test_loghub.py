@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tokopt_pipeline.lib.templates import mine
+from tokopt_pipeline.lib.engine.templates import mine
 
 pytestmark = pytest.mark.slow  # the command run on the loghub samples (6.5 s in all)
 

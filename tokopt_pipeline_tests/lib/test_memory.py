@@ -17,9 +17,9 @@ import pytest
 from tokopt_pipeline_tests.conftest import labelled
 from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.errors import BadInput
-from tokopt_pipeline.lib.options import SummaryOptions
-from tokopt_pipeline.lib.store import Store
-from tokopt_pipeline.lib.summarize import summarize
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.store.db import Store
+from tokopt_pipeline.lib.engine.summarize import summarize
 
 pytestmark = pytest.mark.slow  # real pytest runs in subprocesses feed the memory (13 s in all)
 

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from tokopt_pipeline.cli import main
-from tokopt_pipeline.lib import tokens as tok
-from tokopt_pipeline.lib.config import parse_profiles
-from tokopt_pipeline.lib.presets import PRESETS, SETTINGS
+from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline.lib.settings.profile_files import parse_profiles
+from tokopt_pipeline.lib.settings.presets import PRESETS, SETTINGS
 
 from ..conftest import EXAMPLE_LOG
 

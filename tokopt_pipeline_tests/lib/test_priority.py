@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokopt_pipeline.lib.priority import DEFAULT_LEVEL, Level, Rule, parse_priority_pattern, tag_levels
-from tokopt_pipeline.lib.profiles import PROFILES, get_profile
+from tokopt_pipeline.lib.engine.priority import DEFAULT_LEVEL, Level, Rule, parse_priority_pattern, tag_levels
+from tokopt_pipeline.lib.engine.profiles import PROFILES, get_profile
 
 WORDS = [
     "ERROR", "error", "Error:", "[E]", "E", "WARN", "warning", "INFO", "I", "DEBUG", "debug", "FATAL",

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tokopt_pipeline.lib import tokens as tok
-from tokopt_pipeline.lib.options import SummaryOptions
-from tokopt_pipeline.lib.summarize import summarize
+from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.engine.summarize import summarize
 
 pytestmark = pytest.mark.slow  # property tests that summarize many generated logs
 

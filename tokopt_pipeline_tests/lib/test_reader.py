@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tokopt_pipeline.lib import reader
+from tokopt_pipeline.lib.engine import reader
 from tokopt_pipeline.lib.errors import BadInput, InputNotFound
-from tokopt_pipeline.lib.reader import (
+from tokopt_pipeline.lib.engine.reader import (
     MAX_LINE_BYTES,
     Batch,
     adaptive_batch_lines,
@@ -185,7 +185,7 @@ def test_text_starting_like_a_bz2_magic_is_text(tmp_path):
 
 STDIN_SCRIPT = textwrap.dedent("""
     import json
-    from tokopt_pipeline.lib.reader import open_log
+    from tokopt_pipeline.lib.engine.reader import open_log
     source = open_log("-")
     batches = list(source.batches(2))
     print(json.dumps({
@@ -214,7 +214,7 @@ def test_stdin(compress):
 
 
 def test_empty_stdin_is_bad_input():
-    script = "from tokopt_pipeline.lib.reader import open_log\nopen_log('-')"
+    script = "from tokopt_pipeline.lib.engine.reader import open_log\nopen_log('-')"
     done = subprocess.run([sys.executable, "-c", script], input=b"",
                           capture_output=True, cwd=PROJECT_ROOT, timeout=60)
     assert b"BadInput: <stdin> is empty: nothing to summarize" in done.stderr
@@ -366,7 +366,7 @@ def test_long_line_is_cut_the_same_whatever_the_block_size(tmp_path, block_bytes
 
 MEMORY_SCRIPT = textwrap.dedent("""
     import json, resource, sys, tracemalloc
-    from tokopt_pipeline.lib.reader import open_log
+    from tokopt_pipeline.lib.engine.reader import open_log
     tracemalloc.start()
     source = open_log(sys.argv[1])
     lines = [line for batch in source.batches() for line in batch.lines]

@@ -9,8 +9,8 @@ from detect_secrets.plugins.private_key import PrivateKeyDetector
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokopt_pipeline.lib import redact
-from tokopt_pipeline.lib.redact import RedactionStats, Redactor, redact_text
+from tokopt_pipeline.lib.engine import redact
+from tokopt_pipeline.lib.engine.redact import RedactionStats, Redactor, redact_text
 from tokopt_pipeline_tests.fixtures_secrets import KEY_LINES, planted_secrets_log
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from tokopt_pipeline.lib import redact
+from tokopt_pipeline.lib.engine import redact
 
 
 def _from_package() -> dict[str, list[tuple[str, int]]]:

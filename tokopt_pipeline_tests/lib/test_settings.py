@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tokopt_pipeline.lib.priority import Level, UsageError
-from tokopt_pipeline.lib.settings import layered, summary_options
+from tokopt_pipeline.lib.engine.priority import Level, UsageError
+from tokopt_pipeline.lib.settings.layers import layered, summary_options
 
 
 def test_defaults_when_nothing_is_given():

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokopt_pipeline.lib.templates import TemplateMiner, mask_series, mine
+from tokopt_pipeline.lib.engine.templates import TemplateMiner, mask_series, mine
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tiktoken
 
-from tokopt_pipeline.lib import tokens
+from tokopt_pipeline.lib.engine import tokens
 
 TEXT = "FAILED tests/test_x.py::test_y - ValueError: 12 != 13 ñ 日本 <|endoftext|>\n\tat Foo.bar(Foo.java:1)"
 

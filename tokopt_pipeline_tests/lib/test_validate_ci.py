@@ -7,7 +7,7 @@ import os
 import subprocess
 
 from tokopt_pipeline.cli import main
-from tokopt_pipeline.lib import tokens as tok
+from tokopt_pipeline.lib.engine import tokens as tok
 
 SPEC_KEYS = [
     "validation_time", "token_budget", "total_files_checked", "files_over_budget", "files_under_budget",

@@ -11,13 +11,13 @@ from typing import Optional
 
 import dagster as dg
 
-from ...lib import records
-from ...lib.analysis import analyze
-from ...lib.options import SummaryOptions
-from ...lib.priority import Level, parse_priority_pattern
-from ..ingest.logfile import TAG_COMMIT, TAG_SOURCE, TAG_SUITE, registered_path
-from ..partitions import log_files
-from ..resources import TokoptStore
+from tokopt_pipeline.lib.store import records
+from tokopt_pipeline.lib.engine.analysis import analyze
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.engine.priority import Level, parse_priority_pattern
+from tokopt_pipeline.defs.ingest.logfile import TAG_COMMIT, TAG_SOURCE, TAG_SUITE, registered_path
+from tokopt_pipeline.defs.partitions import log_files
+from tokopt_pipeline.defs.resources import TokoptStore
 
 
 class ChunkConfig(dg.Config):

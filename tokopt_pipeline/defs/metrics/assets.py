@@ -4,9 +4,9 @@ and over today, the last 7 days and all time."""
 
 import dagster as dg
 
-from ...lib import usage
-from ..automation import CROSS_LOG_UPDATES
-from ..resources import TokoptStore
+from tokopt_pipeline.lib.usage import ledger as usage
+from tokopt_pipeline.defs.automation import CROSS_LOG_UPDATES
+from tokopt_pipeline.defs.resources import TokoptStore
 
 DAYS_SHOWN = 14
 

@@ -2,11 +2,11 @@
 
 Watches ``token_usage_metrics`` materializations (never opens the store). The alert
 state lives in the sensor's cursor, so a mail goes out once per crossing, with the
-same rule as ``tokopt --enable-monitoring`` (:func:`~tokopt_pipeline.lib.usage.next_state`):
+same rule as ``tokopt --enable-monitoring`` (:func:`~tokopt_pipeline.lib.usage.ledger.next_state`):
 up at once, back down only more than 10 points below the threshold.
 
 Settings, read when the sensor runs: ``TOKOPT_ALERT_EMAIL`` (the address; without it
-the sensor skips), the SMTP settings of :mod:`tokopt_pipeline.lib.alerts`, and the
+the sensor skips), the SMTP settings of :mod:`tokopt_pipeline.lib.usage.alerts`, and the
 thresholds of ``TokoptSettings``. Off by default: turn it on in the UI.
 """
 
@@ -17,9 +17,10 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from ...lib import alerts, usage
-from ..resources import TokoptSettings
-from .checks import USAGE_KEY, latest_usage, peak_pct
+from tokopt_pipeline.lib.usage import alerts
+from tokopt_pipeline.lib.usage import ledger as usage
+from tokopt_pipeline.defs.resources import TokoptSettings
+from tokopt_pipeline.defs.metrics.checks import USAGE_KEY, latest_usage, peak_pct
 
 
 @dg.sensor(

@@ -16,11 +16,11 @@ from typing import Iterable, Optional
 
 import dagster as dg
 
-from ...lib import queries
-from ...lib.logfiles import scan
-from ...lib.outputs import rotate
-from ..partitions import log_files
-from ..resources import TokoptSettings, TokoptStore
+from tokopt_pipeline.lib.store import queries
+from tokopt_pipeline.lib.logfiles import scan
+from tokopt_pipeline.lib.outputs import rotate
+from tokopt_pipeline.defs.partitions import log_files
+from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
 
 RAW_LOGS = dg.AssetKey("raw_logs")
 

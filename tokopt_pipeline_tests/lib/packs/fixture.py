@@ -10,9 +10,9 @@ from pathlib import Path
 
 import polars as pl
 
-from tokopt_pipeline.lib.priority import Level, tag_levels
-from tokopt_pipeline.lib.profiles import get_profile
-from tokopt_pipeline.lib.reader import open_log
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels
+from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline.lib.engine.reader import open_log
 
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"
 

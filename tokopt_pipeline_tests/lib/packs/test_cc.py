@@ -11,11 +11,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tokopt_pipeline.lib import packs
-from tokopt_pipeline.lib.events import EventGrouper
-from tokopt_pipeline.lib.packs import cc
-from tokopt_pipeline.lib.priority import Level, tag_levels, validate_regex
-from tokopt_pipeline.lib.profiles import get_profile
+from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine.events import EventGrouper
+from tokopt_pipeline.lib.engine.packs import cc
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
+from tokopt_pipeline.lib.engine.profiles import get_profile
 
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"
 CASES = ["ctest", "ctest-verbose", "gtest", "make", "clang", "ninja", "configure", "meson", "meson-werror", "pass"]

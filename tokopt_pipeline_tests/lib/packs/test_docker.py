@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tokopt_pipeline.lib import packs
-from tokopt_pipeline.lib.packs import docker
-from tokopt_pipeline.lib.priority import Level, tag_levels, validate_regex
-from tokopt_pipeline.lib.profiles import get_profile
+from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine.packs import docker
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
+from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline_tests.lib.packs.fixture import assert_examples, assert_levels, fixture_lines, lines, truth
 
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"
@@ -121,7 +121,7 @@ def test_level_examples():
 def test_dockerfile_excerpt_rule():
     """The pack's own reading of the framed Dockerfile line (a rustc code-frame rule of an earlier
     pack, ``^ *\\d+ +\\|``, may take the line first in the full chain)."""
-    from tokopt_pipeline.lib.priority import tag_line
+    from tokopt_pipeline.lib.engine.priority import tag_line
 
     assert tag_line(" 336 | >>> RUN wget https://x/y.tgz", list(docker.PACK.rules)) == H
     assert tag_line(" 335 |     SHELL [\"/bin/bash\", \"-c\"]", list(docker.PACK.rules)) == L

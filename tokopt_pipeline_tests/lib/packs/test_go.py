@@ -10,10 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tokopt_pipeline.lib import packs
-from tokopt_pipeline.lib.packs import go
-from tokopt_pipeline.lib.priority import Level, tag_levels, tag_line, validate_regex
-from tokopt_pipeline.lib.profiles import get_profile
+from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine.packs import go
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels, tag_line, validate_regex
+from tokopt_pipeline.lib.engine.profiles import get_profile
 
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"
 CASES = ["go-test-verbose", "go-build-vet", "go-race", "go-timeout", "go-pass"]
@@ -327,7 +327,7 @@ def test_other_ecosystems_not_misread():
 
 
 def test_goroutine_dump_is_one_event():
-    from tokopt_pipeline.lib.events import EventGrouper
+    from tokopt_pipeline.lib.engine.events import EventGrouper
 
     lines, _ = _case("go-test-verbose")
     start = lines.index(next(l for l in lines if l.startswith("goroutine ")))

@@ -10,11 +10,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tokopt_pipeline.lib import packs
-from tokopt_pipeline.lib.packs import js
-from tokopt_pipeline.lib.priority import Level, tag_levels, validate_regex
-from tokopt_pipeline.lib.profiles import get_profile
-from tokopt_pipeline.lib.testresults import parse_totals
+from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine.packs import js
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
+from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline.lib.engine.testresults import parse_totals
 
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"
 CASES = ["jslint-tsc", "jslint-eslint", "jslint-biome", "jslint-legacy", "jslint-prettier", "jslint-ci"]

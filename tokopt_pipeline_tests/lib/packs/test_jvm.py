@@ -10,10 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tokopt_pipeline.lib import packs
-from tokopt_pipeline.lib.packs import jvm
-from tokopt_pipeline.lib.priority import Level, tag_levels, tag_line, validate_regex
-from tokopt_pipeline.lib.profiles import get_profile
+from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine.packs import jvm
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels, tag_line, validate_regex
+from tokopt_pipeline.lib.engine.profiles import get_profile
 
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"
 CASES = ["jvm-maven-surefire", "jvm-maven-compile", "jvm-junit-console"]
@@ -334,7 +334,7 @@ def test_block_starts_split_failures():
 
 
 def test_events_keep_a_failure_together_and_failures_apart():
-    from tokopt_pipeline.lib.events import EventGrouper
+    from tokopt_pipeline.lib.engine.events import EventGrouper
 
     lines = [
         "[INFO] Running com.acme.shop.model.OrderLineTest",

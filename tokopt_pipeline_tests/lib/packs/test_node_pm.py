@@ -11,11 +11,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tokopt_pipeline.lib import packs
-from tokopt_pipeline.lib.packs import node_pm
-from tokopt_pipeline.lib.priority import Level, tag_levels, validate_regex
-from tokopt_pipeline.lib.profiles import get_profile
-from tokopt_pipeline.lib.testresults import RunTotals
+from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine.packs import node_pm
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
+from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline.lib.engine.testresults import RunTotals
 
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"
 CASES = ["node_pm-npm-workspaces", "node_pm-npm-install", "node_pm-npm9", "node_pm-npm6", "node_pm-pnpm",

@@ -11,12 +11,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tokopt_pipeline.lib import packs
-from tokopt_pipeline.lib.events import EventGrouper
-from tokopt_pipeline.lib.packs import python
-from tokopt_pipeline.lib.priority import Level, tag_levels, validate_regex
-from tokopt_pipeline.lib.profiles import get_profile
-from tokopt_pipeline.lib.testresults import RunTotals
+from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine.events import EventGrouper
+from tokopt_pipeline.lib.engine.packs import python
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
+from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline.lib.engine.testresults import RunTotals
 
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"
 CASES = ["python-mypy", "python-lint", "python-precommit", "python-pip", "python-sphinx", "pytest-matrix"]

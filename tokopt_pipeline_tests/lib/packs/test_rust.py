@@ -12,11 +12,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tokopt_pipeline.lib import packs
-from tokopt_pipeline.lib.packs import rust
-from tokopt_pipeline.lib.priority import Level, tag_levels, validate_regex
-from tokopt_pipeline.lib.profiles import get_profile
-from tokopt_pipeline.lib.reader import open_log
+from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine.packs import rust
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
+from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline.lib.engine.reader import open_log
 
 from tokopt_pipeline_tests.lib.packs.fixture import DATA, assert_levels, levels, lines, truth
 

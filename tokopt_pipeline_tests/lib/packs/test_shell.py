@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tokopt_pipeline.lib import packs
-from tokopt_pipeline.lib.packs import shell
-from tokopt_pipeline.lib.priority import Level, tag_levels, validate_regex
-from tokopt_pipeline.lib.profiles import get_profile
+from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine.packs import shell
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
+from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline_tests.lib.packs.fixture import assert_examples, fixture_lines, levels, lines, tagged, truth
 
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"

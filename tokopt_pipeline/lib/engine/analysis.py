@@ -1,0 +1,824 @@
+"""The streaming pass over a log: read, redact, tag, group, template and count.
+
+:func:`analyze` reads the log once, batch by batch (memory does not grow with the
+file), and keeps only compact aggregates:
+
+* per-template statistics (count, first/last line, worst level, one real example;
+  critical and high templates keep up to ``MAX_EXAMPLES`` distinct real lines, so lines
+  that differ only in a name are not reduced to one);
+* error groups: multi-line events of high or critical priority (tracebacks, pytest
+  failure sections, Java stack traces) deduplicated by exception type and message,
+  with one representative example and the tests they belong to;
+* failing tests and every test run's totals line;
+* per-chunk statistics and line counts per priority.
+
+Everything the summary shows is rendered from this :class:`Analysis`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+import polars as pl
+
+from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline.lib.store.ids import fingerprint
+from tokopt_pipeline.lib.engine.events import EventGrouper, exception_of, feature_exprs, innermost, project_locations
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine.literals import MatcherSet, strip_names
+from tokopt_pipeline.lib.engine.priority import DEFAULT_LEVEL, Level, levels_of_candidates, prefilter_unions
+from tokopt_pipeline.lib.engine.profiles import detect_profile, get_profile
+from tokopt_pipeline.lib.engine.reader import adaptive_batch_lines, open_log
+from tokopt_pipeline.lib.engine.redact import Redactor, trigger_expr
+from tokopt_pipeline.lib.engine.redact import preload as preload_redaction
+from tokopt_pipeline.lib.engine.runmeta import CANDIDATE as RUN_META_CANDIDATE
+from tokopt_pipeline.lib.engine.runmeta import RunMeta
+from tokopt_pipeline.lib.engine.templates import TemplateMiner, mask_steps
+from tokopt_pipeline.lib.engine.cisteps import MARKER as CI_MARKER
+from tokopt_pipeline.lib.engine.cisteps import Step, StepTracker
+from tokopt_pipeline.lib.engine.testresults import FailedTest, RunTotals, TestIndex, parse_totals, test_candidate, totals_candidate
+
+#: Lines kept before and after the first occurrence of a critical or high line.
+CONTEXT_BEFORE = 3
+CONTEXT_AFTER = 6
+MAX_CONTEXTS = 200
+#: Locations kept per error group, and taken from each of its occurrences.
+MAX_GROUP_LOCATIONS = 24
+LOCATIONS_PER_EVENT = 3
+EVENT_HEAD_LINES = 40
+EVENT_TAIL_LINES = 200
+MIN_BATCH_LINES = 200_000
+#: Batches read ahead of the one being processed (their per-line tests run meanwhile).
+READ_AHEAD = 2
+#: The first batch is smaller (whole chunks, at least one): the work on the second
+#: core starts once it is read.
+FIRST_BATCH_LINES = 25_000
+_NUM = re.compile(r"0x[0-9a-fA-F]+|\d+")
+
+
+def normalize_message(msg: str) -> str:
+    """Digits masked, whitespace folded: two messages that differ only in numbers match."""
+    return re.sub(r"\s+", " ", _NUM.sub("N", msg)).strip()
+
+
+#: Distinct real lines kept per critical or high template (only those levels keep more
+#: than one, so memory stays a handful of lines per important template).
+MAX_EXAMPLES = 5
+# Timestamps do not make two lines distinct: they are left out of the comparison.
+_TIMESTAMP = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?"
+_TIMESTAMP_RE = re.compile(_TIMESTAMP)
+
+
+def example_key(line: str) -> str:
+    """What makes two example lines distinct: the line without its timestamps."""
+    return _TIMESTAMP_RE.sub("", line)
+
+
+@dataclass
+class TemplateStat:
+    template_id: int
+    level: int
+    count: int
+    first_line: int
+    last_line: int
+    example: str
+    template: str = ""
+    #: Critical and high templates: up to MAX_EXAMPLES distinct real lines of the
+    #: template's level, in order of appearance (``example`` is the first).
+    examples: list[str] = field(default_factory=list)
+
+    def add_examples(self, level: int, lines: list[str]) -> None:
+        """Merge a batch's distinct lines of ``level`` (only the template's level is kept)."""
+        if level != self.level or len(self.examples) >= MAX_EXAMPLES:
+            return
+        seen = {example_key(x) for x in self.examples}
+        for line in lines:
+            k = example_key(line)
+            if k not in seen:
+                seen.add(k)
+                self.examples.append(line)
+                if len(self.examples) >= MAX_EXAMPLES:
+                    break
+
+
+@dataclass
+class ErrorGroup:
+    key: str
+    exc_type: str | None
+    message: str
+    level: int
+    count: int
+    first_line: int
+    last_line: int
+    example: list[str]
+    example_first_line: int
+    example_lines_total: int
+    tests: list[str] = field(default_factory=list)
+    new: bool = False
+    #: Distinct source locations (``path:line``) of the project's own code in the
+    #: group's occurrences, the first few of each: where each occurrence happened.
+    locations: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChunkStat:
+    index: int
+    first_line: int
+    last_line: int
+    lines: int
+    raw_bytes: int
+    levels: list[int]
+    templates: int
+
+    @property
+    def critical(self) -> int:
+        return self.levels[0]
+
+
+@dataclass
+class Analysis:
+    source: str
+    profile: str
+    lines: int = 0
+    raw_bytes: int = 0
+    file_bytes: int = 0
+    compression: str | None = None
+    tokens_in: int = 0
+    tokens_in_exact: bool = False
+    tokens_in_method: str = ""
+    level_counts: list[int] = field(default_factory=lambda: [0] * 5)
+    templates: dict[int, TemplateStat] = field(default_factory=dict)
+    groups: dict[str, ErrorGroup] = field(default_factory=dict)
+    tests: dict[str, FailedTest] = field(default_factory=dict)
+    runs: list[RunTotals] = field(default_factory=list)
+    chunks: list[ChunkStat] = field(default_factory=list)
+    chunk_size: int = 0
+    first_timestamp: str | None = None
+    last_timestamp: str | None = None
+    redactions: dict[str, int] = field(default_factory=dict)
+    events: int = 0
+    lines_cut: int = 0
+    nul_bytes_removed: int = 0
+    #: Passing tests and the commit, when ``SummaryOptions.collect_run_meta`` asked.
+    run_meta: RunMeta | None = None
+    #: The lines around the first occurrence of each critical or high template
+    #: (template id -> [(line number, text)]), for the first ``MAX_CONTEXTS`` of them.
+    contexts: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    #: The CI steps that failed (GitHub Actions, GitLab CI), in the order they failed.
+    failed_steps: list[Step] = field(default_factory=list)
+
+    @property
+    def critical_templates(self) -> list[TemplateStat]:
+        return [t for t in self.templates.values() if t.level == Level.CRITICAL]
+
+    @property
+    def critical_units(self) -> int:
+        """Critical events the summary must show or count: failing tests, critical error
+        groups not tied to a test (each occurrence), critical template lines."""
+        groups = sum(g.count for g in self.groups.values() if g.level == Level.CRITICAL and not g.tests)
+        return len(self.tests) + groups + sum(t.count for t in self.critical_templates)
+
+    def mark(self, new_errors: set[str], new_tests: set[str] = frozenset(), flaky_tests: set[str] = frozenset()) -> list[str]:
+        """Mark what the memory says (the one place marks are set): errors whose
+        fingerprint is in ``new_errors`` **new**, tests in ``new_tests`` new and in
+        ``flaky_tests`` flaky; every other error and test unmarked. Returns the keys of
+        the errors marked new."""
+        marked = []
+        for g in self.groups.values():
+            g.new = fingerprint(g.key) in new_errors
+            if g.new:
+                marked.append(g.key)
+        for test_id, t in self.tests.items():
+            t.new = test_id in new_tests
+            t.flaky = test_id in flaky_tests
+        return marked
+
+    def marks(self) -> tuple[set[str], set[str], set[str]]:
+        """The marks :meth:`mark` set: (new errors' fingerprints, new tests, flaky tests)."""
+        return (
+            {fingerprint(g.key) for g in self.groups.values() if g.new},
+            {k for k, t in self.tests.items() if t.new},
+            {k for k, t in self.tests.items() if t.flaky},
+        )
+
+
+_SLICE_LINES = 25_000
+
+
+def _feature_exprs(secrets: bool, run_meta: bool = False) -> list[pl.Expr]:
+    """The per-line tests that are not pattern sets (:func:`line_matchers`)."""
+    exprs = feature_exprs(with_packs=False)
+    if secrets:
+        exprs.append(trigger_expr().alias("secret"))
+    if run_meta:
+        exprs.append(pl.col("line").str.contains(RUN_META_CANDIDATE).alias("run_meta"))
+    return exprs
+
+
+def line_matchers(rules, active: frozenset[str] | None = None) -> MatcherSet:
+    """The pattern sets every line is tested against, sharing one word gate: ``pre``
+    (the priority prefilter: rules that may lift a line above the default), ``totals``
+    and ``test`` (candidate result lines), ``ci`` (CI step markers), ``block_start``
+    and ``pack_cont`` (the ``active`` runner packs' event boundaries)."""
+    lifting = [r.pattern for r in rules if r.level != DEFAULT_LEVEL]
+    sets = {
+        "pre": lifting,
+        "totals": [totals_candidate(active)],
+        "test": [test_candidate(active)],
+        "ci": [CI_MARKER],
+        "block_start": [packs.block_start(active)],
+        "pack_cont": [packs.continuation(active)],
+        "sec_start": [packs.section_start(active)],
+        "sec_end": [packs.section_end(active)],
+    }
+    # The lines that show a pack not yet active: its tools ran (see Analyzer.features).
+    if active is not None:
+        sets[DETECT] = [p for name, pats in packs.activation().items() if name not in active for p in pats]
+    # With no pack active the prefilter is the base rules alone: a few unions cost less
+    # than gating them.
+    return MatcherSet(sets, prefilter_unions,
+                      plain=frozenset({"ci"}) if active else frozenset({"pre", "ci", "test", "totals"}))
+
+
+@lru_cache(maxsize=1)
+def _detectors() -> dict[str, re.Pattern]:
+    return {name: re.compile("|".join(f"(?:{strip_names(p)})" for p in pats)) for name, pats in packs.activation().items()}
+
+
+#: The pattern set of the lines that show a runner pack not yet active.
+DETECT = "detect"
+#: Lines of a batch looked at to tell which packs its detected lines show.
+DETECT_LINES = 5000
+
+
+def _slice_features(lines: list[str], rules, exprs: list[pl.Expr], matchers: MatcherSet) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+    """One slice of a batch as a Series, its per-line tests and its levels.
+
+    The tests run one expression at a time: one expression over one chunk runs on the
+    calling thread, while a select of many (or a chain of some string operations) is
+    handed to polars' shared thread pool, where the small operations of the batch being
+    processed would queue behind it.
+    """
+    s = pl.Series("line", lines, dtype=pl.Utf8)
+    frame = s.to_frame()
+    cols = [frame.select(e).to_series() for e in exprs]
+    sets = matchers(frame)
+    gate = sets.pop("_gate")
+    cols.extend(sets.values())
+    masked = frame
+    for step in mask_steps():
+        masked = masked.select(step)
+    cols.append(masked.to_series().alias("masked"))
+    # From a dict: polars builds a frame from a list of Series through a dispatcher
+    # whose first use registers the type, which races when two threads do it at once.
+    feats = pl.DataFrame({c.name: c for c in cols})
+    cand = feats["pre"].arg_true()
+    return s, feats, levels_of_candidates(len(s), cand, s.gather(cand), rules, gate.gather(cand), matchers.rare)
+
+
+def _line_features(lines: list[str], rules, secrets: bool = False, helpers: ThreadPoolExecutor | None = None,
+                   slices: int = 1, run_meta: bool = False,
+                   matchers: MatcherSet | None = None) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+    """The lines as a Series, every vectorized per-line test of them, and their levels.
+
+    Test columns: the event-grouping booleans, the pattern sets of
+    :func:`line_matchers` (``pre``, ``totals``, ``test``, ``ci``, ``block_start``,
+    ``pack_cont``), ``masked`` (the line with its variable parts masked), with
+    ``secrets`` ``secret`` (the redaction trigger) and with ``run_meta`` ``run_meta``
+    (lines that may name a passing test or the commit). ``matchers``: the pattern sets,
+    calibrated on the log (built from ``rules`` when None). With ``helpers``
+    (``slices - 1`` threads), the lines are cut into up to ``slices`` slices computed
+    side by side, on those threads and the calling one.
+    """
+    exprs = _feature_exprs(secrets, run_meta)
+    matchers = matchers or line_matchers(rules)
+    parts = max(1, min(slices if helpers is not None else 1, len(lines) // _SLICE_LINES))
+    if parts == 1:
+        return _slice_features(lines, rules, exprs, matchers)
+    step = -(-len(lines) // parts)
+    cuts = [lines[i * step:(i + 1) * step] for i in range(parts)]
+    futures = [helpers.submit(_slice_features, c, rules, exprs, matchers) for c in cuts[:-1]]
+    last = _slice_features(cuts[-1], rules, exprs, matchers)
+    done = [f.result() for f in futures] + [last]
+    return (pl.concat([d[0] for d in done]), pl.concat([d[1] for d in done]), pl.concat([d[2] for d in done]))
+
+
+@dataclass
+class _OpenEvent:
+    event_id: int
+    first_line: int
+    last_line: int
+    level: int
+    in_section: bool
+    head: list[str]
+    tail: list[str]
+    total: int
+    masked_head: str
+    #: Its lines (columns of ``_TEMPLATE_ROW``) while it may still turn out to be no
+    #: error group, in which case they are templated like any other line.
+    rows: list[pl.DataFrame] = field(default_factory=list)
+
+    def is_group(self) -> bool:
+        return self.level <= Level.HIGH and (self.total > 1 or self.in_section)
+
+    def hold(self, rows: pl.DataFrame) -> None:
+        if not self.is_group():  # a group's lines are never templated: nothing to keep
+            self.rows.append(rows)
+
+    def spill(self) -> list[pl.DataFrame]:
+        """The held lines to template now. An error group's lines are never templated:
+        once the event is one they are dropped. Past ``HELD_ROWS`` lines they are handed
+        back, so memory stays bounded (should the event become a group later, those
+        lines stay templated)."""
+        if self.is_group():
+            self.rows = []
+            return []
+        if sum(r.height for r in self.rows) > HELD_ROWS:
+            return self.take()
+        return []
+
+    def take(self) -> list[pl.DataFrame]:
+        rows, self.rows = self.rows, []
+        return rows
+
+
+_TEMPLATE_ROW = ["tid", "line_no", "level", "line"]
+#: Most lines an open event that is not (yet) an error group holds back from templating.
+HELD_ROWS = 50_000
+
+
+class Analyzer:
+    """Holds the state of one streaming pass; :func:`analyze` drives it."""
+
+    def __init__(self, source: str, options: SummaryOptions, miner: TemplateMiner | None = None):
+        self.options = options
+        self.a = Analysis(source=source, profile=options.profile if options.profile != "auto" else "",
+                          run_meta=RunMeta() if options.collect_run_meta else None)
+        self.redactor = Redactor(enabled=options.redact)
+        self.grouper = EventGrouper()
+        self.miner = miner or TemplateMiner()
+        self.tests = TestIndex()
+        self.steps = StepTracker()
+        self.rules = None
+        self.open_event: _OpenEvent | None = None
+        self.count_exact = options.strict_estimation
+        self.exact_tokens = 0
+        self.examples_done: set[int] = set()  # templates that hold MAX_EXAMPLES examples
+        #: Threads that compute slices of a batch's per-line tests (:func:`_line_features`).
+        self.helpers: ThreadPoolExecutor | None = None
+        self.slices = 1
+
+    # -- per batch ------------------------------------------------------------
+    def prepare(self, lines: list[str]) -> None:
+        """Choose the profile and its rules from the first batch (once)."""
+        if self.rules is not None:
+            return
+        a = self.a
+        if not a.profile:
+            sample = lines[:2000]
+            if self.redactor is not None and self.redactor.enabled:
+                sample = Redactor().redact_lines(sample)
+            a.profile = detect_profile(sample)
+        self.sample = lines[:2000]
+        self._activate(frozenset())
+
+    def _activate(self, active: frozenset[str]) -> None:
+        """Tag with the rules of the ``active`` runner packs from now on."""
+        self.active = active
+        self.rules = get_profile(self.a.profile).all_rules(self.options.extra_rules, active)
+        self.matchers = line_matchers(self.rules, active)
+        self.matchers.calibrate(self.sample)
+
+    def _detected(self, lines: list[str], feats: pl.DataFrame) -> frozenset[str]:
+        """The runner packs not yet active whose tools show in the batch."""
+        if DETECT not in feats.columns or not feats[DETECT].any():
+            return frozenset()
+        rows = feats[DETECT].arg_true().head(DETECT_LINES).to_list()
+        found = set()
+        for name, rx in _detectors().items():
+            if name not in self.active and any(rx.search(lines[i]) for i in rows):
+                found.add(name)
+        return frozenset(found)
+
+    def features(self, lines: list[str]) -> tuple[list[str], pl.Series, pl.DataFrame, pl.Series]:
+        """The batch redacted, as a list and a Series, with its per-line tests
+        (:func:`_line_features`) and levels.
+
+        Depends only on the lines, the rules (:meth:`prepare` first) and the redactor's
+        open key block from the batch before, so :func:`analyze` runs it for the batches
+        read ahead, in order, on one worker thread while an earlier one is processed.
+        """
+        redacting = self.redactor is not None and self.redactor.enabled
+        # All per-line tests run at once, the secret trigger among them; the few lines
+        # redaction changes are then tested again and patched in, so every later stage
+        # sees only redacted text.
+        s, feats, level = _line_features(lines, self.rules, secrets=redacting, helpers=self.helpers, slices=self.slices,
+                                         run_meta=self.a.run_meta is not None, matchers=self.matchers)
+        # A runner pack whose tools show in this batch applies from this batch on (its
+        # rules, its event boundaries): per region of the log, and a log of other tools
+        # pays nothing for the packs. The batch is then tested again with them.
+        found = self._detected(lines, feats)
+        if found:
+            self._activate(self.active | found)
+            s, feats, level = _line_features(lines, self.rules, secrets=redacting, helpers=self.helpers,
+                                             slices=self.slices, run_meta=self.a.run_meta is not None,
+                                             matchers=self.matchers)
+        if DETECT in feats.columns:
+            feats = feats.drop(DETECT)
+        if redacting:
+            hits = feats["secret"].arg_true().to_list()
+            redacted = self.redactor.redact_lines(lines, candidates=hits)
+            changed = self.redactor.changed
+            if changed:
+                lines = redacted
+                idx = pl.Series("i", changed, dtype=pl.UInt32)
+                sub, fixed, sub_level = _line_features([lines[i] for i in changed], self.rules,
+                                                       run_meta=self.a.run_meta is not None, matchers=self.matchers)
+                s = s.scatter(idx, sub)
+                feats = feats.with_columns(*[feats[c].scatter(idx, fixed[c]) for c in fixed.columns if c in feats.columns])
+                level = level.scatter(idx, sub_level)
+        # CI steps: runs in batch order (this method is called once per batch, in order).
+        demote = self.steps.feed(lines, level, feats["ci"].arg_true().to_list())
+        if demote:
+            level = level.scatter(pl.Series("i", demote, dtype=pl.UInt32), int(Level.VERBOSE))
+        return lines, s, feats, level
+
+    def process(self, lines: list[str], first_line_no: int, raw_bytes: int,
+                features: tuple[list[str], pl.Series, pl.DataFrame, pl.Series] | None = None) -> pl.DataFrame:
+        """Process one batch; returns its per-line frame (line_no, level, tid, chunk).
+
+        ``features``: the batch's :meth:`features`, when the caller computed them already.
+        """
+        a = self.a
+        self.prepare(lines)
+        lines, s, feats, level = features if features is not None else self.features(lines)
+        n = len(lines)
+        if self.count_exact:
+            self.exact_tokens += tok.count("\n".join(lines) + "\n")
+        ev = self.grouper.assign_features(feats)
+        masked = feats["masked"].alias("line")
+        tid = self.miner.add_batch(masked)
+        df = pl.DataFrame(
+            {
+                "line_no": pl.int_range(first_line_no, first_line_no + n, eager=True, dtype=pl.Int64),
+                "line": s,
+                "level": level,
+                "event_id": ev["event_id"],
+                "in_section": ev["in_section"],
+                "tid": tid,
+                "masked": masked,
+            }
+        )
+        a.lines += n
+        a.raw_bytes += raw_bytes
+        for lv, c in df.group_by("level").len().iter_rows():
+            a.level_counts[int(lv)] += int(c)
+
+        # Runs' totals lines and failing tests: shown in their own sections.
+        test_lines: set[int] = set()
+        for line_no, line in df.filter(feats["totals"]).select("line_no", "line").iter_rows():
+            rt = parse_totals(line, line_no)
+            if rt:
+                a.runs.append(rt)
+                test_lines.add(line_no)
+        if a.run_meta is not None:
+            a.run_meta.feed(df.filter(feats["run_meta"])["line"].to_list())
+        # Failing tests.
+        for line_no, line, in_section in df.filter(feats["test"]).select("line_no", "line", "in_section").iter_rows():
+            if self.tests.feed(line, line_no, in_section):
+                test_lines.add(line_no)
+
+        # Multi-line events of high or critical priority -> error groups. The event the
+        # batch ends in may go on in the next batch and only there turn out to matter (a
+        # pytest section whose header lies in this batch and its E lines in the next),
+        # so it is held open whatever its level: its lines are templated only once it
+        # is known to be no error group. So is the rest of an event carried from the
+        # batch before.
+        open_before = self.open_event
+        carried = open_before.event_id if open_before else -1
+        ending = int(df["event_id"][-1])
+        ev_level = pl.col("level").min().over("event_id")
+        if open_before is not None:
+            ev_level = (
+                pl.when(pl.col("event_id") == carried)
+                .then(pl.min_horizontal(ev_level, pl.lit(open_before.level, dtype=pl.UInt8)))
+                .otherwise(ev_level)
+            )
+        df = df.with_columns(ev_level.alias("ev_level"), pl.len().over("event_id").alias("ev_size"))
+        important = (pl.col("ev_level") <= int(Level.HIGH)) & ((pl.col("ev_size") > 1) | pl.col("in_section"))
+        held = important | pl.col("event_id").is_in([carried, ending])
+        df = df.with_columns(held.alias("held"))
+        imp = (
+            df.filter("held")
+            .group_by("event_id", maintain_order=True)
+            .agg(
+                pl.col("line"),
+                pl.col("line_no").min().alias("first"),
+                pl.col("line_no").max().alias("last"),
+                pl.col("level").min().alias("level"),
+                pl.col("in_section").first(),
+                pl.col("masked").first().alias("masked_head"),
+            )
+        )
+        open_rows = df.filter(pl.col("event_id").is_in([carried, ending]))
+        test_line_nos = list(test_lines)
+        if test_lines:
+            open_rows = open_rows.filter(~pl.col("line_no").is_in(test_line_nos))
+        open_rows = open_rows.select(_TEMPLATE_ROW)
+        deferred: list[pl.DataFrame] = []
+        if open_before is not None and (imp.height == 0 or int(imp["event_id"][0]) != carried):
+            deferred += self._resolve(open_before)
+            self.open_event = None
+        continued = False
+        for event_id, ev_lines, first, last, lvl, in_section, masked_head in imp.iter_rows():
+            rows = open_rows.filter(pl.col("line_no").is_between(first, last)) if event_id in (carried, ending) else None
+            oe = self.open_event
+            if oe is not None and event_id == oe.event_id:
+                continued = True
+                oe.last_line = last
+                oe.level = min(oe.level, lvl)
+                room = EVENT_HEAD_LINES - len(oe.head)
+                if room > 0:
+                    oe.head.extend(ev_lines[:room])
+                    ev_lines = ev_lines[room:]
+                oe.tail = (oe.tail + ev_lines)[-EVENT_TAIL_LINES:]
+                oe.total += last - first + 1
+                if rows is not None:
+                    oe.hold(rows)
+                    deferred += oe.spill()
+                continue
+            if oe is not None:
+                deferred += self._resolve(oe)
+            self.open_event = _OpenEvent(
+                event_id, first, last, lvl, in_section, ev_lines[:EVENT_HEAD_LINES], ev_lines[EVENT_HEAD_LINES:][-EVENT_TAIL_LINES:], len(ev_lines), masked_head
+            )
+            if rows is not None:
+                self.open_event.hold(rows)
+                deferred += self.open_event.spill()
+        # Only the event the batch ends in stays open.
+        if self.open_event is not None and self.open_event.event_id != ending:
+            deferred += self._resolve(self.open_event)
+            self.open_event = None
+
+        # Templates of everything else.
+        excluded = pl.col("held")
+        if test_lines:
+            excluded = excluded | pl.col("line_no").is_in(test_line_nos)
+        rows = df.filter(~excluded).select(_TEMPLATE_ROW)
+        self._add_templates(pl.concat([*deferred, rows]) if deferred else rows)
+        self._add_contexts(rows, lines, first_line_no)
+
+        a.events += int(df["event_id"].n_unique()) - (1 if continued else 0)
+        return df
+
+    def _add_contexts(self, rows: pl.DataFrame, lines: list[str], first_line_no: int) -> None:
+        """Keep the lines around the first occurrence of each critical or high template
+        (the context a reader needs when the line alone does not explain the error)."""
+        contexts = self.a.contexts
+        if len(contexts) >= MAX_CONTEXTS or rows.height == 0:
+            return
+        wanted = rows.filter(pl.col("level") <= int(Level.HIGH))
+        if wanted.height == 0:
+            return
+        if contexts:
+            wanted = wanted.filter(~pl.col("tid").is_in(list(contexts)))
+        firsts = wanted.group_by("tid").agg(pl.col("line_no").min()).sort("line_no")
+        n = len(lines)
+        for tid, line_no in firsts.iter_rows():
+            if len(contexts) >= MAX_CONTEXTS:
+                break
+            i = line_no - first_line_no
+            lo, hi = max(0, i - CONTEXT_BEFORE), min(n, i + CONTEXT_AFTER + 1)
+            contexts[tid] = [(first_line_no + j, lines[j]) for j in range(lo, hi)]
+
+    def _add_templates(self, rows: pl.DataFrame) -> None:
+        """Count ``rows`` (columns of :data:`_TEMPLATE_ROW`) into the templates."""
+        a = self.a
+        if rows.height == 0:
+            return
+        agg = rows.group_by("tid").agg(
+            pl.len().alias("count"),
+            pl.col("line_no").min().alias("first"),
+            pl.col("line_no").max().alias("last"),
+            pl.col("level").min().alias("level"),
+            pl.col("line").first().alias("example"),  # rows come in line order
+        )
+        for t, cnt, first, last, lvl, example in agg.iter_rows():
+            st = a.templates.get(t)
+            if st is None:
+                a.templates[t] = TemplateStat(t, lvl, cnt, first, last, example)
+            else:
+                st.count += cnt
+                st.last_line = max(st.last_line, last)
+                st.first_line = min(st.first_line, first)
+                if lvl < st.level:
+                    st.level, st.example = lvl, example
+                    st.examples = []
+                    self.examples_done.discard(t)
+        # Critical and high templates keep a few distinct real lines of their level.
+        wanted = pl.col("level") <= int(Level.HIGH)
+        if self.examples_done:
+            wanted = wanted & ~pl.col("tid").is_in(pl.Series(list(self.examples_done), dtype=pl.UInt32))
+        important_lines = rows.filter(wanted)
+        if important_lines.height:
+            ex = (
+                important_lines.with_columns(pl.col("line").str.replace_all(_TIMESTAMP, "").alias("key"))
+                .unique(subset=["tid", "level", "key"], keep="first", maintain_order=True)
+                .group_by("tid", "level", maintain_order=True)
+                .agg(pl.col("line").head(MAX_EXAMPLES))
+            )
+            for t, lvl, ex_lines in ex.iter_rows():
+                st = a.templates[t]
+                st.add_examples(lvl, ex_lines)
+                if len(st.examples) >= MAX_EXAMPLES:
+                    self.examples_done.add(t)
+
+    def _resolve(self, ev: _OpenEvent) -> list[pl.DataFrame]:
+        """Close ``ev``: an error group when it is one, else the lines it held, to be
+        templated."""
+        if ev.is_group():
+            self._finish_event(ev)
+            return []
+        return ev.take()
+
+    def chunk_stats(self, df: pl.DataFrame, chunk_size: int) -> list[ChunkStat]:
+        out = []
+        stats = (
+            df.with_columns(((pl.col("line_no") - 1) // chunk_size).alias("chunk"))
+            .group_by("chunk", maintain_order=True)
+            .agg(
+                pl.col("line_no").min().alias("first"),
+                pl.col("line_no").max().alias("last"),
+                pl.len().alias("lines"),
+                (pl.col("line").str.len_bytes() + 1).sum().alias("bytes"),
+                *[(pl.col("level") == i).sum().alias(f"l{i}") for i in range(5)],
+                pl.col("tid").n_unique().alias("templates"),
+            )
+        )
+        for row in stats.iter_rows():
+            out.append(ChunkStat(int(row[0]), row[1], row[2], row[3], int(row[4]), [int(x) for x in row[5:10]], int(row[10])))
+        return out
+
+    def _finish_event(self, ev: _OpenEvent) -> None:
+        a = self.a
+        lines = ev.head + ([f"… {ev.total - len(ev.head) - len(ev.tail)} lines …"] if ev.total > len(ev.head) + len(ev.tail) else []) + ev.tail
+        test = self.tests.header_test(ev.head[0]) if ev.in_section and ev.head else None
+        exc_type, msg = exception_of(ev.head + ev.tail)
+        level = Level.CRITICAL if test is not None else Level(ev.level)
+        if exc_type or msg:
+            key = f"{exc_type or ''}|{normalize_message(msg)[:100]}"
+        else:
+            key = "T|" + ev.masked_head[:160]
+        g = a.groups.get(key)
+        if g is None:
+            g = ErrorGroup(key, exc_type, msg, int(level), 0, ev.first_line, ev.last_line, innermost(lines, self.options.max_traceback_lines), ev.first_line, ev.total)
+            a.groups[key] = g
+        g.count += 1
+        g.level = min(g.level, int(level))
+        g.last_line = max(g.last_line, ev.last_line)
+        if len(g.locations) < MAX_GROUP_LOCATIONS:
+            for loc in project_locations(ev.head + ev.tail, LOCATIONS_PER_EVENT):
+                if loc not in g.locations and len(g.locations) < MAX_GROUP_LOCATIONS:
+                    g.locations.append(loc)
+        if test is not None:
+            g.tests.append(test.test_id)
+            test.exc_type = test.exc_type or exc_type
+            test.message = test.message or msg
+            test.group_key = key
+
+    # -- end ------------------------------------------------------------------
+    def finish(self, stats) -> Analysis:
+        a = self.a
+        if self.open_event is not None:
+            rest = self._resolve(self.open_event)
+            self.open_event = None
+            if rest:
+                self._add_templates(pl.concat(rest))
+        self.tests.finalize()
+        a.tests = self.tests.tests
+        a.failed_steps = self.steps.finish()
+        # Tests merged by finalize() may be referenced by their header name in groups.
+        alias = {}
+        for t in a.tests.values():
+            if "::" in t.test_id:
+                alias[".".join(t.test_id.split("::")[1:])] = t.test_id
+        for g in a.groups.values():
+            g.tests = list(dict.fromkeys(alias.get(x, x) for x in g.tests))
+        for st in a.templates.values():
+            st.template = self.miner.template(st.template_id)
+            if st.examples:
+                st.example = st.examples[0]
+        a.file_bytes = stats.file_bytes
+        a.compression = stats.compression
+        a.first_timestamp = stats.first_timestamp
+        a.last_timestamp = stats.last_timestamp
+        a.lines_cut = stats.lines_cut
+        a.nul_bytes_removed = stats.nul_bytes_removed
+        a.redactions = dict(self.redactor.stats.by_kind) if self.redactor is not None else {}
+        if self.count_exact:
+            a.tokens_in, a.tokens_in_exact, a.tokens_in_method = self.exact_tokens, True, "exact"
+        else:
+            a.tokens_in = tok.load_model().estimate(a.profile, a.raw_bytes, a.lines)
+            a.tokens_in_exact, a.tokens_in_method = False, f"estimated ({a.profile} model)"
+        return a
+
+
+def _merge_chunks(chunks: list[ChunkStat], new: list[ChunkStat]) -> None:
+    """Append a batch's chunk statistics. A batch cut early (long lines reach the
+    reader's byte limit first) can end inside a chunk: its rest then continues in the
+    next batch and is merged into the same chunk."""
+    for c in new:
+        last = chunks[-1] if chunks else None
+        if last is not None and last.index == c.index:
+            last.last_line = c.last_line
+            last.lines += c.lines
+            last.raw_bytes += c.raw_bytes
+            last.levels = [x + y for x, y in zip(last.levels, c.levels)]
+            last.templates = max(last.templates, c.templates)  # distinct per chunk: a lower bound
+        else:
+            chunks.append(c)
+
+
+def _process(an: Analyzer, batch, features, chunk: int, on_batch, progress, file_bytes: int) -> None:
+    df = an.process(batch.lines, batch.first_line_no, batch.raw_bytes, features)
+    _merge_chunks(an.a.chunks, an.chunk_stats(df, chunk))
+    if on_batch is not None:
+        on_batch(df, an)
+    if progress is not None:
+        progress(an.a.raw_bytes, file_bytes)
+
+
+def analyze(
+    path: str,
+    options: SummaryOptions | None = None,
+    on_batch: Callable[[pl.DataFrame, Analyzer], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Analysis:
+    """Stream ``path`` once and return its :class:`Analysis`.
+
+    Args:
+        path: a log file (plain, .gz, .bz2 or .xz, detected by content) or ``-`` for stdin.
+        options: summary settings; defaults when None.
+        on_batch: called with each batch's per-line frame (columns line_no, line, level,
+            tid, ...) — used for template export and preprocessed chunks.
+        progress: called with (decompressed bytes read so far, file size on disk).
+
+    Raises:
+        InputNotFound, BadInput: the input cannot be read or is not a log.
+    """
+    options = options or SummaryOptions()
+    src = open_log(path)
+    file_bytes = src.stats.file_bytes or 0
+    chunk = options.chunk_size or adaptive_batch_lines(file_bytes)
+    min_batch = options.max_batch_lines or MIN_BATCH_LINES
+    batch_lines = chunk * max(1, -(-min_batch // chunk)) if chunk <= min_batch else chunk
+    first_batch = min(batch_lines, chunk * max(1, FIRST_BATCH_LINES // chunk))
+    an = Analyzer(str(path), options)
+    if not options.strict_estimation and 0 < file_bytes <= tok.EXACT_INPUT_BYTES and src.compression is None:
+        an.count_exact = True
+    an.a.chunk_size = chunk
+    if options.redact:
+        preload_redaction()
+    # Pipelined: the main thread reads batches and processes them in order (much of it
+    # single-threaded Python); the per-line tests of the batches read ahead run
+    # meanwhile, in order, on a worker thread and its helpers (polars releases the GIL).
+    threads = max(1, pl.thread_pool_size())
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokopt-features")
+    if threads > 1:
+        an.helpers, an.slices = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="tokopt-slices"), threads
+    pending: deque = deque()
+    tokenizer_wanted = not an.count_exact
+    try:
+        for batch in src.batches(batch_lines=batch_lines, first_batch_lines=first_batch):
+            an.prepare(batch.lines)
+            pending.append((batch, pool.submit(an.features, batch.lines)))
+            if len(pending) > READ_AHEAD:
+                done, future = pending.popleft()
+                features = future.result()
+                if tokenizer_wanted:
+                    # Needed once the pass is over; loaded now (~0.1 s, holding the GIL)
+                    # that the pipeline is full, so it does not delay the first batches.
+                    tok.preload()
+                    tokenizer_wanted = False
+                _process(an, done, features, chunk, on_batch, progress, file_bytes)
+        if tokenizer_wanted:
+            tok.preload()
+        while pending:
+            done, future = pending.popleft()
+            _process(an, done, future.result(), chunk, on_batch, progress, file_bytes)
+    finally:
+        for _, future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
+        if an.helpers is not None:
+            an.helpers.shutdown(wait=True)
+    a = an.finish(src.stats)
+    if an.count_exact and not options.strict_estimation:
+        a.tokens_in_method = "exact"
+    return a

@@ -1,0 +1,440 @@
+"""Component budgets: split a log by component and summarize each part within its own budget.
+
+``--component-budgets '{"api": 20000, "frontend": 15000, "misc": 5000}'`` gives each
+component a share of the budget. A log is split into components one of three ways
+(``--component-by``, detected when ``auto``):
+
+* ``step`` — CI steps: a GitHub Actions ``##[group]NAME`` (or ``::group::NAME``) line
+  starts the step NAME; its output follows until the next group. Lines before the first
+  group belong to ``(setup)``.
+* ``logger`` — the logger name of each record (``2024-05-01 12:00:00,123 ERROR
+  app.api: ...``, ``ERROR:app.api:...``, ``... - app.api - ERROR - ...``, log4j's
+  ``LEVEL [thread] com.example.Api``, a JSON line's ``logger``/``name`` field). Lines
+  that are not records (tracebacks) belong to the record above them.
+* ``file`` — the source file named at the start of a line (pytest result lines,
+  ``path:line: message`` from compilers and linters); other lines follow the last file
+  named.
+
+A budget key matches a component whose name equals it, matches it as a glob, or
+contains it (case-insensitive): ``api`` takes the steps ``Run api tests`` and ``Lint
+api``. Exact matches win over globs and substrings; otherwise the first key in the JSON
+wins. The key ``misc`` (or ``*``, ``other``) takes every component no other key does;
+without one they share what is left of the total budget as ``other``.
+
+Every part is summarized with the engine at its own budget, and its section of the
+final summary (heading included) is counted exactly and kept within that budget. The
+whole summary is never over ``--token-budget``: when the keys ask for more than the
+total, every share is scaled down in proportion, and the header says so.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline.lib.engine.analysis import Analysis, analyze
+from tokopt_pipeline.lib.engine.export import SideOutputs
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.engine.priority import UsageError
+from tokopt_pipeline.lib.engine.render import Summary, summarize_analysis
+
+__all__ = ["MODES", "Splitter", "detect_mode", "parse_component_budgets", "match_key", "summarize_components", "scan_components"]
+
+MODES = ("auto", "step", "logger", "file")
+CATCH_ALL = ("misc", "*", "other")
+MIN_PART = 120  # tokens: below this a part cannot hold even its heading and counts
+
+_GROUP = re.compile(r"^(?:##\[group\]|::group::)(.*)$")
+_LEVELS = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|CRITICAL|FATAL)"
+_TS = r"\d{4}-\d\d-\d\d[ T][\d:,.]+(?:Z|[+-]\d\d:?\d\d)?"
+_LOGGER_RES = [
+    re.compile(r"^" + _TS + r"\s+\[?" + _LEVELS + r"\]?\s+\[[^\]]*\]\s+([\w.$-]+)"),  # log4j: LEVEL [thread] logger
+    re.compile(r"^" + _TS + r"\s+-?\s*([A-Za-z_][\w.$-]*)\s+-\s+" + _LEVELS + r"\s+-"),  # asctime - name - LEVEL -
+    re.compile(r"^" + _TS + r"\s+\[?" + _LEVELS + r"\]?\s+\[?([A-Za-z_][\w.$-]*)\]?:"),  # asctime LEVEL name:
+    re.compile(r"^" + _LEVELS + r":([\w.$-]+):"),  # logging.basicConfig
+]
+_JSON_LOGGER = re.compile(r'"(?:logger|logger_name|name|component)"\s*:\s*"([^"]{1,120})"')
+_EXT = r"(?:py|pyx|java|kt|scala|js|jsx|ts|tsx|go|rb|rs|c|cc|cpp|cxx|h|hpp|cs|php|swift|m|sh)"
+_FILE_AT_START = re.compile(r"^\s*(?:(?:PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\s+)?((?:[\w.-]+[/\\])*[\w.-]+\." + _EXT + r")(?=::|:\d|\s|\(|$)")
+
+
+def parse_component_budgets(text: str) -> dict[str, int]:
+    """``'{"api": 20000, ...}'`` (or the path of a JSON file) -> ``{"api": 20000, ...}``.
+
+    Raises:
+        UsageError: not JSON, not an object, or a budget that is not a whole number > 0.
+    """
+    raw = text
+    if not text.lstrip().startswith("{") and Path(text).is_file():
+        raw = Path(text).read_text(encoding="utf-8")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--component-budgets: not valid JSON ({exc.msg} at column {exc.colno}); expected e.g. '{{\"api\": 20000, \"misc\": 5000}}'") from None
+    if not isinstance(data, dict) or not data:
+        raise UsageError("--component-budgets: expected a JSON object of component names and token budgets, e.g. '{\"api\": 20000}'")
+    out = {}
+    for k, v in data.items():
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise UsageError(f"--component-budgets: the budget of {k!r} must be a whole number above 0, got {v!r}")
+        out[str(k)] = v
+    return out
+
+
+def detect_mode(sample: list[str]) -> str:
+    """``step`` for CI logs with groups, ``logger`` for logging records, else ``file``."""
+    lines = [l for l in sample[:2000] if l.strip()]
+    if any(_GROUP.match(l) for l in lines):
+        return "step"
+    records = sum(1 for l in lines if any(rx.match(l) for rx in _LOGGER_RES) or (l.startswith("{") and _JSON_LOGGER.search(l)))
+    if lines and records >= max(3, 0.2 * len(lines)):
+        return "logger"
+    return "file"
+
+
+class Splitter:
+    """Assigns each line to a component, keeping state between lines."""
+
+    def __init__(self, mode: str):
+        if mode not in MODES or mode == "auto":
+            raise UsageError(f"unknown component split {mode!r}: use step, logger or file")
+        self.mode = mode
+        self.current = "(setup)" if mode == "step" else "(none)"
+
+    def component(self, line: str) -> str:
+        if self.mode == "step":
+            m = _GROUP.match(line)
+            if m:
+                self.current = m.group(1).strip() or "(unnamed step)"
+        elif self.mode == "logger":
+            for rx in _LOGGER_RES:
+                m = rx.match(line)
+                if m:
+                    self.current = m.group(1)
+                    break
+            else:
+                if line.startswith("{"):
+                    m = _JSON_LOGGER.search(line)
+                    if m:
+                        self.current = m.group(1)
+        else:
+            m = _FILE_AT_START.match(line)
+            if m:
+                self.current = m.group(1).replace("\\", "/")
+        return self.current
+
+
+def match_key(name: str, keys: list[str]) -> str | None:
+    """The budget key that takes component ``name`` (see the module docstring)."""
+    low = name.lower()
+    for k in keys:
+        if k.lower() == low:
+            return k
+    for k in keys:
+        if k not in CATCH_ALL and any(c in k for c in "*?[") and fnmatch.fnmatch(low, k.lower()):
+            return k
+    for k in keys:
+        if k not in CATCH_ALL and k.lower() in low:
+            return k
+    for k in keys:
+        if k in CATCH_ALL:
+            return k
+    return None
+
+
+@dataclass
+class _Part:
+    key: str
+    budget: int
+    path: Path
+    handle: object = None
+    lines: int = 0
+    components: dict[str, int] = field(default_factory=dict)  # component -> lines
+
+
+@dataclass
+class ComponentResult:
+    key: str
+    budget: int
+    tokens: int
+    lines: int
+    components: dict[str, int]
+    summary: Summary | None
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", name)[:60] or "part"
+
+
+def _split_budgets(budgets: dict[str, int], available: int, need_other: bool) -> tuple[dict[str, int], float]:
+    wanted = dict(budgets)
+    if need_other:
+        wanted["other"] = max(MIN_PART, available - sum(budgets.values()))
+    total = sum(wanted.values())
+    if total <= available:
+        return wanted, 1.0
+    scale = available / total
+    return {k: max(1, int(v * scale)) for k, v in wanted.items()}, scale
+
+
+def _fragment(fmt: str, key: str, budget: int, part: _Part, text: str) -> str:
+    comps = ", ".join(f"{c} ({n:,} lines)" for c, n in list(part.components.items())[:6])
+    more = f", {len(part.components) - 6} more" if len(part.components) > 6 else ""
+    if fmt == "json":
+        return text  # assembled by _assemble_json
+    if fmt == "text":
+        body = text
+        return f"== COMPONENT {key} (budget {budget:,}; {comps}{more}) ==\n{body}"
+    body = re.sub(r"^(#{1,5}) ", lambda m: "#" + m.group(1) + " ", text, flags=re.M)
+    body = re.sub(r"\A## tokopt summary: [^\n]*\n\n?", "", body)
+    return f"## Component: {key} (budget {budget:,})\n_{comps}{more}_\n\n{body}"
+
+
+def _header(fmt: str, path: str, mode: str, whole, results: list[ComponentResult], total_budget: int, tokens_out: int, scale: float) -> str:
+    name = os.path.basename(path) if path != "-" else "(stdin)"
+    parts = " · ".join(f"{r.key} {r.tokens:,}/{r.budget:,}" for r in results)
+    est = "exact" if whole.tokens_in_exact else "estimated"
+    lines = []
+    if fmt == "text":
+        lines.append(f"tokopt summary: {name} (by {mode})")
+    else:
+        lines.append(f"# tokopt summary: {name} (by {mode})")
+    lines.append("")
+    lines.append(f"- file: {path} · {whole.lines:,} lines · {whole.raw_bytes:,} bytes · profile {whole.profile}")
+    lines.append(f"- tokens: in {whole.tokens_in:,} ({est}) · out {tokens_out:,} of {total_budget:,} budget")
+    lines.append(f"- components (tokens used/budget): {parts}")
+    lines.append(f"- found (whole log): {len(whole.tests)} failing tests · {len(whole.groups)} distinct errors")
+    if scale < 1.0:
+        lines.append(f"- budgets scaled by {scale:.3f} so that their total fits --token-budget")
+    return "\n".join(lines) + "\n"
+
+
+def scan_components(path: str, mode: str = "auto", sample_lines: int = 2000) -> tuple[str, dict[str, dict]]:
+    """Lines, bytes and estimated tokens per component of ``path`` (one streaming pass)."""
+    from tokopt_pipeline.lib.engine.reader import open_log
+
+    splitter = None
+    stats: dict[str, dict] = {}
+    model = tok.load_model()
+    with open_log(path) as src:
+        for batch in src.batches(batch_lines=20_000):
+            if splitter is None:
+                mode = detect_mode(batch.lines[:sample_lines]) if mode == "auto" else mode
+                splitter = Splitter(mode)
+            for line in batch.lines:
+                c = splitter.component(line)
+                s = stats.setdefault(c, {"lines": 0, "bytes": 0})
+                s["lines"] += 1
+                s["bytes"] += len(line.encode("utf-8")) + 1
+    for s in stats.values():
+        s["tokens_estimated"] = model.estimate("generic", s["bytes"], s["lines"])
+    return mode if mode != "auto" else "file", stats
+
+
+def summarize_components(
+    path: str,
+    options: SummaryOptions,
+    export_templates: str | Path | None = None,
+    preprocess_to: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    annotate: Callable[[Analysis], None] | None = None,
+) -> Summary:
+    """The summary of ``path`` with ``options.component_budgets`` honoured.
+
+    One streaming pass analyses the whole log (for the header and the figures) and
+    writes each part's redacted lines to a private temporary folder; each part is then
+    analysed and rendered within its budget. Returns a :class:`Summary` whose figures
+    are those of the whole log and whose text is the composite.
+
+    ``annotate`` is called with the whole log's analysis before anything is rendered
+    (as in :func:`~.summarize.summarize`); the **new** and flaky marks it sets carry
+    over to the parts.
+    """
+    budgets = dict(options.component_budgets or {})
+    if not budgets:
+        raise UsageError("component budgets are empty")
+    keys = list(budgets)
+    mode = getattr(options, "component_by", "auto") or "auto"
+    tmp = Path(tempfile.mkdtemp(prefix="tokopt-components-"))
+    parts: dict[str, _Part] = {}
+    state: dict = {}
+    side = SideOutputs(export_templates, preprocess_to)
+
+    def part_for(key: str) -> _Part:
+        p = parts.get(key)
+        if p is None:
+            p = _Part(key, 0, tmp / f"{len(parts):03d}-{_safe(key)}.log")
+            p.handle = open(p.path, "w", encoding="utf-8", newline="\n")
+            parts[key] = p
+        return p
+
+    def on_batch(df, an):
+        side.add(df, an)
+        lines = df.get_column("line").to_list()
+        if "splitter" not in state:
+            m = detect_mode(lines[:2000]) if mode == "auto" else mode
+            state["splitter"] = Splitter(m)
+        sp: Splitter = state["splitter"]
+        for line in lines:
+            comp = sp.component(line)
+            key = match_key(comp, keys) or "other"
+            p = part_for(key)
+            p.handle.write(line + "\n")
+            p.lines += 1
+            p.components[comp] = p.components.get(comp, 0) + 1
+
+    try:
+        try:
+            whole = analyze(path, options, on_batch=on_batch, progress=progress)
+            side.finish()
+        except BaseException:
+            side.discard()
+            raise
+        finally:
+            for p in parts.values():
+                p.handle.close()
+        if annotate is not None:
+            annotate(whole)
+        split_mode = state["splitter"].mode if "splitter" in state else (mode if mode != "auto" else "file")
+        return _compose(path, options, whole, parts, budgets, split_mode)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _compose(path, options, whole, parts, budgets, mode) -> Summary:
+    fmt = options.fmt
+    total = options.effective_budget
+    need_other = "other" in parts and "other" not in budgets
+    header_reserve = 90 + 12 * (len(budgets) + 1)
+    shares, scale = _split_budgets(budgets, max(0, total - header_reserve), need_other)
+    part_opts = replace(options, redact=False, profile=whole.profile if options.profile == "auto" else options.profile, component_budgets=None, token_buffer=0)
+    order = [k for k in shares if k in parts] + [k for k in shares if k not in parts]
+    analyses = {}
+    for key in order:
+        if key in parts:
+            a = analyze(str(parts[key].path), part_opts)
+            a.source = f"{path} [{key}]"
+            a.mark(*whole.marks())  # the whole log's marks on the part's errors and tests
+            analyses[key] = a
+
+    frags: dict[str, str] = {}
+    results: dict[str, ComponentResult] = {}
+
+    def render_part(key: str, budget: int) -> None:
+        p = parts[key]
+        b = max(1, budget - tok.count(_fragment(fmt, key, budget, p, "")) - 2)
+        s = None
+        for _ in range(8):
+            s = summarize_analysis(analyses[key], replace(part_opts, token_budget=b))
+            frag = _fragment(fmt, key, budget, p, s.text)
+            n = tok.count(frag)
+            if n <= budget or b <= 1:
+                break
+            b = max(1, b - (n - budget) - 2)
+        if fmt == "json":
+            frag = s.text
+        n = tok.count(frag)
+        if n > budget:
+            frag = tok.truncate_to(frag, budget)
+            n = tok.count(frag)
+        frags[key] = frag
+        results[key] = ComponentResult(key, budget, n, p.lines, p.components, s)
+
+    for key in order:
+        if key in parts:
+            render_part(key, shares[key])
+        else:
+            results[key] = ComponentResult(key, shares[key], 0, 0, {}, None)
+
+    text = ""
+    for _ in range(8):
+        ordered = [results[k] for k in order]
+        if fmt == "json":
+            text = _assemble_json(path, mode, whole, ordered, frags, total, scale)
+        else:
+            body = "\n".join(frags[k] for k in order if k in frags)
+            claimed = tok.count(body) + 40
+            for _ in range(3):
+                head = _header(fmt, path, mode, whole, ordered, total, claimed, scale)
+                text = head + "\n" + body
+                n = tok.count(text)
+                if n == claimed:
+                    break
+                claimed = n
+        n = tok.count(text)
+        if n <= total:
+            break
+        # Over the total (header larger than reserved): shrink the largest part.
+        biggest = max((k for k in order if k in parts), key=lambda k: results[k].tokens, default=None)
+        if biggest is None:
+            break
+        shares[biggest] = max(1, results[biggest].budget - (n - total) - 4)
+        render_part(biggest, shares[biggest])
+    n = tok.count(text)
+    if n > total:
+        text = tok.truncate_to(text, total)
+        n = tok.count(text)
+    shown: dict[str, int] = {}
+    omitted: dict[str, int] = {}
+    crit_shown = crit_omitted = 0
+    for r in results.values():
+        if r.summary is None:
+            continue
+        for k, v in r.summary.shown.items():
+            shown[k] = shown.get(k, 0) + v
+        for k, v in r.summary.omitted.items():
+            omitted[k] = omitted.get(k, 0) + v
+        crit_shown += r.summary.critical_shown
+        crit_omitted += r.summary.critical_omitted
+    summary = Summary(text, fmt, n, total, whole.tokens_in, whole.tokens_in_exact, whole, shown, omitted, crit_shown, crit_omitted)
+    summary.components = [results[k] for k in order]  # type: ignore[attr-defined]
+    summary.component_mode = mode  # type: ignore[attr-defined]
+    return summary
+
+
+def _assemble_json(path, mode, whole, results, frags, total, scale) -> str:
+    doc = {
+        "header": {
+            "file": path,
+            "split_by": mode,
+            "lines": whole.lines,
+            "bytes": whole.raw_bytes,
+            "profile": whole.profile,
+            "tokens_in": whole.tokens_in,
+            "tokens_in_exact": whole.tokens_in_exact,
+            "token_budget": total,
+            "failing_tests": len(whole.tests),
+            "distinct_errors": len(whole.groups),
+            "budget_scale": round(scale, 4),
+        },
+        "components": [],
+    }
+    for r in results:
+        entry = {"name": r.key, "budget": r.budget, "tokens": r.tokens, "lines": r.lines, "matched": r.components}
+        if r.key in frags:
+            try:
+                entry["summary"] = json.loads(frags[r.key])
+            except ValueError:
+                entry["summary_text"] = frags[r.key]
+        doc["components"].append(entry)
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def check_budgets(budgets: dict[str, int], token_budget: int) -> list[str]:
+    """Problems with a set of component budgets against the total (for --validate-config)."""
+    problems = []
+    total = sum(budgets.values())
+    if total > token_budget:
+        problems.append(f"component budgets add up to {total:,}, more than --token-budget {token_budget:,}: each will be scaled by {token_budget / total:.3f}")
+    for k, v in budgets.items():
+        if v < MIN_PART:
+            problems.append(f"component {k!r} has {v} tokens: below {MIN_PART} a part holds little more than its heading")
+    return problems

@@ -1,0 +1,164 @@
+"""Side outputs of a pass: the per-line template export and the preprocessed chunks.
+
+Both are written while the log streams (bounded memory) and renamed into place only
+when the pass succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from tokopt_pipeline.lib.outputs import AtomicWriter, OutputError
+from tokopt_pipeline.lib.engine.priority import Level
+
+
+class TemplateExporter:
+    """Writes ``line_number,template_id,template`` for every input line.
+
+    Template texts can still generalize while the log streams, so ids are spooled to
+    temporary Arrow files and joined with the final texts at the end.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._dir = tempfile.mkdtemp(prefix=".tokopt-export-", dir=self.path.parent)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+        self._parts: list[str] = []
+
+    def add(self, df: pl.DataFrame) -> None:
+        part = os.path.join(self._dir, f"{len(self._parts):06d}.arrow")
+        df.select(pl.col("line_no").alias("line_number"), pl.col("tid").alias("template_id")).write_ipc(part)
+        self._parts.append(part)
+
+    def finish(self, miner) -> Path:
+        try:
+            ids = pl.concat([pl.read_ipc(p, memory_map=False) for p in self._parts]) if self._parts else pl.DataFrame({"line_number": [], "template_id": []})
+            uniq = ids["template_id"].unique().to_list()
+            texts = pl.DataFrame({"template_id": pl.Series(uniq, dtype=ids["template_id"].dtype), "template": [miner.template(int(i)) for i in uniq]})
+            out = ids.join(texts, on="template_id", how="left", maintain_order="left")
+            with AtomicWriter(self.path) as f:
+                out.write_csv(f)
+        finally:
+            self.discard()
+        return self.path
+
+    def discard(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class ChunkWriter:
+    """``<stem>.chunks.jsonl``: one JSON object per chunk with its statistics and its
+    tagged templates (id, level, count, template text) — the preprocessed form of the log.
+
+    The statistics are the pass's own (``Analysis.chunks``); only the templates per
+    chunk are counted here. A chunk is written once a later one has begun: a batch can
+    end inside a chunk, which the next batch then ends."""
+
+    def __init__(self, path: str | os.PathLike, chunk_size: int):
+        self.path = Path(path)
+        self.chunk_size = chunk_size
+        self._writer = AtomicWriter(self.path)
+        self._fh = self._writer.__enter__()
+        self._closed = False
+        self._pending: dict[int, dict[int, dict]] = {}  # chunk -> template id -> entry
+
+    def add(self, df: pl.DataFrame, chunks: list) -> None:
+        """Count a batch's templates per chunk; write the chunks it completed.
+        ``chunks``: the pass's chunk statistics so far (index = chunk number)."""
+        per = (
+            df.with_columns(((pl.col("line_no") - 1) // self.chunk_size).alias("chunk"))
+            .group_by("chunk", "tid", maintain_order=True)
+            .agg(pl.len().alias("count"), pl.col("level").min(), pl.col("masked").first(), pl.col("line_no").min().alias("first"), pl.col("line_no").max().alias("last"))
+        )
+        for chunk, tid, count, level, masked, first, last in per.iter_rows():
+            entries = self._pending.setdefault(int(chunk), {})
+            old = entries.get(tid)
+            if old is None:
+                entries[tid] = {"template_id": tid, "level": level, "count": count, "first_line": first, "last_line": last, "template": masked}
+            else:
+                old["count"] += count
+                old["last_line"] = last
+                old["level"] = min(old["level"], level)
+        last_chunk = max(self._pending, default=-1)
+        for index in sorted(i for i in self._pending if i < last_chunk):
+            self._write(chunks[index], self._pending.pop(index))
+
+    def _write(self, stat, entries: dict[int, dict]) -> None:
+        templates = sorted(entries.values(), key=lambda t: (t["level"] != Level.CRITICAL, -t["count"]))
+        for t in templates:
+            t["level"] = Level(t["level"]).label
+        obj = {
+            "chunk": stat.index,
+            "first_line": stat.first_line,
+            "last_line": stat.last_line,
+            "levels": {Level(i).label: int(n) for i, n in enumerate(stat.levels)},
+            "templates": templates,
+        }
+        self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    def finish(self, chunks: list) -> Path:
+        if not self._closed:
+            for index in sorted(self._pending):
+                self._write(chunks[index], self._pending.pop(index))
+            self._closed = True
+            self._writer.__exit__(None, None, None)
+        return self.path
+
+    def discard(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._writer.__exit__(RuntimeError, RuntimeError("discard"), None)
+
+
+class SideOutputs:
+    """The optional side outputs of one pass — the template export and the preprocessed
+    chunks — fed batch by batch and committed only when the whole pass succeeds.
+
+    Example:
+        side = SideOutputs(export_templates="t.csv", preprocess_to=None)
+        try:
+            analysis = analyze(path, options, on_batch=side.add)
+            side.finish()
+        except BaseException:
+            side.discard()
+            raise
+    """
+
+    def __init__(self, export_templates: str | os.PathLike | None = None, preprocess_to: str | os.PathLike | None = None):
+        self.exporter = TemplateExporter(export_templates) if export_templates else None
+        self.preprocess_to = preprocess_to
+        self.chunks: ChunkWriter | None = None
+        self.miner = None
+        self.chunk_stats: list = []
+
+    def add(self, df: pl.DataFrame, an) -> None:
+        """``on_batch`` callback of :func:`~.analysis.analyze`."""
+        self.miner = an.miner
+        self.chunk_stats = an.a.chunks  # complete once the pass is over
+        if self.exporter is not None:
+            self.exporter.add(df)
+        if self.preprocess_to is not None:
+            if self.chunks is None:
+                self.chunks = ChunkWriter(self.preprocess_to, an.a.chunk_size)
+            self.chunks.add(df, self.chunk_stats)
+
+    def finish(self) -> None:
+        if self.exporter is not None:
+            self.exporter.finish(self.miner)
+        if self.chunks is not None:
+            self.chunks.finish(self.chunk_stats)
+
+    def discard(self) -> None:
+        if self.exporter is not None:
+            self.exporter.discard()
+        if self.chunks is not None:
+            self.chunks.discard()

@@ -1,0 +1,52 @@
+"""One call from a log file to a budgeted summary: :func:`summarize`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from tokopt_pipeline.lib.engine.analysis import Analysis, analyze
+from tokopt_pipeline.lib.engine.export import SideOutputs
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.engine.render import Summary, summarize_analysis
+
+
+def summarize(
+    path: str,
+    options: SummaryOptions | None = None,
+    export_templates: str | Path | None = None,
+    preprocess_to: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    annotate: Callable[[Analysis], None] | None = None,
+) -> Summary:
+    """Read ``path`` once and return its summary within ``options.token_budget``.
+
+    Args:
+        path: log file (plain or compressed) or ``-`` for stdin.
+        options: the settings; defaults are the documented defaults.
+        export_templates: also write ``line_number,template_id,template`` per input line.
+        preprocess_to: also write the tagged, templated chunks (JSON lines).
+        progress: called with (bytes read, file size).
+        annotate: called with the analysis before rendering (marks new/flaky errors).
+
+    With ``options.component_budgets``, each component is summarized within its own
+    budget (:func:`.components.summarize_components`).
+
+    Side outputs are written atomically, and only when the whole pass succeeds.
+    """
+    options = options or SummaryOptions()
+    if options.component_budgets:
+        from tokopt_pipeline.lib.engine.components import summarize_components
+
+        return summarize_components(path, options, export_templates=export_templates, preprocess_to=preprocess_to,
+                                    progress=progress, annotate=annotate)
+    side = SideOutputs(export_templates, preprocess_to)
+    try:
+        analysis = analyze(path, options, on_batch=side.add, progress=progress)
+        side.finish()
+    except BaseException:
+        side.discard()
+        raise
+    if annotate is not None:
+        annotate(analysis)
+    return summarize_analysis(analysis, options)

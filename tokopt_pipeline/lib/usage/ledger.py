@@ -1,0 +1,280 @@
+"""Token usage: one record per run, reports per period and component, threshold alerts.
+
+A usage record (store operation ``usage_record``) holds a run's tokens in (the raw
+log), tokens out (the summary), the budget, the reduction and the share of the budget
+the summary used. The *component* is what spends the tokens: the suite or job
+(``--suite``, else derived from the log's name like the memory's suite).
+
+:func:`usage_report` sums the records for today (UTC), the last 7 days and all time,
+overall and per component: use against budget is ``tokens out / budget`` summed over
+the period's runs.
+
+Alerts (``--enable-monitoring``): each run's budget use is compared with the warning
+and critical thresholds (80% and 95% by default). An alert is raised once per
+crossing: when a component's use rises into a higher level than its current alert
+state. The state only falls back (re-arming the alert) when use drops more than
+:data:`REARM_MARGIN` points below the threshold, so use that hovers around a threshold
+raises one alert, not one per run. Alerts are rows in ``usage_alerts`` until
+:mod:`.alerts` has mailed them.
+
+Example:
+    store.write("usage_record", usage_payload(summary, log_path="ci.log", component="unit"))
+    with store.connect() as conn:
+        print(format_report(usage_report(conn)))
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from tokopt_pipeline.lib.store.db import operation
+from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT, budget_state
+
+__all__ = [
+    "DEFAULT_CRITICAL",
+    "DEFAULT_WARNING",
+    "LEVELS",
+    "REARM_MARGIN",
+    "Monitor",
+    "format_report",
+    "next_state",
+    "pending_alerts",
+    "rollup_figures",
+    "rollup_markdown",
+    "usage_history",
+    "usage_payload",
+    "usage_report",
+]
+
+DEFAULT_WARNING = WARNING_PCT
+DEFAULT_CRITICAL = CRITICAL_PCT
+REARM_MARGIN = 10.0
+LEVELS = ("ok", "warning", "critical")
+
+
+@dataclass
+class Monitor:
+    """Saved ``--enable-monitoring`` settings."""
+
+    email: str | None
+    warning: float = DEFAULT_WARNING
+    critical: float = DEFAULT_CRITICAL
+    enabled: bool = True
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def usage_payload(summary, log_path: str, component: str, run_id: str | None = None, monitor: Monitor | None = None,
+                  recorded_at: datetime | None = None) -> dict:
+    """The ``usage_record`` payload of a rendered :class:`~.render.Summary`."""
+    return {
+        "run_id": run_id or f"usage-{uuid.uuid4().hex[:12]}",
+        "recorded_at": (recorded_at or _utcnow()).isoformat(timespec="microseconds"),
+        "log_path": str(log_path),
+        "component": component,
+        "tokens_in": int(summary.tokens_in),
+        "tokens_in_exact": bool(summary.tokens_in_exact),
+        "tokens_out": int(summary.tokens_out),
+        "budget": int(summary.budget),
+        "reduction_pct": float(summary.reduction_pct),
+        "budget_pct": float(summary.budget_pct),
+        "sections": {k: v for k, v in summary.shown.items() if v},
+        "monitor": monitor.__dict__ if monitor else None,
+    }
+
+
+def next_state(state: str, pct: float, warning: float, critical: float, margin: float = REARM_MARGIN) -> tuple[str, str | None]:
+    """The alert state after a run at ``pct`` % of its budget, and the alert to raise.
+
+    Rises at once (raising an alert for the level reached); falls back only when
+    ``pct`` is more than ``margin`` points below the threshold of the current level.
+    """
+    level = budget_state(pct, warning, critical)
+    cur = LEVELS.index(state) if state in LEVELS else 0
+    new = LEVELS.index(level)
+    if new > cur:
+        return level, level
+    if new < cur:
+        thr = critical if state == "critical" else warning
+        if pct < thr - margin:
+            # Fall to the level the use is now at, but not below warning while near it.
+            if state == "critical" and level == "ok" and pct >= warning - margin:
+                return "warning", None
+            return level, None
+    return state, None
+
+
+def _saved_monitor(conn) -> Monitor | None:
+    row = conn.execute("SELECT enabled, email, warning, critical FROM usage_monitor WHERE id = 1").fetchone()
+    if not row or not row[0]:
+        return None
+    return Monitor(email=row[1], warning=row[2], critical=row[3], enabled=True)
+
+
+@operation("usage_monitor")
+def save_monitor(conn, payload: dict) -> None:
+    """Save (or turn off, with ``enabled: false``) the monitoring settings."""
+    conn.execute("DELETE FROM usage_monitor WHERE id = 1")
+    conn.execute(
+        "INSERT INTO usage_monitor (id, enabled, email, warning, critical) VALUES (1, ?, ?, ?, ?)",
+        [bool(payload.get("enabled", True)), payload.get("email"), float(payload.get("warning", DEFAULT_WARNING)), float(payload.get("critical", DEFAULT_CRITICAL))],
+    )
+
+
+@operation("usage_record")
+def record_usage(conn, p: dict) -> None:
+    """Store one run's usage (idempotent by run id) and raise an alert on a crossing."""
+    if conn.execute("SELECT 1 FROM usage_records WHERE run_id = ?", [p["run_id"]]).fetchone():
+        return
+    conn.execute(
+        "INSERT INTO usage_records VALUES (?, ?::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [p["run_id"], p["recorded_at"], p.get("log_path"), p["component"], p["tokens_in"], p.get("tokens_in_exact"),
+         p["tokens_out"], p["budget"], p.get("reduction_pct"), p.get("budget_pct"), json.dumps(p.get("sections") or {})],
+    )
+    mon = Monitor(**p["monitor"]) if p.get("monitor") else _saved_monitor(conn)
+    if mon is None or not mon.enabled:
+        return
+    row = conn.execute("SELECT level FROM usage_alert_state WHERE component = ?", [p["component"]]).fetchone()
+    state = row[0] if row else "ok"
+    pct = float(p.get("budget_pct") or 0.0)
+    new_state, alert = next_state(state, pct, mon.warning, mon.critical)
+    if new_state != state:
+        conn.execute("DELETE FROM usage_alert_state WHERE component = ?", [p["component"]])
+        conn.execute("INSERT INTO usage_alert_state VALUES (?, ?)", [p["component"], new_state])
+    if alert:
+        conn.execute(
+            "INSERT INTO usage_alerts (alert_id, created_at, component, level, budget_pct, threshold, run_id, email) VALUES (?, ?::TIMESTAMP, ?, ?, ?, ?, ?, ?)",
+            [f"alert-{uuid.uuid4().hex[:12]}", p["recorded_at"], p["component"], alert, pct,
+             mon.critical if alert == "critical" else mon.warning, p["run_id"], mon.email],
+        )
+
+
+@operation("usage_alert_sent")
+def mark_sent(conn, payload: dict) -> None:
+    """Mark alerts mailed (``error`` set: the attempt failed and stays pending)."""
+    if payload.get("error"):
+        conn.execute("UPDATE usage_alerts SET error = ? WHERE alert_id IN (SELECT unnest(?::VARCHAR[]))", [payload["error"], payload["alert_ids"]])
+    else:
+        conn.execute("UPDATE usage_alerts SET sent_at = ?::TIMESTAMP, error = NULL WHERE alert_id IN (SELECT unnest(?::VARCHAR[]))",
+                     [payload.get("sent_at") or _utcnow().isoformat(), payload["alert_ids"]])
+
+
+def pending_alerts(conn) -> list[dict]:
+    """Alerts raised but not yet mailed, oldest first."""
+    rows = conn.execute(
+        "SELECT alert_id, created_at, component, level, budget_pct, threshold, run_id, email, error FROM usage_alerts WHERE sent_at IS NULL ORDER BY created_at, alert_id"
+    ).fetchall()
+    keys = ["alert_id", "created_at", "component", "level", "budget_pct", "threshold", "run_id", "email", "error"]
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def usage_report(conn, now: datetime | None = None) -> dict:
+    """Use against budget for today (UTC), the last 7 days and all time, overall and per component."""
+    now = now or _utcnow()
+    today = datetime(now.year, now.month, now.day)
+    periods = {"today": today, "7 days": now - timedelta(days=7), "all time": datetime(1970, 1, 1)}
+    out: dict = {"periods": {}, "monitor": None}
+    for name, start in periods.items():
+        rows = conn.execute(
+            """
+            SELECT coalesce(component, '(all)'), count(*), sum(tokens_in), sum(tokens_out), sum(budget), max(budget_pct)
+            FROM usage_records WHERE recorded_at >= ?
+            GROUP BY GROUPING SETS ((), (component)) ORDER BY component NULLS FIRST
+            """,
+            [start],
+        ).fetchall()
+        entries = []
+        for comp, n, tin, tout, budget, peak in rows:
+            if not n:
+                continue
+            entries.append({
+                "component": comp if comp != "(all)" else None, "runs": int(n), "tokens_in": int(tin or 0), "tokens_out": int(tout or 0),
+                "budget": int(budget or 0), "use_pct": round(100.0 * (tout or 0) / budget, 2) if budget else 0.0,
+                "reduction_pct": round(100.0 * (1 - (tout or 0) / tin), 2) if tin else 0.0, "peak_pct": float(peak or 0.0),
+            })
+        out["periods"][name] = entries
+    mon = _saved_monitor(conn)
+    if mon:
+        out["monitor"] = mon.__dict__
+        out["alert_state"] = dict(conn.execute("SELECT component, level FROM usage_alert_state ORDER BY 1").fetchall())
+    return out
+
+
+def format_report(report: dict) -> str:
+    lines = ["token usage (use = tokens out / budget):"]
+    for period, entries in report["periods"].items():
+        if not entries:
+            lines.append(f"  {period}: no runs")
+            continue
+        total = entries[0]
+        lines.append(
+            f"  {period}: {total['runs']} runs, {total['tokens_in']:,} tokens in -> {total['tokens_out']:,} out of "
+            f"{total['budget']:,} budget ({total['use_pct']}% used, peak run {total['peak_pct']}%), reduction {total['reduction_pct']}%"
+        )
+        for e in entries[1:]:
+            lines.append(f"    {e['component']}: {e['runs']} runs, {e['tokens_out']:,}/{e['budget']:,} ({e['use_pct']}%), peak {e['peak_pct']}%, reduction {e['reduction_pct']}%")
+    mon = report.get("monitor")
+    if mon:
+        states = ", ".join(f"{c} {lv}" for c, lv in report.get("alert_state", {}).items()) or "no alerts"
+        lines.append(f"  monitoring: warning {mon['warning']:g}%, critical {mon['critical']:g}%, alerts to {mon['email'] or '(no address)'}; state: {states}")
+    return "\n".join(lines)
+
+
+def usage_history(conn, limit: int = 500) -> list[dict]:
+    """Usage records oldest first (for charts)."""
+    rows = conn.execute(
+        "SELECT recorded_at, component, tokens_in, tokens_out, budget, budget_pct FROM (SELECT * FROM usage_records ORDER BY recorded_at DESC LIMIT ?) ORDER BY recorded_at",
+        [limit],
+    ).fetchall()
+    keys = ["recorded_at", "component", "tokens_in", "tokens_out", "budget", "budget_pct"]
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def rollup_figures(conn) -> dict[str, int | float]:
+    """Every recorded summary's usage (the ``usage_daily`` and ``usage_by_file`` roll-ups
+    that ``refresh_usage`` rebuilds from ``runs``: the Dagster runs and every ``tokopt``
+    command that records) under the stable names the Dagster UI plots.
+
+    Today (the store's current date): ``runs_today``, ``tokens_in_today``,
+    ``tokens_out_today``, ``reduction_pct_today``, ``budget_pct_avg_today``,
+    ``budget_pct_max_today`` (the highest share of its budget one summary used). The
+    last 7 days, today included: ``runs_7d``, ``tokens_in_7d``, ``tokens_out_7d``,
+    ``budget_pct_max_7d``. All time: ``runs_total``, ``tokens_in_total``,
+    ``tokens_out_total``, ``files``. And ``alerts_pending``: ``--enable-monitoring``
+    alerts raised and not yet mailed.
+    """
+    def period(where: str) -> tuple:
+        return conn.execute(
+            "SELECT coalesce(sum(runs), 0), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), "
+            "coalesce(round(100.0 * (1 - sum(tokens_out) / nullif(sum(tokens_in), 0)), 2), 0), "
+            "coalesce(round(sum(budget_pct_avg * runs) / nullif(sum(runs), 0), 2), 0), coalesce(max(budget_pct_max), 0) "
+            f"FROM usage_daily WHERE {where}"
+        ).fetchone()
+
+    t_runs, t_in, t_out, t_red, t_avg, t_max = period("day = current_date")
+    w_runs, w_in, w_out, _, _, w_max = period("day > current_date - 7")
+    a_runs, a_in, a_out, _, _, _ = period("true")
+    files = conn.execute("SELECT count(*) FROM usage_by_file").fetchone()[0]
+    pending = conn.execute("SELECT count(*) FROM usage_alerts WHERE sent_at IS NULL").fetchone()[0]
+    return {
+        "runs_today": int(t_runs), "tokens_in_today": int(t_in), "tokens_out_today": int(t_out),
+        "reduction_pct_today": float(t_red), "budget_pct_avg_today": float(t_avg), "budget_pct_max_today": float(t_max),
+        "runs_7d": int(w_runs), "tokens_in_7d": int(w_in), "tokens_out_7d": int(w_out), "budget_pct_max_7d": float(w_max),
+        "runs_total": int(a_runs), "tokens_in_total": int(a_in), "tokens_out_total": int(a_out), "files": int(files),
+        "alerts_pending": int(pending),
+    }
+
+
+def rollup_markdown(conn, days: int = 14) -> str:
+    """The last ``days`` days of ``usage_daily`` as a Markdown table, newest first."""
+    rows = conn.execute(
+        "SELECT day, runs, tokens_in, tokens_out, reduction_pct, budget_pct_max FROM usage_daily ORDER BY day DESC LIMIT ?", [days]
+    ).fetchall()
+    table = ["| day | runs | tokens in | tokens out | reduction | max budget use |", "|---|---:|---:|---:|---:|---:|"]
+    table += [f"| {d} | {r} | {ti:,} | {to:,} | {red}% | {bm}% |" for d, r, ti, to, red, bm in rows]
+    return "\n".join(table)
