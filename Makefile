@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 EXAMPLE := examples/numpy_pytest.log
 DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
-.PHONY: setup test-setup run dev test test-fast bench clean
+.PHONY: setup test-setup run dev lint test test-fast bench docs clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,12 +41,20 @@ dev: setup $(DAGSTER_HOME_DIR)/dagster.yaml
 	@mkdir -p logs/incoming
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
-test: test-setup
+# ruff (rules E, F, I, B, UP; pyproject.toml) over the package, the tests and bench/.
+lint: setup
+	$(BIN)/ruff check .
+
+test: test-setup lint
 	$(BIN)/python -m pytest
 
 # The tests marked neither e2e nor slow (under a minute on 2 cores): no node packages or browser needed.
-test-fast: setup
+test-fast: setup lint
 	$(BIN)/python -m pytest -m "not e2e and not slow"
+
+# docs/cli.md, generated from the command (a test checks it is current).
+docs: setup
+	$(BIN)/python -m tokopt_pipeline.cli.reference > docs/cli.md
 
 bench: setup
 	$(BIN)/python bench/throughput.py

@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tokopt_pipeline.lib.settings.options import SummaryOptions  # noqa: E402
 from tokopt_pipeline.lib.engine.summarize import summarize  # noqa: E402
+from tokopt_pipeline.lib.settings.options import SummaryOptions  # noqa: E402
 
 CASES = ROOT / "tokopt_pipeline_tests" / "data" / "ecosystems"
 KINDS = ("failing_tests", "error_locations", "error_codes", "totals", "exceptions")

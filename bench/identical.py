@@ -36,9 +36,9 @@ def logs() -> list[Path]:
 
 
 def fingerprint(path: Path, tmp: Path) -> str:
-    from tokopt_pipeline.lib.settings.options import SummaryOptions
     from tokopt_pipeline.lib.engine.priority import Level
     from tokopt_pipeline.lib.engine.summarize import summarize
+    from tokopt_pipeline.lib.settings.options import SummaryOptions
 
     if path.suffix == ".gz":  # the loghub samples are kept compressed: summarize the text
         plain = tmp / path.name.removesuffix(".gz")

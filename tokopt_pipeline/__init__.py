@@ -27,8 +27,8 @@ _LAZY = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from tokopt_pipeline.api import process_logs, store_in_memory, track_token_usage
-    from tokopt_pipeline.lib.settings.options import SummaryOptions
     from tokopt_pipeline.lib.engine.summarize import summarize
+    from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 
 def __getattr__(name: str):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tokopt_pipeline.lib import outputs
-from tokopt_pipeline.lib.settings import layers as settings
-from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, SummaryOptions
 from tokopt_pipeline.lib.engine.render import Summary
 from tokopt_pipeline.lib.engine.summarize import summarize
+from tokopt_pipeline.lib.settings import layers as settings
+from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, SummaryOptions
 
 
 def _get(args, name, default=None):
@@ -72,8 +72,8 @@ def store_in_memory(summary: Summary, log_path, args=None):
         summary, info = store_in_memory(summary, path, args)
     """
     from tokopt_pipeline.lib import memory
-    from tokopt_pipeline.lib.outputs import atomic_write_text
     from tokopt_pipeline.lib.engine.render import summarize_analysis
+    from tokopt_pipeline.lib.outputs import atomic_write_text
 
     args = args or {}
     a = summary.analysis
@@ -108,9 +108,9 @@ def track_token_usage(log_path, args=None, summary: Summary | None = None) -> di
         the stored record (tokens in/out, budget, reduction, budget use) plus
         ``status`` and ``alerts_sent``.
     """
-    from tokopt_pipeline.lib.usage import alerts
     from tokopt_pipeline.lib import memory
     from tokopt_pipeline.lib.engine import tokens
+    from tokopt_pipeline.lib.usage import alerts
     from tokopt_pipeline.lib.usage import ledger as usage
 
     args = args or {}

@@ -130,9 +130,9 @@ def build_server(store: Store | None = None):
 def summary_of(store: Store, ref: str, token_budget: int, fmt: str = "markdown") -> str:
     """Render a stored run's summary at ``token_budget`` (re-reading its log)."""
     from tokopt_pipeline.lib import memory
+    from tokopt_pipeline.lib.engine.summarize import summarize
     from tokopt_pipeline.lib.errors import TokoptError
     from tokopt_pipeline.lib.settings.layers import summary_options
-    from tokopt_pipeline.lib.engine.summarize import summarize
 
     if token_budget <= 0:
         raise ValueError("token_budget must be above 0")

@@ -1,6 +1,6 @@
 """The real Definitions: they load, validate, and hold what the UI is expected to show."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -56,7 +56,7 @@ def test_the_cross_log_assets_have_one_automation_after_each_summary_and_every_n
         )
         return {k for k in CROSS_LOG if result.get_requested_partitions(k)}, result.cursor
 
-    day = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    day = datetime(2026, 3, 2, tzinfo=UTC)
     with dg.instance_for_test() as instance:
         _, cursor = requested(day - timedelta(minutes=10), None)  # the first evaluation (may ask for the missing assets)
         before, cursor = requested(day + timedelta(minutes=5), cursor)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT
-from tokopt_pipeline.cli.output import Bar, write
 from tokopt_pipeline.cli.command import Group
+from tokopt_pipeline.cli.output import Bar, write
 from tokopt_pipeline.cli.params import args_of, use
+from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT
 
 __all__ = ["ci"]
 
@@ -34,9 +34,9 @@ def validate(ctx: click.Context, **_: object) -> int:
     the files together use more than PCT% of it). The badge is green, yellow at
     --warning-threshold, red at --critical-threshold."""
     from tokopt_pipeline.lib.ci import badge
-    from tokopt_pipeline.lib.errors import StoreError
     from tokopt_pipeline.lib.ci.validate import exit_code, render_markdown, render_table
     from tokopt_pipeline.lib.ci.validate import validate as count
+    from tokopt_pipeline.lib.errors import StoreError
 
     args = args_of(ctx)
     if args.from_report:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import click
 
-from tokopt_pipeline.lib.settings.presets import DEFAULTS, SETTINGS
-from tokopt_pipeline.cli.output import Bar, out
 from tokopt_pipeline.cli.command import Group
+from tokopt_pipeline.cli.output import Bar, out
 from tokopt_pipeline.cli.params import args_of, use
+from tokopt_pipeline.lib.settings.presets import DEFAULTS, SETTINGS
 
 __all__ = ["apply_settings", "effective_settings", "logs_of", "adapt", "save_profile", "config", "SETTING_OPTIONS"]
 
@@ -104,10 +104,10 @@ def _config_problems(args, config_error) -> list[tuple[bool, str]]:
     """(ok, message) for every setting and file the command would use."""
     from tokopt_pipeline.lib.engine import tokens as tok
     from tokopt_pipeline.lib.engine.components import check_budgets
-    from tokopt_pipeline.lib.settings.profile_files import DEFAULT_PROFILES_PATH, load_profiles
-    from tokopt_pipeline.lib.errors import TokoptError
     from tokopt_pipeline.lib.engine.priority import Level, parse_priority_pattern
     from tokopt_pipeline.lib.engine.profiles import get_profile
+    from tokopt_pipeline.lib.errors import TokoptError
+    from tokopt_pipeline.lib.settings.profile_files import DEFAULT_PROFILES_PATH, load_profiles
 
     res: list[tuple[bool, str]] = []
     if config_error is not None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 
-
 import click
 
+from tokopt_pipeline.cli.command import Group
 from tokopt_pipeline.cli.config import SETTING_OPTIONS, apply_settings, effective_settings
 from tokopt_pipeline.cli.output import Bar, emit
-from tokopt_pipeline.cli.command import Group
 from tokopt_pipeline.cli.params import args_of, use
 from tokopt_pipeline.cli.summarize import SUMMARY_OPTIONS, summarize_logs
 
@@ -28,8 +27,8 @@ def diagnose() -> None:
 def report(ctx: click.Context, **_: object) -> int:
     """Environment, versions, the settings in effect, store health, a tokenizer
     self-check and the last runs (--format json for JSON; --output FILE)."""
-    from tokopt_pipeline.lib.diagnostics import diagnostic_report, render_report
     from tokopt_pipeline.cli.config import _config_problems
+    from tokopt_pipeline.lib.diagnostics import diagnostic_report, render_report
 
     args = args_of(ctx)
     apply_settings(args)

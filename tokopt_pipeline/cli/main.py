@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from tokopt_pipeline.lib.errors import EXIT_USAGE, TokoptError
 from tokopt_pipeline.cli.aliases import rewrite
 from tokopt_pipeline.cli.ci import ci
 from tokopt_pipeline.cli.command import Group
@@ -17,6 +16,7 @@ from tokopt_pipeline.cli.diagnose import diagnose
 from tokopt_pipeline.cli.memory import memory, report
 from tokopt_pipeline.cli.summarize import summarize
 from tokopt_pipeline.cli.usage import usage
+from tokopt_pipeline.lib.errors import EXIT_USAGE, TokoptError
 
 __all__ = ["tokopt", "main", "run", "EXIT_CODES"]
 

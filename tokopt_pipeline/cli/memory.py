@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import click
 
-from tokopt_pipeline.lib.errors import EXIT_OK, EXIT_STORE
-from tokopt_pipeline.cli.output import error
 from tokopt_pipeline.cli.command import Command, Group
+from tokopt_pipeline.cli.output import error
 from tokopt_pipeline.cli.params import args_of, use
+from tokopt_pipeline.lib.errors import EXIT_OK, EXIT_STORE
 
 __all__ = ["memory", "report"]
 
@@ -69,8 +69,8 @@ def query_(ctx: click.Context, query: str, **_: object) -> int:
 def check(ctx: click.Context, **_: object) -> int:
     """Check that the store opens; print its path, schema, contents and pending writes
     (replaying them when it can)."""
-    from tokopt_pipeline.lib.store.schema import latest_version
     from tokopt_pipeline.lib.store.db import StoreBusy
+    from tokopt_pipeline.lib.store.schema import latest_version
 
     store = _store(ctx)
     pending = store.pending()

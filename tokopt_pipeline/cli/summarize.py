@@ -18,11 +18,11 @@ from pathlib import Path
 
 import click
 
-from tokopt_pipeline.lib.errors import EXIT_STORE
 from tokopt_pipeline.cli.command import Command
 from tokopt_pipeline.cli.config import adapt, apply_settings, logs_of, save_profile
 from tokopt_pipeline.cli.output import CommandUsageError, Progress, say, warn
 from tokopt_pipeline.cli.params import args_of, use
+from tokopt_pipeline.lib.errors import EXIT_STORE
 
 __all__ = ["summarize", "summarize_logs", "SUMMARY_OPTIONS", "DEFAULT_LOG"]
 
@@ -114,9 +114,9 @@ def _import_store() -> None:
 def run_summary(args, log: str, distribution: bool = False) -> int:
     """One log's summary, written and reported, then recorded and remembered."""
     from tokopt_pipeline.lib import outputs
+    from tokopt_pipeline.lib.engine.summarize import summarize as summarize_log
     from tokopt_pipeline.lib.errors import OutputError
     from tokopt_pipeline.lib.settings.layers import summary_options
-    from tokopt_pipeline.lib.engine.summarize import summarize as summarize_log
 
     opts = summary_options(args)
     to_stdout = args.output == "-"
@@ -204,9 +204,9 @@ def _store(args):
 
 def _record(args, summary, out_path) -> int:
     """The run in the store (tables ``runs``, ``summaries`` ...), as the UI shows it."""
-    from tokopt_pipeline.lib.store import records
     from tokopt_pipeline.lib.errors import StoreError
     from tokopt_pipeline.lib.logfiles import DEFAULT_LOG_DIR, partition_key
+    from tokopt_pipeline.lib.store import records
 
     source = summary.analysis.source
     if source in ("-", ""):
@@ -255,11 +255,10 @@ def _remember(args, summary, out_path, marker) -> None:
     ``--enable-monitoring``): record its token usage and mail any alert it raises."""
     if not (args.store_memory or args.track_usage or args.enable_monitoring):
         return
-    from tokopt_pipeline.lib.usage import alerts
-    from tokopt_pipeline.lib import memory
-    from tokopt_pipeline.lib.usage import ledger as usage
-
     from tokopt_pipeline.cli.usage import monitor_of
+    from tokopt_pipeline.lib import memory
+    from tokopt_pipeline.lib.usage import alerts
+    from tokopt_pipeline.lib.usage import ledger as usage
 
     say_to = sys.stderr if out_path is None else sys.stdout
     store = _store(args)

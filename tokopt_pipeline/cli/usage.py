@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from tokopt_pipeline.cli.output import CommandUsageError
 from tokopt_pipeline.cli.command import Group
+from tokopt_pipeline.cli.output import CommandUsageError
 from tokopt_pipeline.cli.params import args_of, use
 
 __all__ = ["usage", "monitor_of", "enable_monitoring"]
@@ -23,8 +23,8 @@ def usage() -> None:
 def check(ctx: click.Context, **_: object) -> int:
     """Use against budget for today, the last 7 days and all time, per component,
     and the alerts raised."""
-    from tokopt_pipeline.lib.usage import ledger as ledger
     from tokopt_pipeline.lib.store.db import Store
+    from tokopt_pipeline.lib.usage import ledger as ledger
 
     args = args_of(ctx)
     with Store.from_env(args.store_path).connect() as conn:
@@ -57,8 +57,8 @@ def enable_monitoring(args) -> None:
     """Check and save the alert settings (raises a usage error when they are wrong)."""
     import sys
 
-    from tokopt_pipeline.lib.usage import alerts
     from tokopt_pipeline.lib.store.db import Store
+    from tokopt_pipeline.lib.usage import alerts
 
     mon = monitor_of(args)
     if mon.warning >= mon.critical:

@@ -23,9 +23,9 @@ the assets.
 
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
 
 import dagster as dg
 from pydantic import Field
@@ -40,8 +40,8 @@ DEFAULT_SENSOR_INTERVAL = 30
 class TokoptStore(dg.ConfigurableResource):
     """The embedded DuckDB store (one file, migrated on open, one writer at a time)."""
 
-    path: Optional[str] = Field(default=None, description=f"The DuckDB file (TOKOPT_DUCKDB_PATH); unset: {DEFAULT_PATH}.")
-    pending_dir: Optional[str] = Field(
+    path: str | None = Field(default=None, description=f"The DuckDB file (TOKOPT_DUCKDB_PATH); unset: {DEFAULT_PATH}.")
+    pending_dir: str | None = Field(
         default=None, description=f"Writes that did not get the lock wait here (TOKOPT_PENDING_DIR); unset: {DEFAULT_PENDING}."
     )
     lock_timeout: float = 120.0
@@ -63,8 +63,8 @@ class TokoptStore(dg.ConfigurableResource):
 class TokoptSettings(dg.ConfigurableResource):
     """Folders, thresholds and the sensors' pace, shared by assets, checks, sensors and schedules."""
 
-    log_dir: Optional[str] = Field(default=None, description=f"The watched folder (TOKOPT_LOG_DIR); unset: {DEFAULT_LOG_DIR}.")
-    output_dir: Optional[str] = Field(
+    log_dir: str | None = Field(default=None, description=f"The watched folder (TOKOPT_LOG_DIR); unset: {DEFAULT_LOG_DIR}.")
+    output_dir: str | None = Field(
         default=None, description=f"Where summaries are written (TOKOPT_OUTPUT_DIR); unset: {DEFAULT_OUTPUT_DIR}."
     )
     sensor_interval: int = Field(

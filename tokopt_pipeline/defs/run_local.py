@@ -24,10 +24,10 @@ def materialize_log(log: str, token_budget: int, instance=None, resources: dict 
     import dagster as dg
 
     from tokopt_pipeline.definitions import defs as load_defs
-    from tokopt_pipeline.lib.logfiles import partition_key
     from tokopt_pipeline.defs.ingest.logfile import TAG_PATH, TAG_SOURCE
     from tokopt_pipeline.defs.partitions import log_files
     from tokopt_pipeline.defs.resources import TokoptSettings
+    from tokopt_pipeline.lib.logfiles import partition_key
 
     defs = load_defs()
     resources = resources or defs.resources

@@ -57,8 +57,9 @@ def test_rerendering_at_another_budget_reads_the_stored_analysis_not_the_log(pip
     path = pipeline.drop("numpy_pytest.log")
     key, _ = materialize_log(pipeline, path, budget=4000)
     path.unlink()  # the log is gone: only the store can give the summary
-    from tokopt_pipeline.definitions import defs as load_defs
     import dagster as dg
+
+    from tokopt_pipeline.definitions import defs as load_defs
 
     d = load_defs()
     result = dg.materialize(

@@ -10,12 +10,12 @@ import time
 import duckdb
 import pytest
 
-from tokopt_pipeline.lib.store import records
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine.render import summarize_analysis
-from tokopt_pipeline.lib.store.schema import MIGRATIONS, latest_version
-from tokopt_pipeline.lib.store.db import Store
 from tokopt_pipeline.lib.engine.summarize import summarize
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.store import records
+from tokopt_pipeline.lib.store.db import Store
+from tokopt_pipeline.lib.store.schema import MIGRATIONS, latest_version
 from tokopt_pipeline_tests.conftest import EXAMPLE_LOG, REPO
 
 from .helpers import materialize_log, metadata

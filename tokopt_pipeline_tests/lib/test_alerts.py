@@ -11,9 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from tokopt_pipeline.lib.store.db import Store
 from tokopt_pipeline.lib.usage import alerts
 from tokopt_pipeline.lib.usage import ledger as usage
-from tokopt_pipeline.lib.store.db import Store
 
 
 class Inbox:

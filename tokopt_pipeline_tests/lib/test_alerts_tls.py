@@ -16,9 +16,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from tokopt_pipeline.lib.store.db import Store
 from tokopt_pipeline.lib.usage import alerts
 from tokopt_pipeline.lib.usage import ledger as usage
-from tokopt_pipeline.lib.store.db import Store
 
 
 def _self_signed(folder) -> tuple[str, str]:
@@ -41,7 +41,7 @@ def _self_signed(folder) -> tuple[str, str]:
         pytest.skip("no openssl command and no cryptography package: cannot make a certificate for the TLS relay")
     pk = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     crt = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(pk.public_key())
         .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))

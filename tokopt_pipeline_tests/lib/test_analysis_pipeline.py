@@ -10,8 +10,8 @@ from polars.testing import assert_frame_equal, assert_series_equal
 
 from tokopt_pipeline.lib.engine import analysis
 from tokopt_pipeline.lib.engine.analysis import _line_features, analyze
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline_tests.conftest import NUMPY_LOG
 
 pytestmark = pytest.mark.slow  # the streaming pass on 130,000 corpus lines, several times (10 s in all)

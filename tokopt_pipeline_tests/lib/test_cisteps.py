@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tokopt_pipeline.lib.engine.analysis import analyze
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.summarize import summarize
+from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GHA = DATA / "ci" / "github-actions-prettier.log"

@@ -13,8 +13,8 @@ import pytest
 
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.analysis import MAX_EXAMPLES, analyze
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine.summarize import summarize
+from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 NAMES = ["test_alpha_checkout", "test_bravo_refund", "test_charlie_login", "test_delta_upload", "test_echo_search"]
 

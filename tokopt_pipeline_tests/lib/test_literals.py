@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokopt_pipeline.lib.engine import analysis
-from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine import analysis, packs
 from tokopt_pipeline.lib.engine.literals import alternatives, required
 from tokopt_pipeline.lib.engine.priority import DEFAULT_LEVEL, _runs, levels_of_candidates, prefilter_unions
 from tokopt_pipeline.lib.engine.profiles import PROFILES, get_profile

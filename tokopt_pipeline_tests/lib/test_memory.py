@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tokopt_pipeline_tests.conftest import labelled
 from tokopt_pipeline.lib import memory
+from tokopt_pipeline.lib.engine.summarize import summarize
 from tokopt_pipeline.lib.errors import BadInput
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.store.db import Store
-from tokopt_pipeline.lib.engine.summarize import summarize
+from tokopt_pipeline_tests.conftest import labelled
 
 pytestmark = pytest.mark.slow  # real pytest runs in subprocesses feed the memory (13 s in all)
 
@@ -113,7 +113,7 @@ def test_four_runs_recurring_new_flaky_fixed(tmp_path, suite_logs):
     recurring = [e for e in errors if e["name"].startswith("ValueError: database connection refused")]
     assert len(recurring) == 1, "the same fingerprint in four runs must be one entity"
     assert len(recurring[0]["observations"]) == 4
-    assert all(str(log) in o for log, o in zip(suite_logs, recurring[0]["observations"])), "each observation points back at its log"
+    assert all(str(log) in o for log, o in zip(suite_logs, recurring[0]["observations"], strict=False)), "each observation points back at its log"
     assert "example: E ValueError: database connection refused on port 5432" in recurring[0]["observations"][0]
 
     # The late error is new in the fourth summary; the recurring one is not.
@@ -228,7 +228,8 @@ def test_export_then_import_into_a_fresh_store_round_trips(tmp_path, suite_logs)
     assert memory.import_jsonl(fresh, out)[2] == "applied"
     with fresh.connect() as conn:
         copy = memory.read_graph(conn)
-    key = lambda g: (sorted((e["name"], e["entityType"], tuple(e["observations"])) for e in g["entities"]), sorted(map(tuple, (r.values() for r in g["relations"]))))
+    def key(g):
+        return (sorted((e["name"], e["entityType"], tuple(e["observations"])) for e in g["entities"]), sorted(map(tuple, (r.values() for r in g["relations"]))))
     assert key(copy) == key(original)
     # Importing the same file again adds nothing.
     memory.import_jsonl(fresh, out)

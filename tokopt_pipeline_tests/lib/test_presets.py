@@ -8,8 +8,8 @@ import pytest
 
 from tokopt_pipeline.cli import main
 from tokopt_pipeline.lib.engine import tokens as tok
-from tokopt_pipeline.lib.settings.profile_files import parse_profiles
 from tokopt_pipeline.lib.settings.presets import PRESETS, SETTINGS
+from tokopt_pipeline.lib.settings.profile_files import parse_profiles
 
 from ..conftest import EXAMPLE_LOG
 

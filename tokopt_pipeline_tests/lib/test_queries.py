@@ -5,10 +5,9 @@ from datetime import datetime
 
 import pytest
 
-from tokopt_pipeline.lib.store import queries
-from tokopt_pipeline.lib.store import records
 from tokopt_pipeline.lib.engine.analysis import analyze
 from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.store import queries, records
 from tokopt_pipeline.lib.store.db import Store
 
 LOG = """\

@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tokopt_pipeline.lib.engine import reader
-from tokopt_pipeline.lib.errors import BadInput, InputNotFound
 from tokopt_pipeline.lib.engine.reader import (
     MAX_LINE_BYTES,
     Batch,
     adaptive_batch_lines,
     open_log,
 )
+from tokopt_pipeline.lib.errors import BadInput, InputNotFound
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tokopt_pipeline.lib.engine import tokens as tok
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine.summarize import summarize
+from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline_tests.conftest import NUMPY_JUNIT, NUMPY_LOG
 
 pytestmark = pytest.mark.slow  # the numpy log summarized and scored at three budgets and in three formats

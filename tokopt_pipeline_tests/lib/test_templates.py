@@ -95,7 +95,7 @@ def test_same_masked_input_same_id(strings, batches):
         batch = pl.Series(strings[b::batches] + strings, dtype=pl.Utf8)
         ids = miner.add_batch(batch)
         assert len(ids) == len(batch) and ids.dtype == pl.UInt32
-        for s, i in zip(batch.to_list(), ids.to_list()):
+        for s, i in zip(batch.to_list(), ids.to_list(), strict=False):
             assert 0 <= i < len(miner)
             assert seen.setdefault(s, i) == i
 

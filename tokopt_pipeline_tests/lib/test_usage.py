@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tokopt_pipeline.lib.usage import ledger as usage
 from tokopt_pipeline.lib.store.db import Store
+from tokopt_pipeline.lib.usage import ledger as usage
 
 
 def store_at(tmp_path) -> Store:

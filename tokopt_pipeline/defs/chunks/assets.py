@@ -7,17 +7,16 @@ reading the log again. Nothing passes through an IO manager.
 """
 
 
-from typing import Optional
 
 import dagster as dg
 
-from tokopt_pipeline.lib.store import records
-from tokopt_pipeline.lib.engine.analysis import analyze
-from tokopt_pipeline.lib.settings.options import SummaryOptions
-from tokopt_pipeline.lib.engine.priority import Level, parse_priority_pattern
 from tokopt_pipeline.defs.ingest.logfile import TAG_COMMIT, TAG_SOURCE, TAG_SUITE, registered_path
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptStore
+from tokopt_pipeline.lib.engine.analysis import analyze
+from tokopt_pipeline.lib.engine.priority import Level, parse_priority_pattern
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.store import records
 
 
 class ChunkConfig(dg.Config):
@@ -26,7 +25,7 @@ class ChunkConfig(dg.Config):
     profile: str = "auto"
     priority_patterns: list[str] = []
     redact: bool = True
-    chunk_size: Optional[int] = None
+    chunk_size: int | None = None
 
 
 def run_id_for(context: dg.AssetExecutionContext) -> str:

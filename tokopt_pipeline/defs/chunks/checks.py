@@ -8,9 +8,9 @@ those of the analysis ``budget_trimmed_summaries`` would render: the partition's
 
 import dagster as dg
 
-from tokopt_pipeline.lib.store import queries
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptStore
+from tokopt_pipeline.lib.store import queries
 
 CHUNKS_KEY = dg.AssetKey("priority_chunks")
 MAX_PROBLEMS = 5

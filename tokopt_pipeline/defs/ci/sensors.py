@@ -15,11 +15,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from tokopt_pipeline.lib.logfiles import partition_key
 from tokopt_pipeline.defs.ingest.logfile import TAG_COMMIT, TAG_PATH, TAG_SOURCE, TAG_SUITE
 from tokopt_pipeline.defs.ingest.sensors import LOG_ASSETS, TICK_SECONDS, not_due
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings
+from tokopt_pipeline.lib.logfiles import partition_key
 
 CI_LOGS = dg.AssetKey("ci_logs")
 BATCH = 100

@@ -4,10 +4,10 @@ figures (error types, tests, runs, flaky tests, what the last run brought that i
 
 import dagster as dg
 
-from tokopt_pipeline.lib import memory
-from tokopt_pipeline.lib.store import queries
 from tokopt_pipeline.defs.automation import CROSS_LOG_UPDATES
 from tokopt_pipeline.defs.resources import TokoptStore
+from tokopt_pipeline.lib import memory
+from tokopt_pipeline.lib.store import queries
 
 TOP = 15
 

@@ -3,9 +3,9 @@
 
 import dagster as dg
 
+from tokopt_pipeline.defs.ingest.logfile import describe, requested_path
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
-from tokopt_pipeline.defs.ingest.logfile import describe, requested_path
 
 
 @dg.asset(partitions_def=log_files, group_name="ingest", kinds={"duckdb"}, pool="duckdb")

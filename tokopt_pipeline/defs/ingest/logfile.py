@@ -7,9 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from tokopt_pipeline.lib.store import queries
 from tokopt_pipeline.lib.engine.profiles import detect_profile
 from tokopt_pipeline.lib.engine.reader import open_log
+from tokopt_pipeline.lib.store import queries
 
 # Run tags set by the sensors (and `make run`) on the runs they request.
 TAG_PATH = "tokopt/path"

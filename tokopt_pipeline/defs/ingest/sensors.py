@@ -18,10 +18,10 @@ import time
 
 import dagster as dg
 
-from tokopt_pipeline.lib.logfiles import scan
+from tokopt_pipeline.defs.ingest.logfile import TAG_PATH, TAG_SOURCE
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings
-from tokopt_pipeline.defs.ingest.logfile import TAG_PATH, TAG_SOURCE
+from tokopt_pipeline.lib.logfiles import scan
 
 LOG_ASSETS = dg.AssetSelection.assets("raw_logs", "priority_chunks", "budget_trimmed_summaries")
 MAX_RUNS_PER_TICK = 50

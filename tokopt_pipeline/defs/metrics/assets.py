@@ -4,9 +4,9 @@ and over today, the last 7 days and all time."""
 
 import dagster as dg
 
-from tokopt_pipeline.lib.usage import ledger as usage
 from tokopt_pipeline.defs.automation import CROSS_LOG_UPDATES
 from tokopt_pipeline.defs.resources import TokoptStore
+from tokopt_pipeline.lib.usage import ledger as usage
 
 DAYS_SHOWN = 14
 

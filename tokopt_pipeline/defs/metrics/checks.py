@@ -9,8 +9,8 @@ blocking: usage is reported, it does not stop the pipeline.
 
 import dagster as dg
 
-from tokopt_pipeline.lib.usage.thresholds import budget_state
 from tokopt_pipeline.defs.resources import TokoptSettings
+from tokopt_pipeline.lib.usage.thresholds import budget_state
 
 USAGE_KEY = dg.AssetKey("token_usage_metrics")
 

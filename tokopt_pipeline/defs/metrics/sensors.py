@@ -13,14 +13,14 @@ thresholds of ``TokoptSettings``. Off by default: turn it on in the UI.
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
+from tokopt_pipeline.defs.metrics.checks import USAGE_KEY, latest_usage, peak_pct
+from tokopt_pipeline.defs.resources import TokoptSettings
 from tokopt_pipeline.lib.usage import alerts
 from tokopt_pipeline.lib.usage import ledger as usage
-from tokopt_pipeline.defs.resources import TokoptSettings
-from tokopt_pipeline.defs.metrics.checks import USAGE_KEY, latest_usage, peak_pct
 
 
 @dg.sensor(
@@ -46,7 +46,7 @@ def usage_alert_sensor(context: dg.SensorEvaluationContext, settings: TokoptSett
             "alert_id": f"dagster-{storage_id}", "level": alert, "component": "all components (today's peak run)",
             "budget_pct": pct, "threshold": settings.critical_pct if alert == "critical" else settings.warning_pct,
             "run_id": context.instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=USAGE_KEY), limit=1).records[0].run_id,
-            "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
         }
         alerts.send(smtp, [alerts.build_message(row, smtp.sender, to)])  # raises: the cursor stays, the next tick retries
     context.update_cursor(json.dumps({"storage_id": storage_id, "state": state}))

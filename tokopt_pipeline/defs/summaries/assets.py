@@ -5,16 +5,15 @@ marked against the cross-run memory (errors never seen before **new**, flaky tes
 
 import dagster as dg
 
-from tokopt_pipeline.lib import memory
-from tokopt_pipeline.lib.store import queries
-from tokopt_pipeline.lib.store import records
-from tokopt_pipeline.lib.logfiles import output_name
-from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, FORMATS, SummaryOptions
-from tokopt_pipeline.lib.outputs import SUMMARY_SUFFIXES, atomic_write_text
-from tokopt_pipeline.lib.engine.priority import Level
-from tokopt_pipeline.lib.engine.render import summarize_analysis
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
+from tokopt_pipeline.lib import memory
+from tokopt_pipeline.lib.engine.priority import Level
+from tokopt_pipeline.lib.engine.render import summarize_analysis
+from tokopt_pipeline.lib.logfiles import output_name
+from tokopt_pipeline.lib.outputs import SUMMARY_SUFFIXES, atomic_write_text
+from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, FORMATS, SummaryOptions
+from tokopt_pipeline.lib.store import queries, records
 
 PREVIEW_LINES = 40
 

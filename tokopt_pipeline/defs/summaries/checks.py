@@ -12,9 +12,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings
+from tokopt_pipeline.lib.engine import tokens as tok
 
 SUMMARY_KEY = dg.AssetKey("budget_trimmed_summaries")
 

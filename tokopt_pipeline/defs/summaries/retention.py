@@ -11,16 +11,16 @@ instance.
 """
 
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 import dagster as dg
 
-from tokopt_pipeline.lib.store import queries
-from tokopt_pipeline.lib.logfiles import scan
-from tokopt_pipeline.lib.outputs import rotate
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
+from tokopt_pipeline.lib.logfiles import scan
+from tokopt_pipeline.lib.outputs import rotate
+from tokopt_pipeline.lib.store import queries
 
 RAW_LOGS = dg.AssetKey("raw_logs")
 
@@ -28,12 +28,12 @@ RAW_LOGS = dg.AssetKey("raw_logs")
 class RetentionConfig(dg.Config):
     """Unset values come from the ``settings`` resource (10 summaries, 5 MB, 30 days)."""
 
-    max_logs: Optional[int] = None
-    max_log_size_mb: Optional[float] = None
-    days: Optional[int] = None
+    max_logs: int | None = None
+    max_log_size_mb: float | None = None
+    days: int | None = None
 
 
-def _registered_path(instance: dg.DagsterInstance, key: str) -> Optional[str]:
+def _registered_path(instance: dg.DagsterInstance, key: str) -> str | None:
     """The path of the partition's latest ``raw_logs`` materialization (kept after pruning)."""
     result = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=RAW_LOGS, asset_partitions=[key]), limit=1)
     if not result.records:

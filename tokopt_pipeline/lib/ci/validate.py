@@ -28,7 +28,7 @@ import datetime as _dt
 import glob
 import os
 import subprocess
-from typing import Callable
+from collections.abc import Callable
 
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.priority import UsageError

@@ -19,7 +19,7 @@ def token_distribution(summary, component_by: str = "auto", top: int = 15) -> di
     a = summary.analysis
     temps = list(a.templates.values())
     counts = tok.count_many([t.example for t in temps]) if temps else []
-    raw = [c * t.count for c, t in zip(counts, temps)]
+    raw = [c * t.count for c, t in zip(counts, temps, strict=False)]
     # Tokens per line of each level, measured on its templates' examples (the overall
     # average for a level whose lines are all inside grouped events), times its lines.
     all_lines = sum(t.count for t in temps) or 1
@@ -27,7 +27,7 @@ def token_distribution(summary, component_by: str = "auto", top: int = 15) -> di
     per_level = []
     for lv in Level:
         n = sum(t.count for t in temps if t.level == lv)
-        r = sum(x for x, t in zip(raw, temps) if t.level == lv)
+        r = sum(x for x, t in zip(raw, temps, strict=False) if t.level == lv)
         per_level.append(a.level_counts[lv] * (r / n if n else avg))
     scale_lv = (a.tokens_in / sum(per_level)) if sum(per_level) else 0.0
     scale = (a.tokens_in / sum(raw)) if sum(raw) else 0.0

@@ -97,7 +97,7 @@ def store_health(timeout: float = 2.0) -> dict:
             order = "started_at DESC" if "started_at" in cols else "1"
             if want:
                 rows = conn.execute(f"SELECT {', '.join(want)} FROM runs ORDER BY {order} LIMIT 5").fetchall()
-                info["last_runs"] = [{k: (str(v) if k == "started_at" else v) for k, v in zip(want, r)} for r in rows]
+                info["last_runs"] = [{k: (str(v) if k == "started_at" else v) for k, v in zip(want, r, strict=False)} for r in rows]
         info["status"] = "ok"
     except duckdb.Error as exc:
         info.update(status="error", detail=str(exc).splitlines()[0])

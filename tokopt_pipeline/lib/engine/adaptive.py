@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from tokopt_pipeline.lib.engine.analysis import analyze
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine.priority import Level, UsageError
 from tokopt_pipeline.lib.engine.render import summarize_analysis
+from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 __all__ = ["RUNGS", "Choice", "choose", "effective_target"]
 

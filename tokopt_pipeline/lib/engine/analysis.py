@@ -19,18 +19,18 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
 
 import polars as pl
 
-from tokopt_pipeline.lib.engine import tokens as tok
-from tokopt_pipeline.lib.store.ids import fingerprint
-from tokopt_pipeline.lib.engine.events import EventGrouper, exception_of, feature_exprs, innermost, project_locations
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine import packs
+from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline.lib.engine.cisteps import MARKER as CI_MARKER
+from tokopt_pipeline.lib.engine.cisteps import Step, StepTracker
+from tokopt_pipeline.lib.engine.events import EventGrouper, exception_of, feature_exprs, innermost, project_locations
 from tokopt_pipeline.lib.engine.literals import MatcherSet, strip_names
 from tokopt_pipeline.lib.engine.priority import DEFAULT_LEVEL, Level, levels_of_candidates, prefilter_unions
 from tokopt_pipeline.lib.engine.profiles import detect_profile, get_profile
@@ -40,9 +40,9 @@ from tokopt_pipeline.lib.engine.redact import preload as preload_redaction
 from tokopt_pipeline.lib.engine.runmeta import CANDIDATE as RUN_META_CANDIDATE
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
 from tokopt_pipeline.lib.engine.templates import TemplateMiner, mask_steps
-from tokopt_pipeline.lib.engine.cisteps import MARKER as CI_MARKER
-from tokopt_pipeline.lib.engine.cisteps import Step, StepTracker
 from tokopt_pipeline.lib.engine.testresults import FailedTest, RunTotals, TestIndex, parse_totals, test_candidate, totals_candidate
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.store.ids import fingerprint
 
 #: Lines kept before and after the first occurrence of a critical or high line.
 CONTEXT_BEFORE = 3
@@ -739,7 +739,7 @@ def _merge_chunks(chunks: list[ChunkStat], new: list[ChunkStat]) -> None:
             last.last_line = c.last_line
             last.lines += c.lines
             last.raw_bytes += c.raw_bytes
-            last.levels = [x + y for x, y in zip(last.levels, c.levels)]
+            last.levels = [x + y for x, y in zip(last.levels, c.levels, strict=False)]
             last.templates = max(last.templates, c.templates)  # distinct per chunk: a lower bound
         else:
             chunks.append(c)

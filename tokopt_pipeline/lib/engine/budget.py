@@ -20,8 +20,8 @@ and counted until it fits. The result is never over budget.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from tokopt_pipeline.lib.engine import tokens as tok
 
@@ -98,7 +98,9 @@ class TokenBudgetManager:
                     used += self.omission_cost
             return False
 
-        by_level = lambda lv: [i for i in items if i.level == lv]
+        def by_level(lv: int) -> list[Item]:
+            return [i for i in items if i.level == lv]
+
         # 1. Breadth: one line for every failure before any detail. What failed (the
         #    failing CI steps), every run's totals, each distinct critical error, each
         #    critical line; then the high ones, within a share; then the failing tests.

@@ -35,16 +35,16 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.analysis import Analysis, analyze
 from tokopt_pipeline.lib.engine.export import SideOutputs
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine.priority import UsageError
 from tokopt_pipeline.lib.engine.render import Summary, summarize_analysis
+from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 __all__ = ["MODES", "Splitter", "detect_mode", "parse_component_budgets", "match_key", "summarize_components", "scan_components"]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from tokopt_pipeline.lib.outputs import AtomicWriter, OutputError
 from tokopt_pipeline.lib.engine.priority import Level
+from tokopt_pipeline.lib.outputs import AtomicWriter, OutputError
 
 
 class TemplateExporter:

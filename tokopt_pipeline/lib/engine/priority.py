@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from tokopt_pipeline.lib.errors import TokoptError, EXIT_USAGE
+from tokopt_pipeline.lib.errors import EXIT_USAGE, TokoptError
 
 
 class Level(enum.IntEnum):
@@ -32,7 +32,7 @@ class Level(enum.IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> "Level":
+    def parse(cls, text: str) -> Level:
         try:
             return cls[text.strip().upper()]
         except KeyError:

@@ -94,8 +94,9 @@ import re
 import stat
 import sys
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from tokopt_pipeline.lib.errors import BadInput, InputNotFound
 

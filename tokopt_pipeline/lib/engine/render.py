@@ -18,9 +18,9 @@ from functools import lru_cache
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.analysis import Analysis, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.budget import Allocation, Item, TokenBudgetManager
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.testresults import FailedTest
+from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 MAX_TEXT = 320
 TEMPLATE_SECTIONS = {0: "critical", 1: "high", 2: "medium", 3: "low", 4: "verbose"}
@@ -770,7 +770,7 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
     claimed = budget
     text = ""
     for _ in range(6):
-        text = mgr.fit(alloc, lambda al: b.render(al, claimed, budget, compact))
+        text = mgr.fit(alloc, lambda al, claimed=claimed: b.render(al, claimed, budget, compact))
         n = tok.count(text)
         if n == claimed:
             break

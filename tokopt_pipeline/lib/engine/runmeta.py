@@ -10,8 +10,8 @@ the run built (CI metadata such as ``GITHUB_SHA=...`` or ``HEAD is now at ...``)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 __all__ = ["CANDIDATE", "RunMeta", "scan"]
 

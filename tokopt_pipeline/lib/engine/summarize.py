@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from tokopt_pipeline.lib.engine.analysis import Analysis, analyze
 from tokopt_pipeline.lib.engine.export import SideOutputs
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine.render import Summary, summarize_analysis
+from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 
 def summarize(

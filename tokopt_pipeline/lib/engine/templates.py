@@ -178,7 +178,7 @@ class TemplateMiner:
         if tid is not None and sim >= self.similarity:
             tpl = self._templates[tid]
             postings = self._index[len(tpl)]
-            for i, (a, b) in enumerate(zip(tpl, tokens)):
+            for i, (a, b) in enumerate(zip(tpl, tokens, strict=False)):
                 if a != b and a != WILDCARD:
                     tpl[i] = WILDCARD
                     self._unindex(postings, a, tid)
@@ -289,7 +289,7 @@ def _similarity(template: list[str], tokens: list[str]) -> float:
     ``GET``/``POST``) name different events, never a variable: similarity 0.
     """
     same = const = 0
-    for a, b in zip(template, tokens):
+    for a, b in zip(template, tokens, strict=False):
         if a == WILDCARD:
             continue
         const += 1

@@ -191,7 +191,7 @@ class TokenModel:
         }
 
     @classmethod
-    def from_json(cls, data: dict, source: str) -> "TokenModel":
+    def from_json(cls, data: dict, source: str) -> TokenModel:
         profiles = {}
         for name, c in data.get("profiles", {}).items():
             profiles[name] = Coefficients(float(c["per_byte"]), float(c["per_line"]))

@@ -276,7 +276,7 @@ def run_summary_rows(conn, limit: int = 50, suite: str | None = None) -> list[di
         params.append(suite)
     rows = conn.execute(q + " ORDER BY recorded_at DESC, seq DESC LIMIT ?", params + [limit]).fetchall()
     keys = ["run_id", "suite", "commit", "log_path", "summary_path", "recorded_at", "lines", "failing_tests", "error_types", "new_errors"]
-    return [{k: (str(v) if k == "recorded_at" else v) for k, v in zip(keys, r)} for r in rows]
+    return [{k: (str(v) if k == "recorded_at" else v) for k, v in zip(keys, r, strict=False)} for r in rows]
 
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tokopt_pipeline.lib.engine.analysis import Analysis
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
@@ -108,7 +108,7 @@ def prepare_run(analysis: Analysis, log_path: str, suite: str | None = None, com
     return RunRecord(
         run_id=run_id or new_run_id(suite), suite=suite, commit=commit or scan.commit,
         log_path=str(log_path) if str(log_path) == "-" else os.path.abspath(str(log_path)),
-        recorded_at=datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds"),
+        recorded_at=datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds"),
         lines=analysis.lines, totals=[r.text for r in analysis.runs], errors=errors, failed=failed,
         passed=[p for p in scan.passed if p not in failing], passes_known=bool(scan.passed), summary_path=summary_path,
     )

@@ -57,8 +57,8 @@ def layered(values: Any, explicit: set[str] | None = None) -> tuple[dict[str, An
     Raises:
         UsageError / ConfigError: an unknown preset or profile, an invalid profile file.
     """
-    from tokopt_pipeline.lib.settings.profile_files import resolve_settings
     from tokopt_pipeline.lib.settings.presets import DEFAULTS, SETTINGS
+    from tokopt_pipeline.lib.settings.profile_files import resolve_settings
 
     # With save_profile and no optimization_profile, the file is where to save, not a source.
     path = None if (value(values, "save_profile") and not value(values, "optimization_profile")) else value(values, "custom_profile_path")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tokopt_pipeline.lib.settings.presets import DEFAULT_TOKEN_BUDGET
 from tokopt_pipeline.lib.engine.priority import Level, Rule
+from tokopt_pipeline.lib.settings.presets import DEFAULT_TOKEN_BUDGET
 
 FORMATS = ("markdown", "json", "text")
 

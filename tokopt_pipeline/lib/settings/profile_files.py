@@ -171,8 +171,8 @@ def parse_profiles(text: str, source: str = "<profiles>") -> ProfileFile:
     if not problems:
         for name, prof in data["profiles"].items():
             for i, spec in enumerate(prof["settings"].get("add_priority_pattern", [])):
-                from tokopt_pipeline.lib.errors import TokoptError
                 from tokopt_pipeline.lib.engine.priority import parse_priority_pattern
+                from tokopt_pipeline.lib.errors import TokoptError
 
                 try:
                     parse_priority_pattern(spec)

@@ -25,10 +25,10 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import duckdb
 
@@ -95,7 +95,7 @@ class Store:
     lock_timeout: float = 10.0
 
     @classmethod
-    def from_env(cls, path: str | os.PathLike | None = None, pending_dir: str | os.PathLike | None = None) -> "Store":
+    def from_env(cls, path: str | os.PathLike | None = None, pending_dir: str | os.PathLike | None = None) -> Store:
         """``TOKOPT_DUCKDB_PATH`` / ``TOKOPT_PENDING_DIR`` override the defaults."""
         p = Path(path or os.environ.get("TOKOPT_DUCKDB_PATH") or DEFAULT_PATH)
         pend = Path(pending_dir or os.environ.get("TOKOPT_PENDING_DIR") or DEFAULT_PENDING)

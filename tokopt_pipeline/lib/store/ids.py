@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["fingerprint", "new_run_id"]
 
@@ -19,5 +19,5 @@ def fingerprint(key: str) -> str:
 def new_run_id(prefix: str) -> str:
     """A new run's id: ``prefix`` (a suite or a source, made safe), the UTC time and
     random hex, e.g. ``ci-20261201T180312-3fa9c1d2``: sortable by time, unique."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', prefix)[:40]}-{stamp}-{uuid.uuid4().hex[:8]}"

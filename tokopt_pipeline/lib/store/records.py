@@ -29,12 +29,12 @@ import dataclasses
 import json
 
 from tokopt_pipeline.lib.engine.analysis import Analysis, ChunkStat, ErrorGroup, TemplateStat
-from tokopt_pipeline.lib.store.ids import fingerprint, new_run_id
 from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.render import Summary
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
-from tokopt_pipeline.lib.store.db import operation
 from tokopt_pipeline.lib.engine.testresults import FailedTest, RunTotals
+from tokopt_pipeline.lib.store.db import operation
+from tokopt_pipeline.lib.store.ids import fingerprint, new_run_id
 
 __all__ = [
     "analysis_from_json",
@@ -214,16 +214,16 @@ def record_run(conn, payload: dict) -> None:
 def refresh_error_entities(conn, payload: dict) -> None:
     conn.execute("DELETE FROM error_entities")
     conn.execute(
-        """
+        f"""
         INSERT INTO error_entities
         SELECT g.group_key, any_value(g.exc_type), any_value(g.message),
-               {levels}[min(list_position({levels}, g.level))],
+               {_LEVELS}[min(list_position({_LEVELS}, g.level))],
                sum(g.count), count(DISTINCT g.run_id),
                list_sort(list_distinct(list(coalesce(r.file_key, r.path)))),
                min(r.started_at), max(r.started_at), any_value(g.example)
         FROM error_groups g JOIN runs r USING (run_id)
         GROUP BY g.group_key
-        """.format(levels=_LEVELS)
+        """
     )
 
 

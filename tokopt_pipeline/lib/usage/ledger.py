@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tokopt_pipeline.lib.store.db import operation
 from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT, budget_state
@@ -66,7 +66,7 @@ class Monitor:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def usage_payload(summary, log_path: str, component: str, run_id: str | None = None, monitor: Monitor | None = None,
@@ -170,7 +170,7 @@ def pending_alerts(conn) -> list[dict]:
         "SELECT alert_id, created_at, component, level, budget_pct, threshold, run_id, email, error FROM usage_alerts WHERE sent_at IS NULL ORDER BY created_at, alert_id"
     ).fetchall()
     keys = ["alert_id", "created_at", "component", "level", "budget_pct", "threshold", "run_id", "email", "error"]
-    return [dict(zip(keys, r)) for r in rows]
+    return [dict(zip(keys, r, strict=False)) for r in rows]
 
 
 def usage_report(conn, now: datetime | None = None) -> dict:
@@ -232,7 +232,7 @@ def usage_history(conn, limit: int = 500) -> list[dict]:
         [limit],
     ).fetchall()
     keys = ["recorded_at", "component", "tokens_in", "tokens_out", "budget", "budget_pct"]
-    return [dict(zip(keys, r)) for r in rows]
+    return [dict(zip(keys, r, strict=False)) for r in rows]
 
 
 def rollup_figures(conn) -> dict[str, int | float]:

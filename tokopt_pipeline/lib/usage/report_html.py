@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tokopt_pipeline.lib.outputs import atomic_write_text
 
@@ -28,7 +28,7 @@ def _esc(s) -> str:
 
 
 def _daily(conn, days: int) -> list[tuple]:
-    start = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=days)
+    start = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)
     return conn.execute(
         """
         SELECT CAST(recorded_at AS DATE) AS day, count(*), sum(tokens_in), sum(tokens_out), sum(budget)
@@ -52,7 +52,7 @@ def _usage_chart(rows: list[tuple]) -> str:
         parts.append(f'<line x1="{PAD}" y1="{y:.1f}" x2="{W - PAD}" y2="{y:.1f}" class="grid"/>')
         parts.append(f'<text x="{PAD - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">{int(peak * frac):,}</text>')
     line = []
-    for i, (day, runs, tin, tout, budget) in enumerate(rows):
+    for i, (day, runs, _tokens_in, tout, budget) in enumerate(rows):
         x = PAD + i * slot + (slot - bw) / 2
         hb = (budget or 0) / peak * (H - 2 * PAD)
         ho = (tout or 0) / peak * (H - 2 * PAD)
@@ -110,7 +110,7 @@ def render_report(conn, top: int = 10, days: int = 30) -> tuple[str, dict]:
     info = memory.analyze_memory(conn, top=top)
     report = usage.usage_report(conn)
     errors = info["top_errors"]
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            "<title>tokopt usage report</title>", f"<style>{_CSS}</style></head><body>",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -17,18 +17,18 @@ from tokopt_pipeline.lib.engine.reader import open_log
 DATA = Path(__file__).parents[2] / "data" / "ecosystems"
 
 
-@lru_cache(maxsize=None)
+@cache
 def lines(case: str) -> tuple[str, ...]:
     """The job log's lines as the engine reads them (ANSI colours and CI timestamps removed)."""
     return tuple(line for batch in open_log(DATA / case / "job.log").batches() for line in batch.lines)
 
 
-@lru_cache(maxsize=None)
+@cache
 def truth(case: str) -> dict:
     return json.loads((DATA / case / "truth.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def levels(case: str, profile: str) -> tuple[Level, ...]:
     rules = get_profile(profile).all_rules()
     return tuple(Level(v) for v in tag_levels(pl.Series(lines(case), dtype=pl.Utf8), rules).to_list())
@@ -36,7 +36,7 @@ def levels(case: str, profile: str) -> tuple[Level, ...]:
 
 def tagged(case: str, profile: str, pattern: str) -> list[tuple[str, Level]]:
     rx = re.compile(pattern)
-    found = [(line, lv) for line, lv in zip(lines(case), levels(case, profile)) if rx.search(line)]
+    found = [(line, lv) for line, lv in zip(lines(case), levels(case, profile), strict=False) if rx.search(line)]
     assert found, f"{case}: no line matches {pattern!r}"
     return found
 
@@ -52,12 +52,12 @@ def levels_of(text: list[str], profile: str = "generic") -> list[Level]:
 
 
 def assert_examples(examples: dict[str, Level]) -> None:
-    got = dict(zip(examples, levels_of(list(examples))))
+    got = dict(zip(examples, levels_of(list(examples)), strict=False))
     wrong = {line: (got[line].name, want.name) for line, want in examples.items() if got[line] != want}
     assert not wrong, wrong
 
 
-@lru_cache(maxsize=None)
+@cache
 def fixture_lines(path: Path) -> pl.Series:
     return pl.Series([l for b in open_log(path).batches() for l in b.lines], dtype=pl.Utf8)
 

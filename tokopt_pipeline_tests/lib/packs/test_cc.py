@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -24,17 +24,17 @@ CMAKE_FRAME = re.compile(r"^\s+\S+:\d+ \(\w+\)$")
 C, H, M, L, V = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW, Level.VERBOSE
 
 
-@lru_cache(maxsize=None)
+@cache
 def lines(case: str) -> tuple[str, ...]:
     return tuple((DATA / f"cc-{case}" / "job.log").read_text(encoding="utf-8").splitlines())
 
 
-@lru_cache(maxsize=None)
+@cache
 def truth(case: str) -> dict:
     return json.loads((DATA / f"cc-{case}" / "truth.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _levels_of_all(profile: str) -> dict[str, tuple[Level, ...]]:
     """Every fixture's levels under a profile, tagged in one pass."""
     every = [ln for case in CASES for ln in lines(case)]
@@ -50,17 +50,17 @@ def levels(case: str, profile: str) -> tuple[Level, ...]:
     return _levels_of_all(profile)[case]
 
 
-@lru_cache(maxsize=None)
+@cache
 def events(case: str, profile: str) -> tuple[Level, ...]:
     """Each line's event level: the worst level of the event it belongs to."""
     ids = EventGrouper().assign(pl.Series(lines(case), dtype=pl.Utf8))["event_id"].to_list()
     worst: dict[int, Level] = {}
-    for i, lv in zip(ids, levels(case, profile)):
+    for i, lv in zip(ids, levels(case, profile), strict=False):
         worst[i] = min(worst.get(i, Level.VERBOSE), lv)
     return tuple(worst[i] for i in ids)
 
 
-@lru_cache(maxsize=None)
+@cache
 def hits(case: str) -> tuple[tuple[packs.TestHit | None, packs.TotalsHit | None], ...]:
     """Each line's failing test and totals, read as the engine does: the few candidate
     lines that the packs' union regexes find, then the Python readers."""
@@ -70,14 +70,14 @@ def hits(case: str) -> tuple[tuple[packs.TestHit | None, packs.TotalsHit | None]
     )
     return tuple(
         (packs.failing_test(ln) if t else None, packs.totals(ln) if s else None)
-        for ln, t, s in zip(lines(case), frame["t"], frame["s"])
+        for ln, t, s in zip(lines(case), frame["t"], frame["s"], strict=False)
     )
 
 
 def tagged(case: str, profile: str, pattern: str) -> list[tuple[str, Level]]:
     """The lines of a fixture that ``pattern`` finds, with their levels."""
     rx = re.compile(pattern)
-    out = [(ln, lv) for ln, lv in zip(lines(case), levels(case, profile)) if rx.search(ln)]
+    out = [(ln, lv) for ln, lv in zip(lines(case), levels(case, profile), strict=False) if rx.search(ln)]
     assert out, f"cc-{case}: no line matches {pattern!r}"
     return out
 
@@ -123,7 +123,7 @@ def test_fixtures_hold_their_truth():
 @pytest.mark.parametrize("case", CASES)
 def test_every_failing_test_is_found(case):
     found: dict[str, packs.TestHit] = {}
-    for ln, (hit, _) in zip(lines(case), hits(case)):
+    for ln, (hit, _) in zip(lines(case), hits(case), strict=False):
         if hit:
             assert hit.pack == "cc", (ln, hit)
             found.setdefault(hit.test_id, hit)
@@ -196,7 +196,7 @@ def test_other_totals_lines():
 @pytest.mark.parametrize("case", CASES)
 def test_failures_are_critical_and_diagnostics_high(case, profile):
     t = truth(case)
-    for ln, lv, (test, total) in zip(lines(case), levels(case, profile), hits(case)):
+    for ln, lv, (test, total) in zip(lines(case), levels(case, profile), hits(case), strict=False):
         if test:
             assert lv == C, (ln, lv)
         if total is not None and total.failed:
@@ -300,7 +300,7 @@ def test_test_runner_levels(profile):
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_passing_run_has_nothing_to_report(profile):
-    got = list(zip(lines("pass"), levels("pass", profile)))
+    got = list(zip(lines("pass"), levels("pass", profile), strict=False))
     assert [ln for ln, lv in got if lv <= H] == []
     assert not any(test for test, _ in hits("pass"))
     # names holding "error" and "fail" stay quiet

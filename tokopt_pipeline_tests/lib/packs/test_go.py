@@ -96,7 +96,7 @@ def test_levels_of_key_lines(case, profile):
     lines, truth = _case(case)
     levels = _levels(lines, profile)
     by_kind: dict[str, list[tuple[str, Level]]] = {}
-    for line, level in zip(lines, levels):
+    for line, level in zip(lines, levels, strict=False):
         if re.match(r"^\s*--- FAIL: ", line) or re.match(r"^FAIL\s+\S+\s+(\d|\[)", line) or line.startswith("panic: "):
             by_kind.setdefault("critical", []).append((line, level))
         elif re.match(r"^\s*--- PASS: |^=== (RUN|PAUSE|CONT)\s|^PASS$|^coverage: |^\?\s", line):
@@ -123,7 +123,7 @@ def test_passing_lines_named_error_stay_verbose():
     named = [l for l in lines if re.match(r"^\s*(--- PASS|=== RUN)", l) and re.search(r"(?i)error|fail", l)]
     assert len(named) >= 10
     for profile in PROFILES:
-        for line, level in zip(named, _levels(named, profile)):
+        for line, level in zip(named, _levels(named, profile), strict=False):
             assert level == Level.VERBOSE, line
 
 
@@ -163,7 +163,7 @@ def _check_levels(cases: list[tuple[str, Level]]) -> None:
     lines = [line for line, _ in cases]
     for profile in PROFILES:
         got = _levels(lines, profile)
-        wrong = [(line, want.label, g.label) for (line, want), g in zip(cases, got) if g != want]
+        wrong = [(line, want.label, g.label) for (line, want), g in zip(cases, got, strict=False) if g != want]
         assert not wrong, (profile, wrong)
 
 
@@ -288,7 +288,7 @@ def test_ginkgo_line_levels():
     _check_levels(GINKGO_LINES)
     # the whole sample: every failing spec line is critical, no passing line is high
     lines = GINKGO_V2.splitlines()
-    for line, level in zip(lines, _levels(lines, "generic")):
+    for line, level in zip(lines, _levels(lines, "generic"), strict=False):
         if line.startswith(("• [FAILED]", "• [PANICKED]", "  [FAIL]", "  [PANICKED!]", "FAIL!", "--- FAIL")):
             assert level == Level.CRITICAL, line
         if line.startswith(("••", "Ran ", "Will run", "Random Seed", "Ginkgo ran")):

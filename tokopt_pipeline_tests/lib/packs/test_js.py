@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -26,14 +26,14 @@ ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 PASSING = re.compile(r"^\s*(?:[✓✔] |ok \d+ - )")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _case(name: str) -> tuple[list[str], dict]:
     d = DATA / name
     text = ANSI.sub("", (d / "job.log").read_text(encoding="utf-8"))  # the reader strips colours
     return text.splitlines(), json.loads((d / "truth.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hits(name: str) -> tuple[dict[int, str], dict[int, bool]]:
     """The failing test (its id) and the totals (failed or not) each line of a case holds."""
     lines, _ = _case(name)
@@ -164,7 +164,7 @@ def test_levels_of_the_fixture(case, profile):
         want[line] = (Level.VERBOSE, Level.LOW)  # a passing test, whatever its name says
     located = {loc: [l for l in lines if loc in l] for loc in truth["error_locations"]}
     checked = list(want) + [l for ls in located.values() for l in ls]
-    got = dict(zip(checked, _levels(checked, profile)))
+    got = dict(zip(checked, _levels(checked, profile), strict=False))
     for line, level in want.items():
         assert got[line] in (level if isinstance(level, tuple) else (level,)), (line, got[line])
     # every error location is on a high (or critical) line somewhere
@@ -229,7 +229,7 @@ def test_levels_of_key_lines(profile):
         "packages/web test:   1 failing": Level.CRITICAL,
     }
     got = _levels(list(want), profile)
-    for (line, level), have in zip(want.items(), got):
+    for (line, level), have in zip(want.items(), got, strict=False):
         assert have == level, (line, have)
 
 

@@ -187,7 +187,7 @@ def test_levels_of_key_lines(case, profile):
     lines, levels = _levels(case, profile)
     for pattern, want in KEY_LINES[case]:
         rx = re.compile(pattern)
-        hits = [(line, lv) for line, lv in zip(lines, levels) if rx.search(line)]
+        hits = [(line, lv) for line, lv in zip(lines, levels, strict=False) if rx.search(line)]
         assert hits, pattern
         wrong = [(line, lv.name) for line, lv in hits if lv != want]
         assert not wrong, (pattern, want.name, wrong[:5])
@@ -212,7 +212,7 @@ def test_passing_noise_named_error_stays_low(case):
     # Files named errors.ts, http-error.ts ... in listings and headers: not errors.
     lines, levels = _levels(case, "generic")
     noise = re.compile(r"^TSFILE: |^\S+\.\w+ \d+ms( \(\w+\))?$|^/tmp/ci/\S+\.[cm]?[jt]sx?$|^ +\d+  \S+:\d+$|^  [iℹ] ")
-    named = [(line, lv) for line, lv in zip(lines, levels) if noise.search(line) and re.search(r"(?i)error|fail", line)]
+    named = [(line, lv) for line, lv in zip(lines, levels, strict=False) if noise.search(line) and re.search(r"(?i)error|fail", line)]
     high = [line for line, lv in named if lv <= M]
     assert not high, high[:5]
     if case in ("jslint-tsc", "jslint-legacy", "jslint-prettier", "jslint-ci"):
@@ -242,7 +242,7 @@ def test_lines_by_hand():
     lines = [line for line, _ in cases]
     for profile in PROFILES:
         got = tag_levels(pl.Series(lines, dtype=pl.Utf8), get_profile(profile).all_rules()).to_list()
-        wrong = [(line, Level(g).name) for (line, want), g in zip(cases, got) if Level(g) != want]
+        wrong = [(line, Level(g).name) for (line, want), g in zip(cases, got, strict=False) if Level(g) != want]
         assert not wrong, (profile, wrong)
 
 
@@ -279,6 +279,6 @@ def test_other_ecosystems_not_read_as_lint_output():
         # lines) is not raised by them.
         others = [r for r in get_profile("generic").all_rules() if r not in js.LINT_RULES]
         alone = tag_levels(series, others).to_list()
-        raised = [line for line, hit, lv in zip(lines, hits.to_list(), alone) if hit and lv > H and not shared.search(line)]
+        raised = [line for line, hit, lv in zip(lines, hits.to_list(), alone, strict=False) if hit and lv > H and not shared.search(line)]
         assert not raised, (name, raised[:5])
     assert checked > 0

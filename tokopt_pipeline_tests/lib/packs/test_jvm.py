@@ -36,7 +36,7 @@ def _level(line: str, profile: str = "generic") -> Level:
 
 def _level_map(lines: list[str], profile: str) -> dict[str, Level]:
     """Levels of many lines in one pass (one tagging per line is slow)."""
-    return dict(zip(lines, _levels(lines, profile)))
+    return dict(zip(lines, _levels(lines, profile), strict=False))
 
 
 def test_patterns_compile_in_python_and_polars():
@@ -306,7 +306,7 @@ w: /home/runner/work/calc/src/main/kotlin/Cart.kt:3:9 Variable 'x' is never used
     assert (hit.file, hit.name) == ("com.acme.CalcTest", "addsLarge()")
     t = packs.totals("5 tests completed, 2 failed")
     assert (t.pack, t.failed) == ("jvm", True)
-    levels = dict(zip(log, _levels(log, profile)))
+    levels = dict(zip(log, _levels(log, profile), strict=False))
     for line in ["> Task :test FAILED", "com.acme.CalcTest > addsLarge() FAILED", "5 tests completed, 2 failed",
                  "FAILURE: Build failed with an exception.", "BUILD FAILED in 3s"]:
         assert levels[line] == Level.CRITICAL, line

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokopt_pipeline.lib.engine import tokens as tok
-from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.engine.summarize import summarize
+from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 pytestmark = pytest.mark.slow  # every ecosystem log summarized (5 s)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -26,7 +26,7 @@ ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 CODE_LINE = re.compile(r"^npm (?:error|ERR!) code (\w+)$|^\s?(?:\[|Error: )?(ERR_PNPM_\w+)|^➤ (YN\d{4}): ")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _case(name: str) -> tuple[list[str], dict]:
     d = DATA / name
     text = ANSI.sub("", (d / "job.log").read_text(encoding="utf-8"))
@@ -66,7 +66,7 @@ def test_error_codes_are_critical(case, profile):
     lines, truth = _case(case)
     levels = _levels(lines, profile)
     codes: dict[str, Level] = {}
-    for line, level in zip(lines, levels):
+    for line, level in zip(lines, levels, strict=False):
         m = CODE_LINE.match(line)
         if m:
             code = next(g for g in m.groups() if g)
@@ -130,7 +130,7 @@ def test_levels_of_key_lines(profile):
         "➤ YN0000: · Done in 0s 312ms": Level.LOW,
     }
     got = _levels(list(want), profile)
-    for (line, level), have in zip(want.items(), got):
+    for (line, level), have in zip(want.items(), got, strict=False):
         assert have == level, (line, have)
 
 

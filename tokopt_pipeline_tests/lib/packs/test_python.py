@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -27,14 +27,14 @@ ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 PASSING = re.compile(r" \.\.\. (ok|skipped .*)$|\.py::\S.* (PASSED|SKIPPED)( +\[ *\d+%\])?$|\.{3,}(\([^)]*\))?(Passed|Skipped)$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _case(name: str) -> tuple[list[str], dict]:
     d = DATA / name
     text = ANSI.sub("", (d / "job.log").read_text(encoding="utf-8"))  # the reader strips colours
     return text.split("\n"), json.loads((d / "truth.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _all_levels(profile: str) -> dict[str, list[Level]]:
     """The level of every line of every case, tagged in one pass per profile."""
     every = [line for name in CASES for line in _case(name)[0]]
@@ -197,7 +197,7 @@ def test_levels_of_key_lines(name, profile):
 def test_passing_lines_stay_low_even_when_named_error(name, profile):
     lines, _ = _case(name)
     levels = _levels(name, profile)
-    passing = [(line, level) for line, level in zip(lines, levels) if PASSING.search(line)]
+    passing = [(line, level) for line, level in zip(lines, levels, strict=False) if PASSING.search(line)]
     if name in ("python-pip", "python-sphinx", "pytest-matrix"):  # no per-test result lines
         assert not passing
         return
@@ -252,7 +252,7 @@ def _event_of(name: str, needle: str) -> list[str]:
     lines, _ = _case(name)
     ids = EventGrouper().assign(pl.Series(lines, dtype=pl.Utf8))["event_id"].to_list()
     at = next(i for i, line in enumerate(lines) if needle in line)
-    return [line for line, i in zip(lines, ids) if i == ids[at]]
+    return [line for line, i in zip(lines, ids, strict=False) if i == ids[at]]
 
 
 def test_events_keep_a_diagnostic_with_its_details():

@@ -17,7 +17,6 @@ from tokopt_pipeline.lib.engine.packs import rust
 from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
 from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline.lib.engine.reader import open_log
-
 from tokopt_pipeline_tests.lib.packs.fixture import DATA, assert_levels, levels, lines, truth
 
 CASES = ["rust-workspace-tests", "rust-compile-errors", "rust-clippy-fmt", "rust-nextest-excerpt"]
@@ -264,7 +263,7 @@ def test_other_tools_lines_are_not_read_as_rust():
     without = [r for r in rules if id(r) not in own]
     series = pl.Series(OTHER_TOOLS, dtype=pl.Utf8)
     with_rust, without_rust = tag_levels(series, rules).to_list(), tag_levels(series, without).to_list()
-    for line, a, b in zip(OTHER_TOOLS, with_rust, without_rust):
+    for line, a, b in zip(OTHER_TOOLS, with_rust, without_rust, strict=False):
         for hit in (packs.failing_test(line), packs.totals(line)):
             assert hit is None or hit.pack != "rust", line
         assert a == b, f"the rust rules change the level of {line!r}"

@@ -153,7 +153,7 @@ def test_workflow_commands_are_left_to_the_annotation_rules(profile):
 
 
 def test_each_located_error_is_kept():
-    by_line = dict(zip(lines(CASE), levels(CASE, "generic")))
+    by_line = dict(zip(lines(CASE), levels(CASE, "generic"), strict=False))
     for where in truth(CASE)["error_locations"]:
         hits = [lv for line, lv in by_line.items() if where in line]
         assert hits, where
@@ -214,7 +214,7 @@ def test_shell_rules_raise_no_line_of_other_fixtures():
         cases += [path.parent.name] * len(found)
         text += found
     series = pl.Series(text, dtype=pl.Utf8)
-    for case, line, a, b in zip(cases, text, tag_levels(series, rules).to_list(), tag_levels(series, without).to_list()):
+    for case, line, a, b in zip(cases, text, tag_levels(series, rules).to_list(), tag_levels(series, without).to_list(), strict=False):
         if a < b:  # raised
             assert re.match(r"^ERROR: (Job failed: |script returned exit code)|^not ok \d+ ", line), (
                 f"{case}: the shell rules raise {line!r}")

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tokopt_pipeline.lib.engine.literals import strip_names
-from tokopt_pipeline.lib.engine.priority import Rule
 from tokopt_pipeline.lib.engine.packs import cc, docker, go, js, jvm, node_pm, python, rust, shell, terraform
 from tokopt_pipeline.lib.engine.packs.base import Pack, TestLine, TotalsLine
+from tokopt_pipeline.lib.engine.priority import Rule
 
 PACKS: tuple[Pack, ...] = tuple(
     m.PACK for m in (rust, go, js, jvm, cc, python, docker, terraform, node_pm, shell)

@@ -39,7 +39,7 @@ The tools and output formats read (one example line each):
   ERROR: ...``.
 """
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, V, Pack, Rule, TestLine, TotalsLine
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, Pack, Rule, TestLine, TotalsLine, V
 
 # A compiler's source location: "src/a.c:12:5: ", "../src/eval.c:41:9: ", "a.h:3: ".
 LOC = r"^[^\s:]+:\d+(?::\d+)?: "

@@ -26,7 +26,7 @@ Formats read (one example line each; lines arrive without ANSI colours and CI ti
   `` - FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)``
 """
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, V, Pack, Rule
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, Pack, Rule, V
 
 RULES = (
     # --- critical: a failed step and the end of a failed build or run

@@ -36,7 +36,7 @@ Formats read (one example line each):
 
 from __future__ import annotations
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, V, Pack, Rule, TestLine, TotalsLine
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, Pack, Rule, TestLine, TotalsLine, V
 
 #: A Go import path (``example.com/p``, ``internal/cart``, ``tally``).
 _PKG = r"[\w.\-~]+(?:/[\w.\-~]+)*"

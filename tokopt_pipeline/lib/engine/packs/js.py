@@ -51,7 +51,7 @@ written once in front of a rule's alternatives: repeated in each, it made the ru
 automaton too large for the regex engine's cache and all tagging several times slower.
 """
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, V, Pack, Rule, TestLine, TotalsLine
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, Pack, Rule, TestLine, TotalsLine, V
 
 #: The prefix a workspace runner writes in front of each line of a package's script.
 _PFX_ONE = r"(?:[A-Za-z0-9_@][A-Za-z0-9_@./-]* [A-Za-z0-9_:-]+: |[A-Za-z0-9_@][A-Za-z0-9_@./-]*:[A-Za-z0-9_-]+: |\[[A-Za-z0-9_@][A-Za-z0-9_@./-]*\]: )"
@@ -192,7 +192,6 @@ RUNNER_TOOLS = ("jest", "vitest", "mocha", "node:test")
 #   ``Error occurred when checking code style in the above file.`` (3),
 #   ``All matched files use Prettier code style!``;
 # * Prettier --write: ``generated/clients/account/errors.ts 10ms (unchanged)``.
-from tokopt_pipeline.lib.engine.packs.base import C as _C, H as _H, L as _L, M as _M, V as _V, Rule as _Rule, TotalsLine as _TotalsLine  # noqa: E402
 
 _B = r"(?-u:\b)"
 #: A JS/TS source path as ESLint's stylish formatter prints it above the file's problems.
@@ -206,41 +205,41 @@ _TSC_WATCH = r"(?:\[?\d{1,2}:\d\d:\d\d(?: [AP]M)?\]?(?: -)? )?"
 
 LINT_RULES: tuple = (
     # --- critical: the verdicts that fail a run
-    _Rule(r"^" + _TSC_WATCH + r"Found [1-9]\d* errors?(?: in (?:\d+ files\.|\S+:\d+|the same file)|\.)", _C, "tsc or biome: errors found"),
-    _Rule(r"^✖ \d+ problems? \([1-9]\d* errors?, |^ESLint found too many warnings \(maximum: \d+\)\.$|^Oops! Something went wrong! :\($", _C, "eslint verdict"),
-    _Rule(r"^  [×✖] Some errors were emitted while ", _C, "biome verdict"),
-    _Rule(r"^\[warn\] Code style issues (?:were )?found in |^Error occurred when checking code style in ", _C, "prettier verdict"),
+    Rule(r"^" + _TSC_WATCH + r"Found [1-9]\d* errors?(?: in (?:\d+ files\.|\S+:\d+|the same file)|\.)", C, "tsc or biome: errors found"),
+    Rule(r"^✖ \d+ problems? \([1-9]\d* errors?, |^ESLint found too many warnings \(maximum: \d+\)\.$|^Oops! Something went wrong! :\($", C, "eslint verdict"),
+    Rule(r"^  [×✖] Some errors were emitted while ", C, "biome verdict"),
+    Rule(r"^\[warn\] Code style issues (?:were )?found in |^Error occurred when checking code style in ", C, "prettier verdict"),
     # --- high: each diagnostic
-    _Rule(_B + r"error TS\d+: ", _H, "tsc diagnostic"),
-    _Rule(r"^ +\d+:\d+ +error +\S|^\S+:\d+:\d+: .*\[Error(?:/[^\]]+)?\]$|^\S+: line \d+, col \d+, Error - ", _H, "eslint error"),
-    _Rule(_BIOME_HEAD + r"|^  [×✖] \S|^[×✖] \S+: ", _H, "biome diagnostic"),
-    _Rule(r"^\[error\] |^\[warn\] [^\s\[{]\S*$", _H, "prettier: a file it cannot parse or would reformat"),
+    Rule(_B + r"error TS\d+: ", H, "tsc diagnostic"),
+    Rule(r"^ +\d+:\d+ +error +\S|^\S+:\d+:\d+: .*\[Error(?:/[^\]]+)?\]$|^\S+: line \d+, col \d+, Error - ", H, "eslint error"),
+    Rule(_BIOME_HEAD + r"|^  [×✖] \S|^[×✖] \S+: ", H, "biome diagnostic"),
+    Rule(r"^\[error\] |^\[warn\] [^\s\[{]\S*$", H, "prettier: a file it cannot parse or would reformat"),
     # --- medium: warnings
-    _Rule(r"^ +\d+:\d+ +warning +\S|^\S+:\d+:\d+: .*\[Warning(?:/[^\]]+)?\]$|^\S+: line \d+, col \d+, Warning - |^✖ \d+ problems? \(0 errors, |^\d+ problems?$", _M, "eslint warning"),
-    _Rule(r"^  [!⚠] \S|^[!⚠] \S+: |^Found \d+ warnings?\.$|^The number of diagnostics exceeds the limit|^Diagnostics not shown: \d+", _M, "biome warning"),
-    _Rule(r"^\[warn\] ", _M, "prettier warning"),
+    Rule(r"^ +\d+:\d+ +warning +\S|^\S+:\d+:\d+: .*\[Warning(?:/[^\]]+)?\]$|^\S+: line \d+, col \d+, Warning - |^✖ \d+ problems? \(0 errors, |^\d+ problems?$", M, "eslint warning"),
+    Rule(r"^  [!⚠] \S|^[!⚠] \S+: |^Found \d+ warnings?\.$|^The number of diagnostics exceeds the limit|^Diagnostics not shown: \d+", M, "biome warning"),
+    Rule(r"^\[warn\] ", M, "prettier warning"),
     # --- low: results, file headers, code frames, counts (their names may hold "error")
-    _Rule(r"^" + _JS_PATH + r"$|^  \d+ errors? and \d+ warnings? potentially fixable with the ", _L, "eslint file header, fixable count"),
-    _Rule(r"^Errors  Files$|^ +\d+  \S+:\d+$|^" + _TSC_WATCH + r"Found 0 errors\.", _L, "tsc totals"),
-    _Rule(r"^  [iℹ] \S|^ {2,}(?:> +)?(?:\d+ +)*│ |^(?:Checked|Formatted|Fixed) \d+ files? in |^Found \d+ infos?\.$|^Skipped \d+ suggested fixes", _L, "biome information, code frame, totals"),
-    _Rule(r"^All matched files use Prettier code style!$", _L, "prettier: all formatted"),
+    Rule(r"^" + _JS_PATH + r"$|^  \d+ errors? and \d+ warnings? potentially fixable with the ", L, "eslint file header, fixable count"),
+    Rule(r"^Errors  Files$|^ +\d+  \S+:\d+$|^" + _TSC_WATCH + r"Found 0 errors\.", L, "tsc totals"),
+    Rule(r"^  [iℹ] \S|^ {2,}(?:> +)?(?:\d+ +)*│ |^(?:Checked|Formatted|Fixed) \d+ files? in |^Found \d+ infos?\.$|^Skipped \d+ suggested fixes", L, "biome information, code frame, totals"),
+    Rule(r"^All matched files use Prettier code style!$", L, "prettier: all formatted"),
     # --- verbose: listings of files written or checked
-    _Rule(r"^TSFILE: |^\[\d{1,2}:\d\d:\d\d(?: [AP]M)?\] (?:Projects in this build:|Project '.*' is up to date|Building project |Updating output timestamps)", _V, "tsc emitted files, build progress"),
-    _Rule(r"^Checking formatting\.\.\.$|^[^\s\[]\S*\.[A-Za-z]+ \d+ms(?: \((?:unchanged|cached)\))?$", _V, "prettier progress, files written"),
+    Rule(r"^TSFILE: |^\[\d{1,2}:\d\d:\d\d(?: [AP]M)?\] (?:Projects in this build:|Project '.*' is up to date|Building project |Updating output timestamps)", V, "tsc emitted files, build progress"),
+    Rule(r"^Checking formatting\.\.\.$|^[^\s\[]\S*\.[A-Za-z]+ \d+ms(?: \((?:unchanged|cached)\))?$", V, "prettier progress, files written"),
 )
 
 LINT_TESTS: tuple = ()
 
 LINT_TOTALS: tuple = (
-    _TotalsLine(r"^Found \d+ errors? in (?:\d+ files\.|\S+:\d+|the same file, starting at: \S+:\d+)$"),
-    _TotalsLine(r"^" + _TSC_WATCH + r"Found \d+ (?:errors?|warnings?)\.(?: Watching for file changes\.)?$"),
-    _TotalsLine(r"^(?:Checked|Formatted|Fixed) \d+ files? in [\d.]+[mµn]?s\."),
-    _TotalsLine(r"^✖ \d+ problems? \(\d+ errors?, \d+ warnings?\)$"),
-    _TotalsLine(r"^\d+ problems?$"),
-    _TotalsLine(r"^ESLint found too many warnings \(maximum: \d+\)\.$", failed=r"^"),
-    _TotalsLine(r"^\[warn\] Code style issues (?:were )?found in ", failed=r"^"),
-    _TotalsLine(r"^Error occurred when checking code style in ", failed=r"^"),
-    _TotalsLine(r"^All matched files use Prettier code style!$"),
+    TotalsLine(r"^Found \d+ errors? in (?:\d+ files\.|\S+:\d+|the same file, starting at: \S+:\d+)$"),
+    TotalsLine(r"^" + _TSC_WATCH + r"Found \d+ (?:errors?|warnings?)\.(?: Watching for file changes\.)?$"),
+    TotalsLine(r"^(?:Checked|Formatted|Fixed) \d+ files? in [\d.]+[mµn]?s\."),
+    TotalsLine(r"^✖ \d+ problems? \(\d+ errors?, \d+ warnings?\)$"),
+    TotalsLine(r"^\d+ problems?$"),
+    TotalsLine(r"^ESLint found too many warnings \(maximum: \d+\)\.$", failed=r"^"),
+    TotalsLine(r"^\[warn\] Code style issues (?:were )?found in ", failed=r"^"),
+    TotalsLine(r"^Error occurred when checking code style in ", failed=r"^"),
+    TotalsLine(r"^All matched files use Prettier code style!$"),
 )
 
 #: tsc's diagnostics open an event of their own wherever they are (a monorepo runner may

@@ -36,7 +36,7 @@ of display names after the engine for the console launcher
 
 from __future__ import annotations
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, V, Pack, Rule, TestLine, TotalsLine
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, Pack, Rule, TestLine, TotalsLine, V
 
 #: A source file of the JVM languages.
 _SRC = r"\.(?:java|kt|kts|scala|groovy)"

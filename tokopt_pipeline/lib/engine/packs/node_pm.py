@@ -39,7 +39,7 @@ Formats read (one example line each; the test runners they start are the ``js`` 
   with ``[@shelf/api]: ``.
 """
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, V, Pack, Rule
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, Pack, Rule, V
 
 #: npm's prefix for its error lines: ``npm error`` (npm 10+) or ``npm ERR!`` (npm 6-9).
 _NPM_ERR = r"^npm (?:error|ERR!)"

@@ -60,7 +60,7 @@ short-summary message.
 
 from __future__ import annotations
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, V, Pack, Rule, TestLine, TotalsLine
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, Pack, Rule, TestLine, TotalsLine, V
 
 B = r"(?-u:\b)"
 _PY = r"[^\s:]+\.(py|pyi|ipynb)"  # a Python source path as the tools print it

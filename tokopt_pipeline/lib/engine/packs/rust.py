@@ -27,7 +27,7 @@ Formats read (one example line each; lines arrive without ANSI colours and CI ti
 * rustfmt --check: ``Diff in /tmp/ci/rs-pricing/crates/pricing-tax/src/lib.rs:27:``
 """
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, V, Pack, Rule, TestLine, TotalsLine
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, Pack, Rule, TestLine, TotalsLine, V
 
 B = r"(?-u:\b)"
 

@@ -25,7 +25,7 @@ Formats read (one example line each; lines arrive without ANSI colours and CI ti
   gcc output: ``scripts/deploy.sh:6:10: error: Iterating over ls output is fragile. Use globs. [SC2045]``
 """
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, V, Pack, Rule, TestLine, TotalsLine
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, Pack, Rule, TestLine, TotalsLine, V
 
 _SIGNALS = (r"(?:Segmentation fault|Killed|Aborted|Bus error|Illegal instruction|Floating point exception"
             r"|Terminated|Trace/breakpoint trap|CPU time limit exceeded|File size limit exceeded)")

@@ -26,7 +26,7 @@ Formats read (one example line each; lines arrive without ANSI colours and CI ti
   ``tests/main.tftest.hcl... fail``, ``Failure! 0 passed, 1 failed.`` / ``Success! 3 passed, 0 failed.``
 """
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, V, Pack, Rule, TestLine, TotalsLine
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, Pack, Rule, TestLine, TotalsLine, V
 
 _BOX = r"(?:│ )?"
 _ADDRESS = r"^[\w.\[\]\"/:-]+"  # null_resource.bucket["error-reports-eu-west-1"], module.a.data.x.y[0]
