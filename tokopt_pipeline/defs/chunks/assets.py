@@ -14,8 +14,8 @@ from tokopt_pipeline.defs.ingest.logfile import TAG_COMMIT, TAG_SOURCE, TAG_SUIT
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptStore
 from tokopt_pipeline.lib.engine.analysis import analyze
-from tokopt_pipeline.lib.engine.priority import Level, parse_priority_pattern
-from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.engine.priority import Level
+from tokopt_pipeline.lib.settings.layers import summary_options
 from tokopt_pipeline.lib.store import records
 
 
@@ -40,11 +40,8 @@ def priority_chunks(context: dg.AssetExecutionContext, config: ChunkConfig, stor
     key = context.partition_key
     with store.connect() as conn:
         path = registered_path(conn, key)
-    options = SummaryOptions(
-        profile=config.profile,
-        extra_rules=[parse_priority_pattern(p) for p in config.priority_patterns],
-        redact=config.redact,
-        chunk_size=config.chunk_size,
+    options = summary_options(
+        {"profile": config.profile, "add_priority_pattern": config.priority_patterns, "redact": config.redact, "chunk_size": config.chunk_size}
     )
     a = analyze(path, options)
     tags = context.run.tags

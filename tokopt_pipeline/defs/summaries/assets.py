@@ -8,11 +8,11 @@ import dagster as dg
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
 from tokopt_pipeline.lib import memory
-from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.render import summarize_analysis
 from tokopt_pipeline.lib.logfiles import output_name
 from tokopt_pipeline.lib.outputs import SUMMARY_SUFFIXES, atomic_write_text
-from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, FORMATS, SummaryOptions
+from tokopt_pipeline.lib.settings.layers import summary_options
+from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, FORMATS
 from tokopt_pipeline.lib.store import queries, records
 
 PREVIEW_LINES = 40
@@ -74,12 +74,7 @@ def budget_trimmed_summaries(
         run_id, analysis, run = latest_analysis(conn, key)
     marker = memory_marker(store, run_id, analysis, run)
     marker(analysis)
-    options = SummaryOptions(
-        token_budget=config.token_budget,
-        token_buffer=config.token_buffer,
-        fmt=config.format,
-        priority_filter=Level.parse(config.priority_filter),
-    )
+    options = summary_options(config.model_dump())
     summary = summarize_analysis(analysis, options)
     out = settings.output_folder() / (output_name(key) + SUMMARY_SUFFIXES[config.format])
     atomic_write_text(out, summary.text)
