@@ -7,6 +7,8 @@ import hashlib
 import importlib.util
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,24 @@ def labelled(summary: str, test: str, tag: str) -> bool:
     import re
 
     return re.search(rf"{re.escape(test)}`? \[(?:[\w ]+, )*{re.escape(tag)}\b", summary) is not None
+
+
+# -- running the command: the one way the tests run it ----------------------------------
+def tokopt(*args, cwd, stdin: bytes | None = None, check: bool = False, env: dict | None = None,
+           text: bool = False) -> subprocess.CompletedProcess:
+    """``tokopt ARGS`` as a user runs it: ``python -m tokopt_pipeline`` in a subprocess
+    (``check``: assert that it exits 0, showing its stderr when not)."""
+    done = subprocess.run([sys.executable, "-m", "tokopt_pipeline", *map(str, args)], cwd=cwd, capture_output=True,
+                          input=stdin, env=env, text=text, timeout=300)
+    if check:
+        assert done.returncode == 0, done.stderr if text else done.stderr.decode()
+    return done
+
+
+def run_main(capsys, *argv) -> tuple[int, str, str]:
+    """``tokopt ARGV`` in this process (faster; the same code): exit code, stdout, stderr."""
+    from tokopt_pipeline.cli import main
+
+    rc = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return rc, out.out, out.err

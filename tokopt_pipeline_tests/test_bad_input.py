@@ -6,20 +6,14 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tokopt_pipeline.lib.errors import EXIT_BAD_INPUT, EXIT_NO_INPUT, EXIT_OK
-from tokopt_pipeline_tests.conftest import NUMPY_LOG
+from tokopt_pipeline_tests.conftest import NUMPY_LOG, tokopt
 
 pytestmark = pytest.mark.slow  # each test runs the command in a subprocess (about 1 s each)
-
-
-def tokopt(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tokopt_pipeline", *args], cwd=cwd, capture_output=True, input=stdin, timeout=300)
 
 
 def everything_under(path: Path) -> list[str]:

@@ -7,15 +7,17 @@ import gzip
 import json
 import lzma
 import os
-import subprocess
-import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline_tests.conftest import NUMPY_LOG
+from tokopt_pipeline_tests.conftest import tokopt as run_tokopt
+
+tokopt = partial(run_tokopt, check=True)
 
 pytestmark = pytest.mark.slow  # each test runs the command in a subprocess (about 1 s each, 30 s in all)
 
@@ -29,13 +31,6 @@ APP_LOG = """\
 2025-03-01 10:00:06,007 INFO api: GET /orders 200 in 41 ms
 2025-03-01 10:00:07,008 DEBUG api: request headers parsed
 """
-
-
-def tokopt(*args: str, cwd: Path, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "tokopt_pipeline", *args], cwd=cwd, capture_output=True, input=stdin, timeout=300)
-    if check:
-        assert done.returncode == 0, done.stderr.decode()
-    return done
 
 
 @pytest.fixture

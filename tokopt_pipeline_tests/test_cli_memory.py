@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tokopt_pipeline.cli import main, tokopt
+from tokopt_pipeline.cli import tokopt
 from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.store.db import Store
 from tokopt_pipeline_tests.conftest import labelled
+from tokopt_pipeline_tests.conftest import run_main as run
 from tokopt_pipeline_tests.lib.test_memory import FIXED, FLIP, make_suite_logs
 
 pytestmark = pytest.mark.slow  # the command run in subprocesses, several times per test (22 s in all)
@@ -35,12 +36,6 @@ def env(tmp_path, monkeypatch):
     for k in ("TOKOPT_SMTP_HOST", "TOKOPT_SMTP_PORT", "TOKOPT_LOCK_TIMEOUT"):
         monkeypatch.delenv(k, raising=False)
     return tmp_path
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    rc = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def test_four_runs_mark_new_and_flaky_in_the_summaries(env, logs, capsys):

@@ -5,20 +5,16 @@ exported templates, and the failure in the log is still reported."""
 from __future__ import annotations
 
 import gzip
-import subprocess
-import sys
+from functools import partial
 
 import pytest
 
+from tokopt_pipeline_tests.conftest import tokopt
 from tokopt_pipeline_tests.fixtures_secrets import planted_secrets_log
 
+_tokopt = partial(tokopt, check=True)
+
 pytestmark = pytest.mark.slow  # the command run in subprocesses on every output format
-
-
-def _tokopt(*args, cwd, stdin=None):
-    done = subprocess.run([sys.executable, "-m", "tokopt_pipeline", *args], cwd=cwd, capture_output=True, input=stdin, timeout=300)
-    assert done.returncode == 0, done.stderr.decode()
-    return done
 
 
 def _assert_clean(text: str, secrets: list[str], where: str) -> None:

@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from polars.testing import assert_frame_equal, assert_series_equal
 
-from tokopt_pipeline.lib.engine import analysis
-from tokopt_pipeline.lib.engine.analysis import _line_features, analyze
+from tokopt_pipeline.lib.engine import analysis, features
+from tokopt_pipeline.lib.engine.analysis import analyze
+from tokopt_pipeline.lib.engine.features import line_features
 from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline_tests.conftest import NUMPY_LOG
@@ -28,11 +29,11 @@ def _corpus_lines(shared_copy, at_least: int) -> list[str]:
 
 
 def test_sliced_tests_equal_the_whole_batch(shared_copy):
-    lines = _corpus_lines(shared_copy, 3 * analysis._SLICE_LINES + 17)
+    lines = _corpus_lines(shared_copy, 3 * features.SLICE_LINES + 17)
     rules = get_profile("pytest").all_rules()
-    whole = _line_features(lines, rules, secrets=True)
+    whole = line_features(lines, rules, secrets=True)
     with ThreadPoolExecutor(max_workers=2) as helpers:
-        sliced = _line_features(lines, rules, secrets=True, helpers=helpers, slices=3)
+        sliced = line_features(lines, rules, secrets=True, helpers=helpers, slices=3)
     assert_series_equal(sliced[0], whole[0])
     assert_frame_equal(sliced[1], whole[1])
     assert_series_equal(sliced[2], whole[2])
@@ -53,7 +54,7 @@ def test_reading_ahead_and_slicing_change_nothing(shared_copy, tmp_path, monkeyp
     options = SummaryOptions(chunk_size=5000, max_batch_lines=60_000)  # batches cut in slices
     pipelined = analyze(str(log), options)
     monkeypatch.setattr(analysis, "READ_AHEAD", 0)  # each batch processed as soon as read
-    monkeypatch.setattr(analysis, "_SLICE_LINES", 10**9)  # and never cut
+    monkeypatch.setattr(features, "SLICE_LINES", 10**9)  # and never cut
     serial = analyze(str(log), options)
     assert _figures(pipelined) == _figures(serial)
     assert pipelined.lines == 130_000 and len(pipelined.chunks) == 26

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tokopt_pipeline.cli import main
 from tokopt_pipeline.lib.settings.profile_files import load_profiles, save_profile
+from tokopt_pipeline_tests.conftest import run_main as _run
 
 from ..conftest import EXAMPLE_LOG
 
@@ -21,12 +21,6 @@ BAD = """{
   }
 }
 """
-
-
-def _run(capsys, *argv):
-    rc = main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return rc, out.out, out.err
 
 
 def test_a_misspelt_setting_is_reported_with_its_line(tmp_path, capsys):

@@ -12,7 +12,8 @@ import json
 import pytest
 
 from tokopt_pipeline.lib.engine import tokens as tok
-from tokopt_pipeline.lib.engine.analysis import MAX_EXAMPLES, analyze
+from tokopt_pipeline.lib.engine.analysis import analyze
+from tokopt_pipeline.lib.engine.model import MAX_EXAMPLES
 from tokopt_pipeline.lib.engine.summarize import summarize
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 

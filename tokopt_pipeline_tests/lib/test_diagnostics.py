@@ -7,16 +7,10 @@ import json
 import duckdb
 import pytest
 
-from tokopt_pipeline.cli import main
 from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline_tests.conftest import run_main as _run
 
 from ..conftest import EXAMPLE_LOG
-
-
-def _run(capsys, *argv):
-    rc = main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return rc, out.out, out.err
 
 
 def test_diagnostic_report_without_a_store(tmp_path, capsys, monkeypatch):

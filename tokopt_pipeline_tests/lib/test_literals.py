@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokopt_pipeline.lib.engine import analysis, packs
+from tokopt_pipeline.lib.engine import analysis, features, packs
 from tokopt_pipeline.lib.engine.literals import alternatives, required
 from tokopt_pipeline.lib.engine.priority import DEFAULT_LEVEL, _runs, levels_of_candidates, prefilter_unions
 from tokopt_pipeline.lib.engine.profiles import PROFILES, get_profile
@@ -76,7 +76,7 @@ def test_gated_levels_equal_the_rules_tried_one_by_one(profile):
         left = left.filter(~m)
     idx = pl.int_range(0, len(s), eager=True, dtype=pl.UInt32)
     assert levels_of_candidates(len(s), idx, s, rules).to_list() == want.to_list()
-    m = analysis.line_matchers(rules, frozenset(p.name for p in packs.PACKS))
+    m = features.line_matchers(rules, frozenset(p.name for p in packs.PACKS))
     m.calibrate(LINES[:2000])
     sets = m(s.to_frame())
     assert levels_of_candidates(len(s), idx, s, rules, sets["_gate"], m.rare).to_list() == want.to_list()
@@ -87,7 +87,7 @@ def test_gated_levels_equal_the_rules_tried_one_by_one(profile):
 @given(st.lists(st.sampled_from(LINES), min_size=1, max_size=300), st.integers(min_value=0, max_value=len(LINES) - 1))
 def test_every_pattern_set_equals_its_plain_union(lines, start):
     rules = ALL_RULES
-    m = analysis.line_matchers(rules, frozenset(p.name for p in packs.PACKS))
+    m = features.line_matchers(rules, frozenset(p.name for p in packs.PACKS))
     m.calibrate(LINES[start:start + 2000])  # any sample: the result does not depend on it
     frame = pl.Series("line", lines, dtype=pl.Utf8).to_frame()
     got = m(frame)

@@ -10,14 +10,9 @@ from tokopt_pipeline.cli import main
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.settings.presets import PRESETS, SETTINGS
 from tokopt_pipeline.lib.settings.profile_files import parse_profiles
+from tokopt_pipeline_tests.conftest import run_main as _run
 
 from ..conftest import EXAMPLE_LOG
-
-
-def _run(capsys, *argv):
-    rc = main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return rc, out.out, out.err
 
 
 def test_every_preset_is_documented_and_valid_as_a_profile():

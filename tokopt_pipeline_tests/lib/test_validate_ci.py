@@ -6,8 +6,8 @@ import json
 import os
 import subprocess
 
-from tokopt_pipeline.cli import main
 from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline_tests.conftest import run_main as _run
 
 SPEC_KEYS = [
     "validation_time", "token_budget", "total_files_checked", "files_over_budget", "files_under_budget",
@@ -28,12 +28,6 @@ def _folder(tmp_path):
     (d / ".git").mkdir()
     (d / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     return d, tok.count(small), tok.count(big)
-
-
-def _run(capsys, *argv):
-    rc = main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return rc, out.out, out.err
 
 
 def test_report_of_a_folder_is_exactly_right(tmp_path, capsys):

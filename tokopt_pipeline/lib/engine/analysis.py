@@ -12,37 +12,38 @@ file), and keeps only compact aggregates:
 * failing tests and every test run's totals line;
 * per-chunk statistics and line counts per priority.
 
-Everything the summary shows is rendered from this :class:`Analysis`.
+Everything the summary shows is rendered from this :class:`~.model.Analysis`.
+
+One concept, in one module: the :class:`Analyzer`'s state across batches (the event
+that may go on in the next batch, the open CI step, the active runner packs) and the
+pipeline that feeds it (batches read ahead and their features computed on worker
+threads while an earlier batch is processed). The data it fills is :mod:`.model`, the
+per-line tests :mod:`.features`.
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import polars as pl
 
-from tokopt_pipeline.lib.engine import packs
 from tokopt_pipeline.lib.engine import tokens as tok
-from tokopt_pipeline.lib.engine.cisteps import MARKER as CI_MARKER
-from tokopt_pipeline.lib.engine.cisteps import Step, StepTracker
-from tokopt_pipeline.lib.engine.events import EventGrouper, exception_of, feature_exprs, innermost, project_locations
-from tokopt_pipeline.lib.engine.literals import MatcherSet, strip_names
-from tokopt_pipeline.lib.engine.priority import DEFAULT_LEVEL, Level, levels_of_candidates, prefilter_unions
+from tokopt_pipeline.lib.engine.cisteps import StepTracker
+from tokopt_pipeline.lib.engine.events import EventGrouper, exception_of, innermost, project_locations
+from tokopt_pipeline.lib.engine.features import DETECT, DETECT_LINES, detectors, line_features, line_matchers
+from tokopt_pipeline.lib.engine.model import MAX_EXAMPLES, TIMESTAMP, Analysis, ChunkStat, ErrorGroup, TemplateStat, normalize_message
+from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.profiles import detect_profile, get_profile
 from tokopt_pipeline.lib.engine.reader import adaptive_batch_lines, open_log
-from tokopt_pipeline.lib.engine.redact import Redactor, trigger_expr
+from tokopt_pipeline.lib.engine.redact import Redactor
 from tokopt_pipeline.lib.engine.redact import preload as preload_redaction
-from tokopt_pipeline.lib.engine.runmeta import CANDIDATE as RUN_META_CANDIDATE
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
-from tokopt_pipeline.lib.engine.templates import TemplateMiner, mask_steps
-from tokopt_pipeline.lib.engine.testresults import FailedTest, RunTotals, TestIndex, parse_totals, test_candidate, totals_candidate
+from tokopt_pipeline.lib.engine.templates import TemplateMiner
+from tokopt_pipeline.lib.engine.testresults import TestIndex, parse_totals
 from tokopt_pipeline.lib.settings.options import SummaryOptions
-from tokopt_pipeline.lib.store.ids import fingerprint
 
 #: Lines kept before and after the first occurrence of a critical or high line.
 CONTEXT_BEFORE = 3
@@ -59,255 +60,6 @@ READ_AHEAD = 2
 #: The first batch is smaller (whole chunks, at least one): the work on the second
 #: core starts once it is read.
 FIRST_BATCH_LINES = 25_000
-_NUM = re.compile(r"0x[0-9a-fA-F]+|\d+")
-
-
-def normalize_message(msg: str) -> str:
-    """Digits masked, whitespace folded: two messages that differ only in numbers match."""
-    return re.sub(r"\s+", " ", _NUM.sub("N", msg)).strip()
-
-
-#: Distinct real lines kept per critical or high template (only those levels keep more
-#: than one, so memory stays a handful of lines per important template).
-MAX_EXAMPLES = 5
-# Timestamps do not make two lines distinct: they are left out of the comparison.
-_TIMESTAMP = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?"
-_TIMESTAMP_RE = re.compile(_TIMESTAMP)
-
-
-def example_key(line: str) -> str:
-    """What makes two example lines distinct: the line without its timestamps."""
-    return _TIMESTAMP_RE.sub("", line)
-
-
-@dataclass
-class TemplateStat:
-    template_id: int
-    level: int
-    count: int
-    first_line: int
-    last_line: int
-    example: str
-    template: str = ""
-    #: Critical and high templates: up to MAX_EXAMPLES distinct real lines of the
-    #: template's level, in order of appearance (``example`` is the first).
-    examples: list[str] = field(default_factory=list)
-
-    def add_examples(self, level: int, lines: list[str]) -> None:
-        """Merge a batch's distinct lines of ``level`` (only the template's level is kept)."""
-        if level != self.level or len(self.examples) >= MAX_EXAMPLES:
-            return
-        seen = {example_key(x) for x in self.examples}
-        for line in lines:
-            k = example_key(line)
-            if k not in seen:
-                seen.add(k)
-                self.examples.append(line)
-                if len(self.examples) >= MAX_EXAMPLES:
-                    break
-
-
-@dataclass
-class ErrorGroup:
-    key: str
-    exc_type: str | None
-    message: str
-    level: int
-    count: int
-    first_line: int
-    last_line: int
-    example: list[str]
-    example_first_line: int
-    example_lines_total: int
-    tests: list[str] = field(default_factory=list)
-    new: bool = False
-    #: Distinct source locations (``path:line``) of the project's own code in the
-    #: group's occurrences, the first few of each: where each occurrence happened.
-    locations: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ChunkStat:
-    index: int
-    first_line: int
-    last_line: int
-    lines: int
-    raw_bytes: int
-    levels: list[int]
-    templates: int
-
-    @property
-    def critical(self) -> int:
-        return self.levels[0]
-
-
-@dataclass
-class Analysis:
-    source: str
-    profile: str
-    lines: int = 0
-    raw_bytes: int = 0
-    file_bytes: int = 0
-    compression: str | None = None
-    tokens_in: int = 0
-    tokens_in_exact: bool = False
-    tokens_in_method: str = ""
-    level_counts: list[int] = field(default_factory=lambda: [0] * 5)
-    templates: dict[int, TemplateStat] = field(default_factory=dict)
-    groups: dict[str, ErrorGroup] = field(default_factory=dict)
-    tests: dict[str, FailedTest] = field(default_factory=dict)
-    runs: list[RunTotals] = field(default_factory=list)
-    chunks: list[ChunkStat] = field(default_factory=list)
-    chunk_size: int = 0
-    first_timestamp: str | None = None
-    last_timestamp: str | None = None
-    redactions: dict[str, int] = field(default_factory=dict)
-    events: int = 0
-    lines_cut: int = 0
-    nul_bytes_removed: int = 0
-    #: Passing tests and the commit, when ``SummaryOptions.collect_run_meta`` asked.
-    run_meta: RunMeta | None = None
-    #: The lines around the first occurrence of each critical or high template
-    #: (template id -> [(line number, text)]), for the first ``MAX_CONTEXTS`` of them.
-    contexts: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
-    #: The CI steps that failed (GitHub Actions, GitLab CI), in the order they failed.
-    failed_steps: list[Step] = field(default_factory=list)
-
-    @property
-    def critical_templates(self) -> list[TemplateStat]:
-        return [t for t in self.templates.values() if t.level == Level.CRITICAL]
-
-    @property
-    def critical_units(self) -> int:
-        """Critical events the summary must show or count: failing tests, critical error
-        groups not tied to a test (each occurrence), critical template lines."""
-        groups = sum(g.count for g in self.groups.values() if g.level == Level.CRITICAL and not g.tests)
-        return len(self.tests) + groups + sum(t.count for t in self.critical_templates)
-
-    def mark(self, new_errors: set[str], new_tests: set[str] = frozenset(), flaky_tests: set[str] = frozenset()) -> list[str]:
-        """Mark what the memory says (the one place marks are set): errors whose
-        fingerprint is in ``new_errors`` **new**, tests in ``new_tests`` new and in
-        ``flaky_tests`` flaky; every other error and test unmarked. Returns the keys of
-        the errors marked new."""
-        marked = []
-        for g in self.groups.values():
-            g.new = fingerprint(g.key) in new_errors
-            if g.new:
-                marked.append(g.key)
-        for test_id, t in self.tests.items():
-            t.new = test_id in new_tests
-            t.flaky = test_id in flaky_tests
-        return marked
-
-    def marks(self) -> tuple[set[str], set[str], set[str]]:
-        """The marks :meth:`mark` set: (new errors' fingerprints, new tests, flaky tests)."""
-        return (
-            {fingerprint(g.key) for g in self.groups.values() if g.new},
-            {k for k, t in self.tests.items() if t.new},
-            {k for k, t in self.tests.items() if t.flaky},
-        )
-
-
-_SLICE_LINES = 25_000
-
-
-def _feature_exprs(secrets: bool, run_meta: bool = False) -> list[pl.Expr]:
-    """The per-line tests that are not pattern sets (:func:`line_matchers`)."""
-    exprs = feature_exprs(with_packs=False)
-    if secrets:
-        exprs.append(trigger_expr().alias("secret"))
-    if run_meta:
-        exprs.append(pl.col("line").str.contains(RUN_META_CANDIDATE).alias("run_meta"))
-    return exprs
-
-
-def line_matchers(rules, active: frozenset[str] | None = None) -> MatcherSet:
-    """The pattern sets every line is tested against, sharing one word gate: ``pre``
-    (the priority prefilter: rules that may lift a line above the default), ``totals``
-    and ``test`` (candidate result lines), ``ci`` (CI step markers), ``block_start``
-    and ``pack_cont`` (the ``active`` runner packs' event boundaries)."""
-    lifting = [r.pattern for r in rules if r.level != DEFAULT_LEVEL]
-    sets = {
-        "pre": lifting,
-        "totals": [totals_candidate(active)],
-        "test": [test_candidate(active)],
-        "ci": [CI_MARKER],
-        "block_start": [packs.block_start(active)],
-        "pack_cont": [packs.continuation(active)],
-        "sec_start": [packs.section_start(active)],
-        "sec_end": [packs.section_end(active)],
-    }
-    # The lines that show a pack not yet active: its tools ran (see Analyzer.features).
-    if active is not None:
-        sets[DETECT] = [p for name, pats in packs.activation().items() if name not in active for p in pats]
-    # With no pack active the prefilter is the base rules alone: a few unions cost less
-    # than gating them.
-    return MatcherSet(sets, prefilter_unions,
-                      plain=frozenset({"ci"}) if active else frozenset({"pre", "ci", "test", "totals"}))
-
-
-@lru_cache(maxsize=1)
-def _detectors() -> dict[str, re.Pattern]:
-    return {name: re.compile("|".join(f"(?:{strip_names(p)})" for p in pats)) for name, pats in packs.activation().items()}
-
-
-#: The pattern set of the lines that show a runner pack not yet active.
-DETECT = "detect"
-#: Lines of a batch looked at to tell which packs its detected lines show.
-DETECT_LINES = 5000
-
-
-def _slice_features(lines: list[str], rules, exprs: list[pl.Expr], matchers: MatcherSet) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
-    """One slice of a batch as a Series, its per-line tests and its levels.
-
-    The tests run one expression at a time: one expression over one chunk runs on the
-    calling thread, while a select of many (or a chain of some string operations) is
-    handed to polars' shared thread pool, where the small operations of the batch being
-    processed would queue behind it.
-    """
-    s = pl.Series("line", lines, dtype=pl.Utf8)
-    frame = s.to_frame()
-    cols = [frame.select(e).to_series() for e in exprs]
-    sets = matchers(frame)
-    gate = sets.pop("_gate")
-    cols.extend(sets.values())
-    masked = frame
-    for step in mask_steps():
-        masked = masked.select(step)
-    cols.append(masked.to_series().alias("masked"))
-    # From a dict: polars builds a frame from a list of Series through a dispatcher
-    # whose first use registers the type, which races when two threads do it at once.
-    feats = pl.DataFrame({c.name: c for c in cols})
-    cand = feats["pre"].arg_true()
-    return s, feats, levels_of_candidates(len(s), cand, s.gather(cand), rules, gate.gather(cand), matchers.rare)
-
-
-def _line_features(lines: list[str], rules, secrets: bool = False, helpers: ThreadPoolExecutor | None = None,
-                   slices: int = 1, run_meta: bool = False,
-                   matchers: MatcherSet | None = None) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
-    """The lines as a Series, every vectorized per-line test of them, and their levels.
-
-    Test columns: the event-grouping booleans, the pattern sets of
-    :func:`line_matchers` (``pre``, ``totals``, ``test``, ``ci``, ``block_start``,
-    ``pack_cont``), ``masked`` (the line with its variable parts masked), with
-    ``secrets`` ``secret`` (the redaction trigger) and with ``run_meta`` ``run_meta``
-    (lines that may name a passing test or the commit). ``matchers``: the pattern sets,
-    calibrated on the log (built from ``rules`` when None). With ``helpers``
-    (``slices - 1`` threads), the lines are cut into up to ``slices`` slices computed
-    side by side, on those threads and the calling one.
-    """
-    exprs = _feature_exprs(secrets, run_meta)
-    matchers = matchers or line_matchers(rules)
-    parts = max(1, min(slices if helpers is not None else 1, len(lines) // _SLICE_LINES))
-    if parts == 1:
-        return _slice_features(lines, rules, exprs, matchers)
-    step = -(-len(lines) // parts)
-    cuts = [lines[i * step:(i + 1) * step] for i in range(parts)]
-    futures = [helpers.submit(_slice_features, c, rules, exprs, matchers) for c in cuts[:-1]]
-    last = _slice_features(cuts[-1], rules, exprs, matchers)
-    done = [f.result() for f in futures] + [last]
-    return (pl.concat([d[0] for d in done]), pl.concat([d[1] for d in done]), pl.concat([d[2] for d in done]))
-
 
 @dataclass
 class _OpenEvent:
@@ -370,7 +122,7 @@ class Analyzer:
         self.count_exact = options.strict_estimation
         self.exact_tokens = 0
         self.examples_done: set[int] = set()  # templates that hold MAX_EXAMPLES examples
-        #: Threads that compute slices of a batch's per-line tests (:func:`_line_features`).
+        #: Threads that compute slices of a batch's per-line tests (:func:`.features.line_features`).
         self.helpers: ThreadPoolExecutor | None = None
         self.slices = 1
 
@@ -401,14 +153,14 @@ class Analyzer:
             return frozenset()
         rows = feats[DETECT].arg_true().head(DETECT_LINES).to_list()
         found = set()
-        for name, rx in _detectors().items():
+        for name, rx in detectors().items():
             if name not in self.active and any(rx.search(lines[i]) for i in rows):
                 found.add(name)
         return frozenset(found)
 
     def features(self, lines: list[str]) -> tuple[list[str], pl.Series, pl.DataFrame, pl.Series]:
         """The batch redacted, as a list and a Series, with its per-line tests
-        (:func:`_line_features`) and levels.
+        (:func:`.features.line_features`) and levels.
 
         Depends only on the lines, the rules (:meth:`prepare` first) and the redactor's
         open key block from the batch before, so :func:`analyze` runs it for the batches
@@ -418,7 +170,7 @@ class Analyzer:
         # All per-line tests run at once, the secret trigger among them; the few lines
         # redaction changes are then tested again and patched in, so every later stage
         # sees only redacted text.
-        s, feats, level = _line_features(lines, self.rules, secrets=redacting, helpers=self.helpers, slices=self.slices,
+        s, feats, level = line_features(lines, self.rules, secrets=redacting, helpers=self.helpers, slices=self.slices,
                                          run_meta=self.a.run_meta is not None, matchers=self.matchers)
         # A runner pack whose tools show in this batch applies from this batch on (its
         # rules, its event boundaries): per region of the log, and a log of other tools
@@ -426,7 +178,7 @@ class Analyzer:
         found = self._detected(lines, feats)
         if found:
             self._activate(self.active | found)
-            s, feats, level = _line_features(lines, self.rules, secrets=redacting, helpers=self.helpers,
+            s, feats, level = line_features(lines, self.rules, secrets=redacting, helpers=self.helpers,
                                              slices=self.slices, run_meta=self.a.run_meta is not None,
                                              matchers=self.matchers)
         if DETECT in feats.columns:
@@ -438,7 +190,7 @@ class Analyzer:
             if changed:
                 lines = redacted
                 idx = pl.Series("i", changed, dtype=pl.UInt32)
-                sub, fixed, sub_level = _line_features([lines[i] for i in changed], self.rules,
+                sub, fixed, sub_level = line_features([lines[i] for i in changed], self.rules,
                                                        run_meta=self.a.run_meta is not None, matchers=self.matchers)
                 s = s.scatter(idx, sub)
                 feats = feats.with_columns(*[feats[c].scatter(idx, fixed[c]) for c in fixed.columns if c in feats.columns])
@@ -628,7 +380,7 @@ class Analyzer:
         important_lines = rows.filter(wanted)
         if important_lines.height:
             ex = (
-                important_lines.with_columns(pl.col("line").str.replace_all(_TIMESTAMP, "").alias("key"))
+                important_lines.with_columns(pl.col("line").str.replace_all(TIMESTAMP, "").alias("key"))
                 .unique(subset=["tid", "level", "key"], keep="first", maintain_order=True)
                 .group_by("tid", "level", maintain_order=True)
                 .agg(pl.col("line").head(MAX_EXAMPLES))

@@ -25,6 +25,9 @@ Every part is summarized with the engine at its own budget, and its section of t
 final summary (heading included) is counted exactly and kept within that budget. The
 whole summary is never over ``--token-budget``: when the keys ask for more than the
 total, every share is scaled down in proportion, and the header says so.
+
+One concept (over 400 lines): a log split into components, each summarized within
+its own budget.
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tokopt_pipeline.lib.engine import tokens as tok
-from tokopt_pipeline.lib.engine.analysis import Analysis, analyze
+from tokopt_pipeline.lib.engine.analysis import analyze
 from tokopt_pipeline.lib.engine.export import SideOutputs
+from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.priority import UsageError
 from tokopt_pipeline.lib.engine.render import Summary, summarize_analysis
 from tokopt_pipeline.lib.settings.options import SummaryOptions

@@ -80,6 +80,9 @@ Example::
         for number, line in enumerate(batch.lines, batch.first_line_no):
             ...
     print(source.stats.lines, source.stats.compression)
+
+One concept (over 400 lines): turning bytes of any encoding, compression and CI
+framing into clean lines, batch by batch.
 """
 
 from __future__ import annotations

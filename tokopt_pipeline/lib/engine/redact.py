@@ -30,6 +30,8 @@ key material, so one truncated key cannot swallow the rest of a log.
 Example:
     >>> redact_text("export GITHUB_TOKEN=ghp_" + "a1B2" * 9)
     'export GITHUB_TOKEN=[REDACTED:github-token]'
+
+One concept (over 400 lines): the secret rules and their one replacement pass.
 """
 
 from __future__ import annotations

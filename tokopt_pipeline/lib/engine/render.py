@@ -4,6 +4,9 @@
 groups, templates by level), lets the :class:`TokenBudgetManager` choose what fits,
 and renders Markdown (default), plain text or JSON. The header reports the exact token
 count of the final text itself.
+
+One concept (over 400 lines): choosing and writing what a summary shows (items,
+their variants and costs, the three formats, the fit to the budget).
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tokopt_pipeline.lib.engine import tokens as tok
-from tokopt_pipeline.lib.engine.analysis import Analysis, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.budget import Allocation, Item, TokenBudgetManager
+from tokopt_pipeline.lib.engine.model import Analysis, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.testresults import FailedTest
 from tokopt_pipeline.lib.settings.options import SummaryOptions

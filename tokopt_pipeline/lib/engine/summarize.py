@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tokopt_pipeline.lib.engine.analysis import Analysis, analyze
+from tokopt_pipeline.lib.engine.analysis import analyze
 from tokopt_pipeline.lib.engine.export import SideOutputs
+from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.render import Summary, summarize_analysis
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 

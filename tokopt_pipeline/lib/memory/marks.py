@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from tokopt_pipeline.lib.engine.analysis import Analysis
+from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
 from tokopt_pipeline.lib.memory.runs import (
     ERROR_TYPE,

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tokopt_pipeline.lib.engine.analysis import Analysis
+from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
 from tokopt_pipeline.lib.engine.runmeta import scan as scan_run_meta
 from tokopt_pipeline.lib.store.ids import fingerprint, new_run_id
@@ -23,7 +23,7 @@ def clip(text: str, n: int) -> str:
 
 def error_entity_name(exc_type: str | None, message: str, fp: str) -> str:
     """``ValueError: database connection refused on port N [3f2a9c1b]`` — stable per fingerprint."""
-    from tokopt_pipeline.lib.engine.analysis import normalize_message
+    from tokopt_pipeline.lib.engine.model import normalize_message
 
     what = f"{exc_type}: {normalize_message(message)}" if exc_type and message else (exc_type or normalize_message(message) or "error")
     return f"{clip(what, 100)} [{fp[:8]}]"

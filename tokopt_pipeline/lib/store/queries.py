@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tokopt_pipeline.lib.engine.analysis import Analysis
+from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.store.records import analysis_from_json
 
 __all__ = [

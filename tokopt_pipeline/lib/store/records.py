@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from tokopt_pipeline.lib.engine.analysis import Analysis, ChunkStat, ErrorGroup, TemplateStat
+from tokopt_pipeline.lib.engine.model import Analysis, ChunkStat, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.render import Summary
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
