@@ -1,6 +1,6 @@
 """Scores of `tokopt` summaries on real test-suite logs of several kinds, at 1500/4000/76659.
 
-The logs are made the way the tests make them (tokopt_pipeline_tests/lib/test_runners.py):
+The logs are made the way the tests make them (tokopt_pipeline_tests/lib/engine/test_runners.py):
 real suites run in subprocesses — pytest ``-v -rfE`` and ``-q``, ``python -m unittest
 -v``, and a GitHub Actions job log holding three pytest runs — plus the shared numpy
 log. Each summary comes from the real command and is scored with the shared scorer

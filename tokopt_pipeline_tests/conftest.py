@@ -23,7 +23,8 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 REPO = Path(__file__).resolve().parents[1]
 # The tests read only the repository's own copies (tokopt_pipeline_tests/data/, each folder's
 # SOURCE.md says where its files come from), never the shared material beside the checkout.
-DATA = REPO / "tokopt_pipeline_tests" / "data"
+TESTS = REPO / "tokopt_pipeline_tests"
+DATA = TESTS / "data"
 EXAMPLE_LOG = REPO / "examples" / "numpy_pytest.log"
 NUMPY_LOG = EXAMPLE_LOG  # the shared corpus's corpus/ci/numpy_pytest.log, byte for byte
 NUMPY_JUNIT = DATA / "corpus" / "ci" / "numpy_pytest.junit.xml"

@@ -14,7 +14,7 @@ from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.store.db import Store
 from tokopt_pipeline_tests.conftest import labelled
 from tokopt_pipeline_tests.conftest import run_main as run
-from tokopt_pipeline_tests.lib.test_memory import FIXED, FLIP, make_suite_logs
+from tokopt_pipeline_tests.lib.memory.test_memory import FIXED, FLIP, make_suite_logs
 
 pytestmark = pytest.mark.slow  # the command run in subprocesses, several times per test (22 s in all)
 
@@ -174,7 +174,7 @@ def test_monitoring_needs_an_address_and_smtp(env, capsys):
 def test_monitoring_mails_a_crossing_from_the_command(env, logs, capsys, monkeypatch):
     from aiosmtpd.controller import Controller
 
-    from tokopt_pipeline_tests.lib.test_alerts import Inbox, _free_port
+    from tokopt_pipeline_tests.lib.usage.test_alerts import Inbox, _free_port
 
     inbox = Inbox()
     ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port())

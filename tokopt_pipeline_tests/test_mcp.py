@@ -15,7 +15,7 @@ from mcp.client.stdio import StdioServerParameters
 from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.engine import tokens
 from tokopt_pipeline.lib.store.db import Store
-from tokopt_pipeline_tests.lib.test_memory import LATE, make_suite_logs, summarize_and_remember
+from tokopt_pipeline_tests.lib.memory.test_memory import LATE, make_suite_logs, summarize_and_remember
 
 pytestmark = pytest.mark.e2e  # starts MCP servers (tokopt's over stdio, the npm memory server) in subprocesses
 

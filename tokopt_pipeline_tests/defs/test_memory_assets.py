@@ -14,7 +14,7 @@ import pytest
 from tokopt_pipeline.cli import main
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline_tests.conftest import labelled
-from tokopt_pipeline_tests.lib.test_memory import FLIP, make_suite_logs
+from tokopt_pipeline_tests.lib.memory.test_memory import FLIP, make_suite_logs
 
 from .helpers import definitions, materialize_cross_log, materialize_log, metadata
 

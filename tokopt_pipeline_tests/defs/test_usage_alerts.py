@@ -18,7 +18,7 @@ from tokopt_pipeline.defs.metrics.sensors import usage_alert_sensor
 from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
 from tokopt_pipeline.lib.store.db import Store
 from tokopt_pipeline.lib.usage import alerts
-from tokopt_pipeline_tests.lib.test_alerts import Inbox, _free_port
+from tokopt_pipeline_tests.lib.usage.test_alerts import Inbox, _free_port
 
 from .helpers import definitions, metadata
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -16,8 +15,9 @@ from tokopt_pipeline.lib.engine.events import EventGrouper
 from tokopt_pipeline.lib.engine.packs import cc
 from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
 from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline_tests.conftest import TESTS
 
-DATA = Path(__file__).parents[2] / "data" / "ecosystems"
+DATA = TESTS / "data" / "ecosystems"
 CASES = ["ctest", "ctest-verbose", "gtest", "make", "clang", "ninja", "configure", "meson", "meson-werror", "pass"]
 PROFILES = ["generic", "github-actions"]
 CMAKE_FRAME = re.compile(r"^\s+\S+:\d+ \(\w+\)$")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -11,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tokopt_pipeline.lib.engine.templates import TemplateMiner, mask_series, mine
+from tokopt_pipeline_tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO
 
 
 def masked(line: str) -> str:

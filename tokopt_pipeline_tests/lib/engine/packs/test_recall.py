@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "bench"))
+from tokopt_pipeline_tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
 import ecosystem_scores as scores  # noqa: E402
 
 pytestmark = pytest.mark.slow  # every ecosystem log summarized at two budgets (15 s)

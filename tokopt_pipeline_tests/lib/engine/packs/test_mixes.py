@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.summarize import summarize
 from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline_tests.conftest import TESTS
 
 pytestmark = pytest.mark.slow  # every ecosystem log summarized (5 s)
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "ecosystems"
+DATA = TESTS / "data" / "ecosystems"
 LOGS = {p.parent.name: p.read_text(encoding="utf-8", errors="replace").splitlines() for p in sorted(DATA.glob("*/job.log"))}
 
 

@@ -17,8 +17,9 @@ from tokopt_pipeline.lib.engine.packs import python
 from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
 from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline.lib.engine.testresults import RunTotals
+from tokopt_pipeline_tests.conftest import TESTS
 
-DATA = Path(__file__).parents[2] / "data" / "ecosystems"
+DATA = TESTS / "data" / "ecosystems"
 CASES = ["python-mypy", "python-lint", "python-precommit", "python-pip", "python-sphinx", "pytest-matrix"]
 PROFILES = ["generic", "github-actions"]
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -16,8 +15,9 @@ from tokopt_pipeline.lib.engine.packs import node_pm
 from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
 from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline.lib.engine.testresults import RunTotals
+from tokopt_pipeline_tests.conftest import TESTS
 
-DATA = Path(__file__).parents[2] / "data" / "ecosystems"
+DATA = TESTS / "data" / "ecosystems"
 CASES = ["node_pm-npm-workspaces", "node_pm-npm-install", "node_pm-npm9", "node_pm-npm6", "node_pm-pnpm",
          "node_pm-pnpm12", "node_pm-yarn", "node_pm-yarn4"]
 PROFILES = ["generic", "github-actions"]

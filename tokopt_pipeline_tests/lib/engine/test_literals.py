@@ -5,7 +5,6 @@ gives the levels and pattern sets the plain one gives."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -16,8 +15,9 @@ from tokopt_pipeline.lib.engine import analysis, features, packs
 from tokopt_pipeline.lib.engine.literals import alternatives, required
 from tokopt_pipeline.lib.engine.priority import DEFAULT_LEVEL, _runs, levels_of_candidates, prefilter_unions
 from tokopt_pipeline.lib.engine.profiles import PROFILES, get_profile
+from tokopt_pipeline_tests.conftest import TESTS
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ecosystems"
+DATA = TESTS / "data" / "ecosystems"
 
 
 def _fixture_lines(limit_per_case: int = 1500) -> list[str]:

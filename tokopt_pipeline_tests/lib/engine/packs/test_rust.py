@@ -17,7 +17,7 @@ from tokopt_pipeline.lib.engine.packs import rust
 from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
 from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline.lib.engine.reader import open_log
-from tokopt_pipeline_tests.lib.packs.fixture import DATA, assert_levels, levels, lines, truth
+from tokopt_pipeline_tests.lib.engine.packs.fixture import DATA, assert_levels, levels, lines, truth
 
 CASES = ["rust-workspace-tests", "rust-compile-errors", "rust-clippy-fmt", "rust-nextest-excerpt"]
 PROFILES = ["generic", "github-actions"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -15,8 +14,9 @@ from tokopt_pipeline.lib.engine.packs import js
 from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
 from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline.lib.engine.testresults import parse_totals
+from tokopt_pipeline_tests.conftest import TESTS
 
-DATA = Path(__file__).parents[2] / "data" / "ecosystems"
+DATA = TESTS / "data" / "ecosystems"
 CASES = ["jslint-tsc", "jslint-eslint", "jslint-biome", "jslint-legacy", "jslint-prettier", "jslint-ci"]
 PROFILES = ["generic", "github-actions"]
 C, H, M, L, V = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW, Level.VERBOSE

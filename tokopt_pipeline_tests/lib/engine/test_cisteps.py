@@ -4,14 +4,13 @@ cleanup)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tokopt_pipeline.lib.engine.analysis import analyze
 from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.summarize import summarize
 from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline_tests.conftest import TESTS
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = TESTS / "data"
 GHA = DATA / "ci" / "github-actions-prettier.log"
 
 

@@ -8,9 +8,8 @@ import duckdb
 import pytest
 
 from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline_tests.conftest import EXAMPLE_LOG
 from tokopt_pipeline_tests.conftest import run_main as _run
-
-from ..conftest import EXAMPLE_LOG
 
 
 def test_diagnostic_report_without_a_store(tmp_path, capsys, monkeypatch):

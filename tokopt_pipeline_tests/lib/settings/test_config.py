@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 from tokopt_pipeline.lib.settings.profile_files import load_profiles, save_profile
+from tokopt_pipeline_tests.conftest import EXAMPLE_LOG
 from tokopt_pipeline_tests.conftest import run_main as _run
-
-from ..conftest import EXAMPLE_LOG
 
 BAD = """{
   "version": 1,

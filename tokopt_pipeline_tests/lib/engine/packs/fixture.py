@@ -13,8 +13,9 @@ import polars as pl
 from tokopt_pipeline.lib.engine.priority import Level, tag_levels
 from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline.lib.engine.reader import open_log
+from tokopt_pipeline_tests.conftest import TESTS
 
-DATA = Path(__file__).parents[2] / "data" / "ecosystems"
+DATA = TESTS / "data" / "ecosystems"
 
 
 @cache

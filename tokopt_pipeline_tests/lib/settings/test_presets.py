@@ -10,9 +10,8 @@ from tokopt_pipeline.cli import main
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.settings.presets import PRESETS, SETTINGS
 from tokopt_pipeline.lib.settings.profile_files import parse_profiles
+from tokopt_pipeline_tests.conftest import EXAMPLE_LOG
 from tokopt_pipeline_tests.conftest import run_main as _run
-
-from ..conftest import EXAMPLE_LOG
 
 
 def test_every_preset_is_documented_and_valid_as_a_profile():

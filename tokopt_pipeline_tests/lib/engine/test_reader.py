@@ -25,8 +25,9 @@ from tokopt_pipeline.lib.engine.reader import (
     open_log,
 )
 from tokopt_pipeline.lib.errors import BadInput, InputNotFound
+from tokopt_pipeline_tests.conftest import REPO
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = REPO
 
 
 def read_lines(path, **kwargs) -> list[str]:

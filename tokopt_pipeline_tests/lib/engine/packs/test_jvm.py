@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -14,8 +13,9 @@ from tokopt_pipeline.lib.engine import packs
 from tokopt_pipeline.lib.engine.packs import jvm
 from tokopt_pipeline.lib.engine.priority import Level, tag_levels, tag_line, validate_regex
 from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline_tests.conftest import TESTS
 
-DATA = Path(__file__).parents[2] / "data" / "ecosystems"
+DATA = TESTS / "data" / "ecosystems"
 CASES = ["jvm-maven-surefire", "jvm-maven-compile", "jvm-junit-console"]
 PROFILES = ["generic", "github-actions"]
 

@@ -17,9 +17,10 @@ from tokopt_pipeline.lib.engine import packs
 from tokopt_pipeline.lib.engine.packs import shell
 from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
 from tokopt_pipeline.lib.engine.profiles import get_profile
-from tokopt_pipeline_tests.lib.packs.fixture import assert_examples, fixture_lines, levels, lines, tagged, truth
+from tokopt_pipeline_tests.conftest import TESTS
+from tokopt_pipeline_tests.lib.engine.packs.fixture import assert_examples, fixture_lines, levels, lines, tagged, truth
 
-DATA = Path(__file__).parents[2] / "data" / "ecosystems"
+DATA = TESTS / "data" / "ecosystems"
 CASE = "shell-script"
 PROFILES = ["generic", "github-actions"]
 C, H, M, L, V = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW, Level.VERBOSE

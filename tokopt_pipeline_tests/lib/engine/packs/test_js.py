@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -16,8 +15,9 @@ from tokopt_pipeline.lib.engine.packs import js
 from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
 from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline.lib.engine.testresults import RunTotals
+from tokopt_pipeline_tests.conftest import TESTS
 
-DATA = Path(__file__).parents[2] / "data" / "ecosystems"
+DATA = TESTS / "data" / "ecosystems"
 CASES = ["js-jest", "js-vitest", "js-mocha", "js-node-test"]
 PROFILES = ["generic", "github-actions"]
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
