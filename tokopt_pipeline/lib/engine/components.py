@@ -365,14 +365,10 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
             text = _assemble_json(path, mode, whole, ordered, frags, total, scale)
         else:
             body = "\n".join(frags[k] for k in order if k in frags)
-            claimed = tok.count(body) + 40
-            for _ in range(3):
-                head = _header(fmt, path, mode, whole, ordered, total, claimed, scale)
-                text = head + "\n" + body
-                n = tok.count(text)
-                if n == claimed:
-                    break
-                claimed = n
+            text, _ = tok.settle(
+                lambda claimed, ordered=ordered, body=body: _header(fmt, path, mode, whole, ordered, total, claimed, scale) + "\n" + body,
+                tok.count(body) + 40, 3,
+            )
         n = tok.count(text)
         if n <= total:
             break

@@ -770,15 +770,7 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
     mgr = TokenBudgetManager(budget, max(0, fixed) + 8, omission_cost=28)
     alloc = mgr.allocate(items)
 
-    claimed = budget
-    text = ""
-    for _ in range(6):
-        text = mgr.fit(alloc, lambda al, claimed=claimed: b.render(al, claimed, budget, compact))
-        n = tok.count(text)
-        if n == claimed:
-            break
-        claimed = n
-    n = tok.count(text)
+    text, n = tok.settle(lambda claimed: mgr.fit(alloc, lambda al: b.render(al, claimed, budget, compact)), budget, 6)
     if n <= budget:
         text, n = _refill(b, alloc, items, budget, compact, text, n)
     if n > budget:

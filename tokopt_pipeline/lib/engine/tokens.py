@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -140,6 +141,20 @@ def count_many(texts: list[str]) -> list[int]:
         return []
     encode = encoding().encode_ordinary
     return [len(encode(t)) if t else 0 for t in texts]
+
+
+def settle(render: Callable[[int], str], claimed: int, tries: int) -> tuple[str, int]:
+    """A text that states its own token count (a summary's header does): rendered with a
+    claimed count until the text's count is the claim, at most ``tries`` times. Returns
+    the last text and its exact count."""
+    text = ""
+    for _ in range(tries):
+        text = render(claimed)
+        n = count(text)
+        if n == claimed:
+            break
+        claimed = n
+    return text, count(text)
 
 
 def truncate_to(text: str, budget: int) -> str:

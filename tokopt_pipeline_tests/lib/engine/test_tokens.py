@@ -51,3 +51,14 @@ def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
     assert _fresh().encode_ordinary(TEXT) == reference.encode_ordinary(TEXT)
     assert _fresh().encode_ordinary(TEXT) == reference.encode_ordinary(TEXT)
     tokens.encoding.cache_clear()
+
+
+def test_settle_finds_a_text_that_states_its_own_count():
+    from tokopt_pipeline.lib.engine.tokens import count, settle
+
+    body = "ERROR disk full on /var/lib/postgres\n" * 40
+    text, n = settle(lambda claimed: f"# summary: {claimed:,} tokens\n{body}", 5, tries=6)
+    assert n == count(text) and f"{n:,} tokens" in text
+    # out of tries: the last text and its true count, even if the claim was wrong
+    text, n = settle(lambda claimed: "x " * (claimed + 1), 3, tries=2)
+    assert n == count(text)
