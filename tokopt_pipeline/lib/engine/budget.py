@@ -86,8 +86,11 @@ class TokenBudgetManager:
         def try_choose(item: Item, variant: int, limit: int) -> bool:
             nonlocal used
             prev = item.costs[item.chosen] if item.chosen >= 0 else 0
-            extra = item.costs[variant] - prev
-            if used + extra <= limit:
+            # An item not yet shown costs at least a token: with no room left, its cost
+            # need not be counted (costs are counted on first use).
+            fits = item.chosen >= 0 or used + 1 <= limit
+            extra = item.costs[variant] - prev if fits else 1
+            if fits and used + extra <= limit:
                 item.chosen = variant
                 used += extra
                 alloc.order.append((item, variant))

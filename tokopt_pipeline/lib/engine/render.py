@@ -463,11 +463,10 @@ class _Builder:
             else:
                 variants = (2 + len(self.more_examples(t))) if detail else 1
             items.append(Item(TEMPLATE_SECTIONS[t.level], t.level, [0] * variants, units=t.count, key=t))
-        # Variant 0 of every item is counted now; the more detailed variants only when the
-        # budget manager considers them (for items it has chosen: a few dozen, not all).
+        # Every variant is counted when the budget manager first considers it: an item
+        # that comes after the budget is spent is never counted (every cost is at least 1).
         for it in items:
             it.costs = _Costs(len(it.costs), lambda v, it=it: self.cost(it, v))
-            list.__setitem__(it.costs, 0, self.cost(it, 0))
         return items
 
     def fragment(self, it: Item, variant: int) -> str:
