@@ -71,6 +71,9 @@ class TokoptSettings(dg.ConfigurableResource):
         default=DEFAULT_SENSOR_INTERVAL,
         description="Seconds between two scans of the watched folder or of the CI reports (TOKOPT_SENSOR_INTERVAL); 0: every tick.",
     )
+    alert_email: str | None = Field(
+        default=None, description="Where usage_alert_sensor mails alerts (TOKOPT_ALERT_EMAIL); unset: it mails nothing."
+    )
     warning_pct: float = WARNING_PCT
     critical_pct: float = CRITICAL_PCT
     retention_days: int = 30
@@ -87,7 +90,8 @@ class TokoptSettings(dg.ConfigurableResource):
 # resource -> field -> the variable it comes from; the integer fields are read with dg.EnvVar.int.
 ENV_VARS = {
     "store": {"path": "TOKOPT_DUCKDB_PATH", "pending_dir": "TOKOPT_PENDING_DIR"},
-    "settings": {"log_dir": "TOKOPT_LOG_DIR", "output_dir": "TOKOPT_OUTPUT_DIR", "sensor_interval": "TOKOPT_SENSOR_INTERVAL"},
+    "settings": {"log_dir": "TOKOPT_LOG_DIR", "output_dir": "TOKOPT_OUTPUT_DIR", "sensor_interval": "TOKOPT_SENSOR_INTERVAL",
+                 "alert_email": "TOKOPT_ALERT_EMAIL"},
 }
 INT_FIELDS = {"sensor_interval"}
 

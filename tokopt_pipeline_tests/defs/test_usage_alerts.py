@@ -8,6 +8,7 @@ materialization, as they do in a deployment.
 """
 
 import json
+import os
 
 import dagster as dg
 import pytest
@@ -93,7 +94,7 @@ class Ticks:
         self.cursor = None
 
     def __call__(self):
-        with dg.build_sensor_context(instance=self.instance, cursor=self.cursor, resources={"settings": TokoptSettings()}) as ctx:
+        with dg.build_sensor_context(instance=self.instance, cursor=self.cursor, resources={"settings": TokoptSettings(alert_email=os.environ.get("TOKOPT_ALERT_EMAIL"))}) as ctx:
             result = usage_alert_sensor(ctx)
             self.cursor = ctx.cursor
         return result

@@ -5,14 +5,14 @@ state lives in the sensor's cursor, so a mail goes out once per crossing, with t
 same rule as ``tokopt --enable-monitoring`` (:func:`~tokopt_pipeline.lib.usage.ledger.next_state`):
 up at once, back down only more than 10 points below the threshold.
 
-Settings, read when the sensor runs: ``TOKOPT_ALERT_EMAIL`` (the address; without it
-the sensor skips), the SMTP settings of :mod:`tokopt_pipeline.lib.usage.alerts`, and the
-thresholds of ``TokoptSettings``. Off by default: turn it on in the UI.
+Settings: ``TokoptSettings.alert_email`` (bound to ``TOKOPT_ALERT_EMAIL``; without it
+the sensor skips), the thresholds of ``TokoptSettings``, and the SMTP settings of
+:mod:`tokopt_pipeline.lib.usage.alerts`, read when the sensor runs. Off by default:
+turn it on in the UI.
 """
 
 
 import json
-import os
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -37,7 +37,7 @@ def usage_alert_sensor(context: dg.SensorEvaluationContext, settings: TokoptSett
     pct = peak_pct(md)
     state, alert = usage.next_state(cursor["state"], pct, settings.warning_pct, settings.critical_pct)
     if alert:
-        to = os.environ.get("TOKOPT_ALERT_EMAIL")
+        to = settings.alert_email
         if not to:
             context.update_cursor(json.dumps({"storage_id": storage_id, "state": state}))
             return dg.SkipReason(f"{alert} at {pct}% of the budget, but TOKOPT_ALERT_EMAIL is not set")
