@@ -147,14 +147,8 @@ OPTIONS: dict[str, Spec] = {
     "simulation_size": _o("--simulation-size", default=1.0, type=POSITIVE_FLOAT, help="size of each generated log in MB (default: 1)"),
 }
 
-#: Options of the command-line flags that are commands of their own (see .aliases), and
-#: other names the command's code reads, with their defaults.
-EXTRA_DEFAULTS: dict[str, Any] = {
-    "paths": [], "validate_ci": None, "validate_config": False, "diagnostic_report": False, "token_distribution": False,
-    "benchmark_simulation": False, "update_tokenizer_config": False, "calibrate_token_model": None,
-    "analyze_memory": False, "memory_query": None, "check_memory_connection": False, "reconnect_memory": False,
-    "export_memory": None, "import_memory": None, "check_usage": False,
-}
+#: Names the command's code reads that are no option of OPTIONS, with their defaults.
+EXTRA_DEFAULTS: dict[str, Any] = {"paths": []}
 
 
 def _option(dest: str) -> Callable:

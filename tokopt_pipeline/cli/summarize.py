@@ -87,7 +87,7 @@ def summarize_logs(args, distribution: bool = False) -> int:
         raise CommandUsageError(f"give a log file (tokopt LOG, or --log-file LOG; without one, ./{DEFAULT_LOG} is read); see tokopt --help")
     if len(logs) > 1 and args.output:
         raise CommandUsageError("--output takes one log; use --output-dir for several")
-    summary_options(args)  # a bad setting fails before any log is read
+    opts = summary_options(args)  # a bad setting fails before any log is read
     if args.enable_monitoring:
         from tokopt_pipeline.cli.usage import enable_monitoring
 
@@ -100,7 +100,7 @@ def summarize_logs(args, distribution: bool = False) -> int:
         threading.Thread(target=_import_store, name="tokopt-import-store").start()
     rc = 0
     for log in logs:
-        rc = max(rc, run_summary(args, log, distribution))
+        rc = max(rc, run_summary(args, log, opts, distribution))
     return rc
 
 
@@ -111,14 +111,11 @@ def _import_store() -> None:
         pass
 
 
-def run_summary(args, log: str, distribution: bool = False) -> int:
-    """One log's summary, written and reported, then recorded and remembered."""
+def run_summary(args, log: str, opts, distribution: bool = False) -> int:
+    """One log's summary with ``opts``, written and reported, then recorded and remembered."""
     from tokopt_pipeline.lib import outputs
     from tokopt_pipeline.lib.engine.summarize import summarize as summarize_log
     from tokopt_pipeline.lib.errors import OutputError
-    from tokopt_pipeline.lib.settings.layers import summary_options
-
-    opts = summary_options(args)
     to_stdout = args.output == "-"
     out_path = Path(args.output) if args.output and not to_stdout else outputs.summary_path(args.output_dir, log, args.format)
     if out_path.exists() and out_path.is_dir():

@@ -202,6 +202,19 @@ def project_locations(lines: list[str], most: int) -> list[str]:
     return out
 
 
+def _elide(body: list[str], keep: list[int]) -> list[str]:
+    """The lines of ``body`` at the sorted indexes ``keep``, each gap replaced by a count."""
+    out, prev = [], -1
+    for i in keep:
+        if i != prev + 1:
+            out.append(f"  … {i - prev - 1} lines …")
+        out.append(body[i])
+        prev = i
+    if prev < len(body) - 1:
+        out.append(f"  … {len(body) - 1 - prev} lines …")
+    return out
+
+
 def _cut_trace(body: list[str], max_lines: int) -> list[str]:
     """A stack trace of a runtime other than Python's cut to what explains it: its
     first line, its message and "Caused by" lines, and the project's own frames
@@ -224,15 +237,7 @@ def _cut_trace(body: list[str], max_lines: int) -> list[str]:
             s = 2
         score.append(s)
     keep = sorted(i for i in sorted(range(len(body)), key=lambda i: (-score[i], i))[:max_lines] if score[i] > 0)
-    out, prev = [], -1
-    for i in keep:
-        if i != prev + 1:
-            out.append(f"  … {i - prev - 1} lines …")
-        out.append(body[i])
-        prev = i
-    if prev < len(body) - 1:
-        out.append(f"  … {len(body) - 1 - prev} lines …")
-    return out
+    return _elide(body, keep)
 
 
 def innermost(lines: list[str], max_lines: int = 12) -> list[str]:
@@ -296,12 +301,4 @@ def _cut_body(body: list[str], max_lines: int) -> list[str]:
     if body[0] not in ("",):
         keep_idx.append(0)
     keep = sorted(set(keep_idx))[: max_lines + 2]
-    out, prev = [], -1
-    for i in keep:
-        if i != prev + 1:
-            out.append(f"  … {i - prev - 1} lines …")
-        out.append(body[i])
-        prev = i
-    if prev < len(body) - 1:
-        out.append(f"  … {len(body) - 1 - prev} lines …")
-    return out
+    return _elide(body, keep)

@@ -172,14 +172,12 @@ def words_regex(words, nocase_words=()) -> str:
 _FLAGS = re.compile(r"^\(\?[a-zA-Z]+\)")
 
 
-def alternatives(pattern: str) -> list[str]:
-    """The top-level alternatives of ``pattern`` (``a|b`` -> ``a``, ``b``), each a
-    pattern of its own; a leading inline flag group (``(?i)``) goes with each."""
-    m = _FLAGS.match(pattern)
-    flags, body = (m.group(0), pattern[m.end():]) if m else ("", pattern)
-    out, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(body):
-        c = body[i]
+def _structure(pattern: str):
+    """``(index, char, depth)`` of each character of ``pattern`` that is syntax: outside
+    escapes and character classes; ``depth`` is the group depth after the character."""
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
         if c == "\\":
             i += 2
             continue
@@ -188,17 +186,25 @@ def alternatives(pattern: str) -> list[str]:
                 in_class = False
         elif c == "[":
             in_class = True
-            if body[i + 1:i + 2] == "]" or body[i + 1:i + 3] == "^]":
-                i += 2 if body[i + 1] == "]" else 3
+            if pattern[i + 1:i + 2] == "]" or pattern[i + 1:i + 3] == "^]":
+                i += 2 if pattern[i + 1] == "]" else 3
                 continue
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
+        else:
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
+        i += 1
+
+
+def alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of ``pattern`` (``a|b`` -> ``a``, ``b``), each a
+    pattern of its own; a leading inline flag group (``(?i)``) goes with each."""
+    m = _FLAGS.match(pattern)
+    flags, body = (m.group(0), pattern[m.end():]) if m else ("", pattern)
+    out, start = [], 0
+    for i, c, depth in _structure(body):
+        if c == "|" and depth == 0:
             out.append(body[start:i])
             start = i + 1
-        i += 1
     out.append(body[start:])
     result = []
     for alt in out:
@@ -214,27 +220,9 @@ def _whole_group(pattern: str) -> str | None:
     """``X`` when ``pattern`` is one non-capturing group ``(?:X)``, else None."""
     if not (pattern.startswith("(?:") and pattern.endswith(")")):
         return None
-    depth, i, in_class = 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            if c == "]":
-                in_class = False
-        elif c == "[":
-            in_class = True
-            if pattern[i + 1:i + 2] == "]" or pattern[i + 1:i + 3] == "^]":
-                i += 2 if pattern[i + 1] == "]" else 3
-                continue
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0 and i != len(pattern) - 1:
-                return None
-        i += 1
+    for i, c, depth in _structure(pattern):
+        if c == ")" and depth == 0 and i != len(pattern) - 1:
+            return None
     return pattern[3:-1]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tokopt_pipeline.lib.engine.priority import Level, tag_levels
+from tokopt_pipeline.lib.engine.priority import Level, tag_levels, tag_line
 from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline.lib.engine.reader import open_log
 from tokopt_pipeline_tests.conftest import TESTS
@@ -45,6 +45,21 @@ def tagged(case: str, profile: str, pattern: str) -> list[tuple[str, Level]]:
 def assert_levels(case: str, profile: str, pattern: str, allowed: set[Level]) -> None:
     wrong = [(lv.name, line) for line, lv in tagged(case, profile, pattern) if lv not in allowed]
     assert not wrong, f"{case} ({profile}): {pattern!r} -> {wrong[:5]}"
+
+
+#: The ANSI colour codes the reader strips (the raw fixtures keep them).
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+def raw_case(case: str, strip_ansi: bool = False) -> tuple[list[str], dict]:
+    """A case's job log as stored (optionally without its colour codes) and its truth."""
+    text = (DATA / case / "job.log").read_text(encoding="utf-8")
+    return (ANSI.sub("", text) if strip_ansi else text).splitlines(), truth(case)
+
+
+def level_of(line: str, profile: str = "generic") -> Level:
+    """The level of one line, by the single-line rule chain."""
+    return tag_line(line, get_profile(profile).all_rules())
 
 
 def levels_of(text: list[str], profile: str = "generic") -> list[Level]:

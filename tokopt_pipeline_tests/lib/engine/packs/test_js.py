@@ -3,36 +3,28 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
 
-import polars as pl
 import pytest
 
 from tokopt_pipeline.lib.engine import packs
 from tokopt_pipeline.lib.engine.packs import js
-from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
-from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline.lib.engine.priority import Level, validate_regex
 from tokopt_pipeline.lib.engine.testresults import RunTotals
 from tokopt_pipeline_tests.conftest import TESTS
+from tokopt_pipeline_tests.lib.engine.packs.fixture import ANSI, raw_case
+from tokopt_pipeline_tests.lib.engine.packs.fixture import levels_of as _levels
 
 DATA = TESTS / "data" / "ecosystems"
 CASES = ["js-jest", "js-vitest", "js-mocha", "js-node-test"]
 PROFILES = ["generic", "github-actions"]
-ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 
 # Lines of a passing test (jest/vitest/mocha/node spec ✓ ✔, TAP ok).
 PASSING = re.compile(r"^\s*(?:[✓✔] |ok \d+ - )")
 
 
 @cache
-def _case(name: str) -> tuple[list[str], dict]:
-    d = DATA / name
-    text = ANSI.sub("", (d / "job.log").read_text(encoding="utf-8"))  # the reader strips colours
-    return text.splitlines(), json.loads((d / "truth.json").read_text(encoding="utf-8"))
-
-
 @cache
 def _hits(name: str) -> tuple[dict[int, str], dict[int, bool]]:
     """The failing test (its id) and the totals (failed or not) each line of a case holds."""
@@ -48,11 +40,6 @@ def _hits(name: str) -> tuple[dict[int, str], dict[int, bool]]:
         if t is not None:
             totals[i] = RunTotals(0, t.pack, t.text, t.failed).failed
     return tests, totals
-
-
-def _levels(lines: list[str], profile: str) -> list[Level]:
-    rules = get_profile(profile).all_rules()
-    return [Level(v) for v in tag_levels(pl.Series(lines, dtype=pl.Utf8), rules).to_list()]
 
 
 def test_patterns_compile_in_python_and_polars():
@@ -245,3 +232,7 @@ def test_other_ecosystems_not_read_as_js_tests():
             for r in rx:
                 m = r.search(line)
                 assert not (m and (m.groupdict().get("id") or "").strip()), (d.name, line)
+
+
+def _case(name: str) -> tuple[list[str], dict]:
+    return raw_case(name, strip_ansi=True)  # the reader strips colours

@@ -3,7 +3,6 @@ output (bench/ecosystems/jslint.sh)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import polars as pl
@@ -15,16 +14,12 @@ from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_rege
 from tokopt_pipeline.lib.engine.profiles import get_profile
 from tokopt_pipeline.lib.engine.testresults import parse_totals
 from tokopt_pipeline_tests.conftest import TESTS
+from tokopt_pipeline_tests.lib.engine.packs.fixture import raw_case as _case
 
 DATA = TESTS / "data" / "ecosystems"
 CASES = ["jslint-tsc", "jslint-eslint", "jslint-biome", "jslint-legacy", "jslint-prettier", "jslint-ci"]
 PROFILES = ["generic", "github-actions"]
 C, H, M, L, V = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW, Level.VERBOSE
-
-
-def _case(name: str) -> tuple[list[str], dict]:
-    d = DATA / name
-    return (d / "job.log").read_text(encoding="utf-8").splitlines(), json.loads((d / "truth.json").read_text(encoding="utf-8"))
 
 
 _LEVELS: dict[str, dict[str, list[Level]]] = {}

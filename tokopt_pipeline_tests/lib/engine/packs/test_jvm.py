@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import polars as pl
@@ -11,27 +10,15 @@ import pytest
 
 from tokopt_pipeline.lib.engine import packs
 from tokopt_pipeline.lib.engine.packs import jvm
-from tokopt_pipeline.lib.engine.priority import Level, tag_levels, tag_line, validate_regex
-from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline.lib.engine.priority import Level, validate_regex
 from tokopt_pipeline_tests.conftest import TESTS
+from tokopt_pipeline_tests.lib.engine.packs.fixture import level_of as _level
+from tokopt_pipeline_tests.lib.engine.packs.fixture import levels_of as _levels
+from tokopt_pipeline_tests.lib.engine.packs.fixture import raw_case as _case
 
 DATA = TESTS / "data" / "ecosystems"
 CASES = ["jvm-maven-surefire", "jvm-maven-compile", "jvm-junit-console"]
 PROFILES = ["generic", "github-actions"]
-
-
-def _case(name: str) -> tuple[list[str], dict]:
-    d = DATA / name
-    return (d / "job.log").read_text(encoding="utf-8").splitlines(), json.loads((d / "truth.json").read_text(encoding="utf-8"))
-
-
-def _levels(lines: list[str], profile: str) -> list[Level]:
-    rules = get_profile(profile).all_rules()
-    return [Level(v) for v in tag_levels(pl.Series(lines, dtype=pl.Utf8), rules).to_list()]
-
-
-def _level(line: str, profile: str = "generic") -> Level:
-    return tag_line(line, get_profile(profile).all_rules())
 
 
 def _level_map(lines: list[str], profile: str) -> dict[str, Level]:

@@ -3,41 +3,28 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
 
-import polars as pl
 import pytest
 
 from tokopt_pipeline.lib.engine import packs
 from tokopt_pipeline.lib.engine.packs import node_pm
-from tokopt_pipeline.lib.engine.priority import Level, tag_levels, validate_regex
-from tokopt_pipeline.lib.engine.profiles import get_profile
+from tokopt_pipeline.lib.engine.priority import Level, validate_regex
 from tokopt_pipeline.lib.engine.testresults import RunTotals
 from tokopt_pipeline_tests.conftest import TESTS
+from tokopt_pipeline_tests.lib.engine.packs.fixture import ANSI, raw_case
+from tokopt_pipeline_tests.lib.engine.packs.fixture import levels_of as _levels
 
 DATA = TESTS / "data" / "ecosystems"
 CASES = ["node_pm-npm-workspaces", "node_pm-npm-install", "node_pm-npm9", "node_pm-npm6", "node_pm-pnpm",
          "node_pm-pnpm12", "node_pm-yarn", "node_pm-yarn4"]
 PROFILES = ["generic", "github-actions"]
-ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 #: The line that names an error code, per manager.
 CODE_LINE = re.compile(r"^npm (?:error|ERR!) code (\w+)$|^\s?(?:\[|Error: )?(ERR_PNPM_\w+)|^➤ (YN\d{4}): ")
 
 
 @cache
-def _case(name: str) -> tuple[list[str], dict]:
-    d = DATA / name
-    text = ANSI.sub("", (d / "job.log").read_text(encoding="utf-8"))
-    return text.splitlines(), json.loads((d / "truth.json").read_text(encoding="utf-8"))
-
-
-def _levels(lines: list[str], profile: str) -> list[Level]:
-    rules = get_profile(profile).all_rules()
-    return [Level(v) for v in tag_levels(pl.Series(lines, dtype=pl.Utf8), rules).to_list()]
-
-
 def test_patterns_compile_in_python_and_polars():
     p = node_pm.PACK
     for pattern in [r.pattern for r in p.rules] + list(p.block_starts) + [p.detect]:
@@ -144,3 +131,7 @@ def test_not_read_in_other_logs():
             continue
         for line in ANSI.sub("", (d / "job.log").read_text(encoding="utf-8")).splitlines():
             assert not rx.search(line), (d.name, line)
+
+
+def _case(name: str) -> tuple[list[str], dict]:
+    return raw_case(name, strip_ansi=True)  # the reader strips colours
