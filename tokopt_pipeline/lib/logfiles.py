@@ -58,7 +58,7 @@ def _sanitize(text: str) -> str:
     return safe
 
 
-def partition_key(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
+def partition_key(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> str:
     """The partition key of a log file.
 
     A file inside the watched folder ``root`` is keyed by its path relative to it
@@ -108,7 +108,7 @@ def is_temporary(name: str) -> bool:
     return name.startswith((".", "#")) or name.lower().endswith(TEMP_SUFFIXES)
 
 
-def scan(root: str | os.PathLike) -> dict[str, LogFile]:
+def scan(root: str | os.PathLike[str]) -> dict[str, LogFile]:
     """Every non-empty regular log file under ``root``, by partition key."""
     root_real = os.path.realpath(os.fspath(root))
     found: dict[str, LogFile] = {}

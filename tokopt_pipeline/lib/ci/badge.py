@@ -19,7 +19,9 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from html import escape
+from typing import Any
 
 from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT, budget_state
 
@@ -83,8 +85,9 @@ def endpoint_json(label: str, message: str, color: str) -> str:
     return json.dumps({"schemaVersion": 1, "label": label, "message": message, "color": color}, indent=2) + "\n"
 
 
-def from_report(report: dict, warning: float = WARNING_PCT, critical: float = CRITICAL_PCT) -> tuple[str, str, str]:
-    """(svg text, endpoint JSON text, colour name) for a validation report."""
+def from_report(report: Mapping[str, Any], warning: float = WARNING_PCT, critical: float = CRITICAL_PCT) -> tuple[str, str, str]:
+    """(svg text, endpoint JSON text, colour name) for a validation report, as
+    :func:`.validate.validate` returns it or as read back from its JSON."""
     pct = float(report["percentage_of_budget_used"])
     msg = badge_message(pct, int(report["token_budget"]))
     color = badge_color(pct, warning, critical)

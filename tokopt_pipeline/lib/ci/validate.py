@@ -29,11 +29,13 @@ import glob
 import os
 import subprocess
 from collections.abc import Callable
+from typing import TypedDict, final
 
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.priority import UsageError
 
-__all__ = ["collect_files", "check_file", "validate", "exit_code", "render_table", "render_markdown", "SKIP_DIRS"]
+__all__ = ["collect_files", "check_file", "validate", "exit_code", "render_table", "render_markdown", "SKIP_DIRS",
+           "FileEntry", "Skipped", "Report"]
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 BINARY_SNIFF = 8192
@@ -41,11 +43,45 @@ ONE_PIECE = 4 * 1024 * 1024
 BLOCK = 1024 * 1024
 
 
+@final
+class FileEntry(TypedDict):
+    """A counted file of the report's ``files``."""
+
+    file_path: str
+    file_size_bytes: int
+    token_count: int
+    under_budget: bool
+    percentage_of_budget: float
+
+
+@final
+class Skipped(TypedDict):
+    """A path of the report's ``skipped``, with why it was not counted."""
+
+    file_path: str
+    reason: str
+
+
+class Report(TypedDict):
+    """The ``--report-json`` report (see the module docstring)."""
+
+    validation_time: str
+    token_budget: int
+    total_files_checked: int
+    files_over_budget: int
+    files_under_budget: int
+    skipped_files: int
+    total_token_count: int
+    percentage_of_budget_used: float
+    files: list[FileEntry]
+    skipped: list[Skipped]
+
+
 def _pct(n: float, d: float) -> float:
     return round(100.0 * n / d, 1) if d else 0.0
 
 
-def changed_files(rev: str, cwd: str | os.PathLike = ".", pathspecs: list[str] | None = None) -> list[str]:
+def changed_files(rev: str, cwd: str | os.PathLike[str] = ".", pathspecs: list[str] | None = None) -> list[str]:
     """Files ``git diff --name-only REV`` reports, relative to ``cwd``, deleted ones left out."""
     cmd = ["git", "diff", "--name-only", "--relative", "--diff-filter=d", rev, "--"] + list(pathspecs or [])
     try:
@@ -58,10 +94,11 @@ def changed_files(rev: str, cwd: str | os.PathLike = ".", pathspecs: list[str] |
     return [l for l in out.stdout.splitlines() if l.strip()]
 
 
-def collect_files(paths: list[str], changed_since: str | None = None, cwd: str | os.PathLike = ".") -> tuple[list[str], list[dict]]:
+def collect_files(paths: list[str], changed_since: str | None = None,
+                  cwd: str | os.PathLike[str] = ".") -> tuple[list[str], list[Skipped]]:
     """Expand PATHS (files, folders, globs) into files; return (files, skipped entries)."""
     files: list[str] = []
-    skipped: list[dict] = []
+    skipped: list[Skipped] = []
     seen: set[str] = set()
 
     def add(p: str) -> None:
@@ -114,7 +151,7 @@ def _count_file(path: str, size: int) -> int:
         return total
 
 
-def check_file(path: str, budget: int) -> dict:
+def check_file(path: str, budget: int) -> FileEntry | Skipped:
     """One ``files[]`` entry, or a skipped entry ``{"file_path", "reason"}``."""
     if os.path.islink(path) and not os.path.exists(path):
         return {"file_path": path, "reason": "unreadable: broken symbolic link"}
@@ -143,18 +180,22 @@ def check_file(path: str, budget: int) -> dict:
     }
 
 
-def validate(paths: list[str], budget: int, changed_since: str | None = None, cwd: str | os.PathLike = ".", progress: Callable[[int, int], None] | None = None) -> dict:
+def validate(paths: list[str], budget: int, changed_since: str | None = None, cwd: str | os.PathLike[str] = ".",
+             progress: Callable[[int, int], None] | None = None) -> Report:
     """The report for PATHS (or the files changed since a revision) at ``budget``."""
     if budget <= 0:
         raise UsageError("the token budget must be above 0")
     files, skipped = collect_files(paths, changed_since, cwd)
-    entries = []
+    entries: list[FileEntry] = []
     for i, p in enumerate(files, 1):
         shown = p
         full = p if os.path.isabs(p) else os.path.join(cwd, p) if changed_since else p
         e = check_file(full, budget)
         e["file_path"] = shown
-        (skipped if "reason" in e else entries).append(e)
+        if "reason" in e:
+            skipped.append(e)
+        else:
+            entries.append(e)
         if progress is not None:
             progress(i, len(files))
     total = sum(e["token_count"] for e in entries)
@@ -173,7 +214,7 @@ def validate(paths: list[str], budget: int, changed_since: str | None = None, cw
     }
 
 
-def exit_code(report: dict, fail_on_threshold: float | None) -> int:
+def exit_code(report: Report, fail_on_threshold: float | None) -> int:
     """1 when the check fails, else 0.
 
     With ``fail_on_threshold`` the check is ``percentage_of_budget_used > threshold``;
@@ -184,7 +225,7 @@ def exit_code(report: dict, fail_on_threshold: float | None) -> int:
     return 1 if report["files_over_budget"] else 0
 
 
-def render_table(report: dict, limit: int = 50) -> str:
+def render_table(report: Report, limit: int = 50) -> str:
     """The report as a table for a terminal or a CI log."""
     b = report["token_budget"]
     out = [f"{'tokens':>10} {'% budget':>9}  {'status':<6} file"]
@@ -202,7 +243,7 @@ def render_table(report: dict, limit: int = 50) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_markdown(report: dict, limit: int = 100) -> str:
+def render_markdown(report: Report, limit: int = 100) -> str:
     """The report as Markdown (for ``$GITHUB_STEP_SUMMARY`` or a PR comment)."""
     b = report["token_budget"]
     out = [

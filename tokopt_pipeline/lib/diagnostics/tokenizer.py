@@ -14,7 +14,7 @@ from tokopt_pipeline.lib.engine import tokens as tok
 
 
 # -- tokenizer config -----------------------------------------------------------------
-def update_tokenizer_config(path: str | os.PathLike = tok.DEFAULT_MODEL_PATH) -> tuple[Path, list[str]]:
+def update_tokenizer_config(path: str | os.PathLike[str] = tok.DEFAULT_MODEL_PATH) -> tuple[Path, list[str]]:
     """Check the tokenizer, then (re)write the local token model with every profile.
 
     Profiles calibrated locally keep their coefficients; profiles missing from the

@@ -21,14 +21,16 @@ items. The pick, its figures and those of every rung tried are reported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 from tokopt_pipeline.lib.engine.analysis import analyze
 from tokopt_pipeline.lib.engine.priority import Level, UsageError
 from tokopt_pipeline.lib.engine.render import summarize_analysis
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 
-__all__ = ["RUNGS", "Choice", "choose", "effective_target"]
+__all__ = ["RUNGS", "Choice", "Rung", "choose", "effective_target"]
 
 RUNGS: list[tuple[str, Level]] = [
     ("all-levels", Level.VERBOSE),
@@ -37,6 +39,17 @@ RUNGS: list[tuple[str, Level]] = [
     ("errors-only", Level.HIGH),
     ("critical-only", Level.CRITICAL),
 ]
+
+
+class Rung(TypedDict):
+    """The figures of one rung tried."""
+
+    name: str
+    priority_filter: str  # the level's label
+    tokens_out: int
+    reduction_pct: float
+    omitted: int
+    omitted_important: int  # omitted critical and high items
 
 
 @dataclass
@@ -50,9 +63,9 @@ class Choice:
     tokens_out: int
     reduction_pct: float
     omitted: int
-    tried: list[dict]
+    tried: list[Rung]
 
-    def settings(self) -> dict:
+    def settings(self) -> dict[str, str | int]:
         """The pick as profile settings (what ``--save-profile`` stores)."""
         return {"priority_filter": self.priority_filter.label, "token_budget": self.token_budget, "token_buffer": 0}
 
@@ -79,18 +92,19 @@ def effective_target(tokens_in: int, budget: int, min_compression: float | None,
     return max(1, b)
 
 
-def choose(path: str, options: SummaryOptions, min_compression: float | None = None, target_tokens: int | None = None, progress=None) -> Choice:
+def choose(path: str, options: SummaryOptions, min_compression: float | None = None, target_tokens: int | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Choice:
     """Analyse ``path`` once and pick the settings (see the module docstring)."""
     if min_compression is not None and not 0 <= min_compression < 100:
         raise UsageError(f"--min-compression must be at least 0 and below 100, got {min_compression:g}")
     a = analyze(path, options, progress=progress)
     budget = effective_target(a.tokens_in, options.effective_budget, min_compression, target_tokens)
-    tried = []
+    tried: list[Rung] = []
     for name, level in RUNGS:
         s = summarize_analysis(a, replace(options, priority_filter=min(level, options.priority_filter), token_budget=budget, token_buffer=0))
         omitted = sum(s.omitted.values())
         important = sum(v for k, v in s.omitted.items() if k in ("runs", "tests", "errors", "critical", "high"))
-        tried.append({"name": name, "priority_filter": level.label, "tokens_out": s.tokens_out, "reduction_pct": s.reduction_pct, "omitted": omitted, "omitted_important": important})
+        tried.append(Rung(name=name, priority_filter=level.label, tokens_out=s.tokens_out, reduction_pct=s.reduction_pct, omitted=omitted, omitted_important=important))
     pick = next((t for t in tried if t["omitted"] == 0), None)
     if pick is None:
         pick = min(tried, key=lambda t: (t["omitted_important"], t["omitted"]))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -35,9 +35,9 @@ from tokopt_pipeline.lib.engine.cisteps import StepTracker
 from tokopt_pipeline.lib.engine.events import EventGrouper, exception_of, innermost, project_locations
 from tokopt_pipeline.lib.engine.features import DETECT, DETECT_LINES, detectors, line_features, line_matchers
 from tokopt_pipeline.lib.engine.model import MAX_EXAMPLES, TIMESTAMP, Analysis, ChunkStat, ErrorGroup, TemplateStat, normalize_message
-from tokopt_pipeline.lib.engine.priority import Level
+from tokopt_pipeline.lib.engine.priority import Level, Rule
 from tokopt_pipeline.lib.engine.profiles import detect_profile, get_profile
-from tokopt_pipeline.lib.engine.reader import adaptive_batch_lines, open_log
+from tokopt_pipeline.lib.engine.reader import Batch, ReadStats, adaptive_batch_lines, open_log
 from tokopt_pipeline.lib.engine.redact import Redactor
 from tokopt_pipeline.lib.engine.redact import preload as preload_redaction
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
@@ -105,6 +105,10 @@ _TEMPLATE_ROW = ["tid", "line_no", "level", "line"]
 HELD_ROWS = 50_000
 
 
+#: A batch's lines (redacted), as a Series, with their per-line tests and levels (:meth:`Analyzer.features`).
+_Features = tuple[list[str], pl.Series, pl.DataFrame, pl.Series]
+
+
 class Analyzer:
     """Holds the state of one streaming pass; :func:`analyze` drives it."""
 
@@ -117,7 +121,7 @@ class Analyzer:
         self.miner = miner or TemplateMiner()
         self.tests = TestIndex()
         self.steps = StepTracker()
-        self.rules = None
+        self.rules: list[Rule] | None = None  # chosen by prepare()
         self.open_event: _OpenEvent | None = None
         self.count_exact = options.strict_estimation
         self.exact_tokens = 0
@@ -158,7 +162,7 @@ class Analyzer:
                 found.add(name)
         return frozenset(found)
 
-    def features(self, lines: list[str]) -> tuple[list[str], pl.Series, pl.DataFrame, pl.Series]:
+    def features(self, lines: list[str]) -> _Features:
         """The batch redacted, as a list and a Series, with its per-line tests
         (:func:`.features.line_features`) and levels.
 
@@ -166,6 +170,7 @@ class Analyzer:
         open key block from the batch before, so :func:`analyze` runs it for the batches
         read ahead, in order, on one worker thread while an earlier one is processed.
         """
+        assert self.rules is not None, "prepare() chooses the rules first"
         redacting = self.redactor is not None and self.redactor.enabled
         # All per-line tests run at once, the secret trigger among them; the few lines
         # redaction changes are then tested again and patched in, so every later stage
@@ -202,7 +207,7 @@ class Analyzer:
         return lines, s, feats, level
 
     def process(self, lines: list[str], first_line_no: int, raw_bytes: int,
-                features: tuple[list[str], pl.Series, pl.DataFrame, pl.Series] | None = None) -> pl.DataFrame:
+                features: _Features | None = None) -> pl.DataFrame:
         """Process one batch; returns its per-line frame (line_no, level, tid, chunk).
 
         ``features``: the batch's :meth:`features`, when the caller computed them already.
@@ -445,7 +450,7 @@ class Analyzer:
             test.group_key = key
 
     # -- end ------------------------------------------------------------------
-    def finish(self, stats) -> Analysis:
+    def finish(self, stats: ReadStats) -> Analysis:
         a = self.a
         if self.open_event is not None:
             rest = self._resolve(self.open_event)
@@ -497,7 +502,9 @@ def _merge_chunks(chunks: list[ChunkStat], new: list[ChunkStat]) -> None:
             chunks.append(c)
 
 
-def _process(an: Analyzer, batch, features, chunk: int, on_batch, progress, file_bytes: int) -> None:
+def _process(an: Analyzer, batch: Batch, features: _Features, chunk: int,
+             on_batch: Callable[[pl.DataFrame, Analyzer], None] | None,
+             progress: Callable[[int, int], None] | None, file_bytes: int) -> None:
     df = an.process(batch.lines, batch.first_line_no, batch.raw_bytes, features)
     _merge_chunks(an.a.chunks, an.chunk_stats(df, chunk))
     if on_batch is not None:
@@ -544,7 +551,7 @@ def analyze(
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokopt-features")
     if threads > 1:
         an.helpers, an.slices = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="tokopt-slices"), threads
-    pending: deque = deque()
+    pending: deque[tuple[Batch, Future[_Features]]] = deque()
     tokenizer_wanted = not an.count_exact
     try:
         for batch in src.batches(batch_lines=batch_lines, first_batch_lines=first_batch):

@@ -20,7 +20,8 @@ def cache_dir() -> Path:
 def write_bytes(path: Path, data: bytes) -> None:
     """Write a cache entry atomically; a failure is ignored (the entry is optional: a
     read-only home only means it is rebuilt next time)."""
-    from tokopt_pipeline.lib.outputs import OutputError, atomic_write_bytes
+    from tokopt_pipeline.lib.errors import OutputError
+    from tokopt_pipeline.lib.outputs import atomic_write_bytes
 
     try:
         atomic_write_bytes(path, data)

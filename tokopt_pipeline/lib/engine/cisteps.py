@@ -104,7 +104,7 @@ class StepTracker:
     def feed(self, lines: list[str], levels: pl.Series, marks: list[int]) -> list[int]:
         base = self.line_no
         n = len(lines)
-        self._err_idx: list[int] | None = None
+        self._err_idx = None
         self.line_no += n
         demote: list[tuple[int, int]] = []  # [start, end) ranges in the batch
         if not marks and not self.in_script and not self.post:
@@ -195,7 +195,7 @@ class StepTracker:
             self.failed.append(step)
 
     def _same_prefix(self, lines: list[str], base: int, i: int, prefix: str, first: int) -> list[tuple[int, str]]:
-        out = []
+        out: list[tuple[int, str]] = []
         for j in range(i - 1, max(-1, i - _LOOKBACK), -1):
             if base + j <= first or len(out) >= BUILD_TAIL_LINES:
                 break
@@ -291,7 +291,7 @@ class StepTracker:
         n = len(lines)
         lo = max(0, n - _LOOKBACK)
         lv = levels.slice(lo, n - lo).to_list()
-        hidden = set()
+        hidden: set[int] = set()
         for a, b in demote:
             hidden.update(range(max(a, lo), b))
         kept = [(base + j, lines[j]) for j in range(lo, n) if j not in hidden and self._keep_in_tail(lines[j], lv[j - lo])]

@@ -246,7 +246,7 @@ def innermost(lines: list[str], max_lines: int = 12) -> list[str]:
     Keeps the last ``max_lines`` meaningful lines, preferring the final location line,
     the source line marked ``>`` and the ``E`` lines; elides the rest with a count.
     """
-    body = []
+    body: list[str] = []
     captured: list[str] = []
     for i, ln in enumerate(lines):
         if _CAPTURED.match(ln) and body:

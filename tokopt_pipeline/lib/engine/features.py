@@ -14,7 +14,7 @@ from tokopt_pipeline.lib.engine import packs
 from tokopt_pipeline.lib.engine.cisteps import MARKER as CI_MARKER
 from tokopt_pipeline.lib.engine.events import feature_exprs
 from tokopt_pipeline.lib.engine.literals import MatcherSet, strip_names
-from tokopt_pipeline.lib.engine.priority import DEFAULT_LEVEL, levels_of_candidates, prefilter_unions
+from tokopt_pipeline.lib.engine.priority import DEFAULT_LEVEL, Rule, levels_of_candidates, prefilter_unions
 from tokopt_pipeline.lib.engine.redact import trigger_expr
 from tokopt_pipeline.lib.engine.runmeta import CANDIDATE as RUN_META_CANDIDATE
 from tokopt_pipeline.lib.engine.templates import mask_steps
@@ -33,7 +33,7 @@ def _feature_exprs(secrets: bool, run_meta: bool = False) -> list[pl.Expr]:
     return exprs
 
 
-def line_matchers(rules, active: frozenset[str] | None = None) -> MatcherSet:
+def line_matchers(rules: list[Rule], active: frozenset[str] | None = None) -> MatcherSet:
     """The pattern sets every line is tested against, sharing one word gate: ``pre``
     (the priority prefilter: rules that may lift a line above the default), ``totals``
     and ``test`` (candidate result lines), ``ci`` (CI step markers), ``block_start``
@@ -59,7 +59,7 @@ def line_matchers(rules, active: frozenset[str] | None = None) -> MatcherSet:
 
 
 @lru_cache(maxsize=1)
-def detectors() -> dict[str, re.Pattern]:
+def detectors() -> dict[str, re.Pattern[str]]:
     return {name: re.compile("|".join(f"(?:{strip_names(p)})" for p in pats)) for name, pats in packs.activation().items()}
 
 
@@ -69,7 +69,7 @@ DETECT = "detect"
 DETECT_LINES = 5000
 
 
-def _slice_features(lines: list[str], rules, exprs: list[pl.Expr], matchers: MatcherSet) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+def _slice_features(lines: list[str], rules: list[Rule], exprs: list[pl.Expr], matchers: MatcherSet) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
     """One slice of a batch as a Series, its per-line tests and its levels.
 
     The tests run one expression at a time: one expression over one chunk runs on the
@@ -94,7 +94,7 @@ def _slice_features(lines: list[str], rules, exprs: list[pl.Expr], matchers: Mat
     return s, feats, levels_of_candidates(len(s), cand, s.gather(cand), rules, gate.gather(cand), matchers.rare)
 
 
-def line_features(lines: list[str], rules, secrets: bool = False, helpers: ThreadPoolExecutor | None = None,
+def line_features(lines: list[str], rules: list[Rule], secrets: bool = False, helpers: ThreadPoolExecutor | None = None,
                    slices: int = 1, run_meta: bool = False,
                    matchers: MatcherSet | None = None) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
     """The lines as a Series, every vectorized per-line test of them, and their levels.
@@ -111,7 +111,7 @@ def line_features(lines: list[str], rules, secrets: bool = False, helpers: Threa
     exprs = _feature_exprs(secrets, run_meta)
     matchers = matchers or line_matchers(rules)
     parts = max(1, min(slices if helpers is not None else 1, len(lines) // SLICE_LINES))
-    if parts == 1:
+    if parts == 1 or helpers is None:
         return _slice_features(lines, rules, exprs, matchers)
     step = -(-len(lines) // parts)
     cuts = [lines[i * step:(i + 1) * step] for i in range(parts)]

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 import re._parser as sre  # the standard library's regex parser (stable since 3.11)
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import polars as pl
 
@@ -23,6 +25,10 @@ import polars as pl
 MIN_LITERAL = 3
 _L = sre.LITERAL
 _SKIP = {sre.AT, sre.ASSERT, sre.ASSERT_NOT}  # zero-width: contribute nothing
+
+#: One item of a parsed pattern: ``(opcode, argument)``, as ``re._parser`` gives it (the
+#: argument's shape depends on the opcode; the module has no type stubs).
+_Item = tuple[Any, Any]
 
 
 @dataclass(frozen=True)
@@ -45,14 +51,14 @@ def _best(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] 
     return a if ka >= kb else b
 
 
-def _prefixes(items) -> frozenset[str] | None:
+def _prefixes(items: Sequence[_Item]) -> frozenset[str] | None:
     """The literal texts an item sequence starts with, one per way it can start (a
     branch of literal alternatives), or None when it may start with a non-literal."""
     if not items:
         return None
     op, av = items[0]
     if op is _L:
-        run = []
+        run: list[str] = []
         for op2, av2 in items:
             if op2 is not _L:
                 break
@@ -62,12 +68,13 @@ def _prefixes(items) -> frozenset[str] | None:
         return _prefixes(list(av[-1]))
     if op is sre.BRANCH:
         alts = [_prefixes(list(b)) for b in av[1]]
-        if alts and all(x for x in alts):
-            return frozenset().union(*alts)
+        starts = [x for x in alts if x]
+        if alts and len(starts) == len(alts):
+            return frozenset[str]().union(*starts)
     return None
 
 
-def _seq(items) -> frozenset[str] | None:
+def _seq(items: Iterable[_Item]) -> frozenset[str] | None:
     """The best requirement of a sequence of parsed items: its longest run of literal
     characters (joined with the literal starts of a branch that follows it), or the
     requirement of one of its mandatory parts."""
@@ -80,8 +87,8 @@ def _seq(items) -> frozenset[str] | None:
             best = _best(best, frozenset(["".join(run)]))
             run = []
 
-    items = list(items)
-    for n, (op, av) in enumerate(items):
+    listed = list(items)
+    for n, (op, av) in enumerate(listed):
         if op is _L:
             run.append(chr(av))
             continue
@@ -89,7 +96,7 @@ def _seq(items) -> frozenset[str] | None:
             flush()
             continue
         if run and op in (sre.SUBPATTERN, sre.BRANCH):
-            starts = _prefixes(items[n:n + 1])
+            starts = _prefixes(listed[n:n + 1])
             if starts:  # "..." then (ok|skipped): "... ok", "... skipped"
                 best = _best(best, frozenset("".join(run) + x for x in starts))
         flush()
@@ -97,8 +104,9 @@ def _seq(items) -> frozenset[str] | None:
             best = _best(best, _seq(av[-1]))
         elif op is sre.BRANCH:
             alts = [_seq(branch) for branch in av[1]]
-            if alts and all(x is not None for x in alts):
-                best = _best(best, frozenset().union(*alts))
+            found = [x for x in alts if x is not None]
+            if alts and len(found) == len(alts):
+                best = _best(best, frozenset[str]().union(*found))
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
             lo, _hi, sub = av
             sub = list(sub)
@@ -158,10 +166,10 @@ def strip_names(pattern: str) -> str:
     return _NAMED.sub("(?:", pattern)
 
 
-def words_regex(words, nocase_words=()) -> str:
+def words_regex(words: Collection[str], nocase_words: Collection[str] = ()) -> str:
     """One regex matching a line that holds any of ``words`` (or, ignoring ASCII case,
     of ``nocase_words``); longer words first. Empty when there are none."""
-    parts = []
+    parts: list[str] = []
     if words:
         parts.append("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))))
     if nocase_words:
@@ -172,7 +180,7 @@ def words_regex(words, nocase_words=()) -> str:
 _FLAGS = re.compile(r"^\(\?[a-zA-Z]+\)")
 
 
-def _structure(pattern: str):
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
     """``(index, char, depth)`` of each character of ``pattern`` that is syntax: outside
     escapes and character classes; ``depth`` is the group depth after the character."""
     depth, i, in_class = 0, 0, False
@@ -200,13 +208,14 @@ def alternatives(pattern: str) -> list[str]:
     pattern of its own; a leading inline flag group (``(?i)``) goes with each."""
     m = _FLAGS.match(pattern)
     flags, body = (m.group(0), pattern[m.end():]) if m else ("", pattern)
-    out, start = [], 0
+    out: list[str] = []
+    start = 0
     for i, c, depth in _structure(body):
         if c == "|" and depth == 0:
             out.append(body[start:i])
             start = i + 1
     out.append(body[start:])
-    result = []
+    result: list[str] = []
     for alt in out:
         inner = _whole_group(alt)
         if inner is not None:  # "(?:a|b)" -> "a", "b"; "(?:(?i)a)" -> "(?i)a"
@@ -242,7 +251,8 @@ class MatcherSet:
     most each: one huge union overflows the regex engine's caches).
     """
 
-    def __init__(self, named: dict[str, list[str]], unions_of, plain: frozenset[str] = frozenset()) -> None:
+    def __init__(self, named: dict[str, list[str]], unions_of: Callable[[list[str]], list[str]],
+                 plain: frozenset[str] = frozenset()) -> None:
         from tokopt_pipeline.lib.engine.packs import NOTHING
 
         #: Sets tried as unions of their patterns on every line, without the word gate
@@ -258,7 +268,8 @@ class MatcherSet:
     def calibrate(self, sample: list[str] | None) -> None:
         reqs = {p: required(p) for k, pats in self.named.items() if k not in self.plain_sets for p in pats}
         common = _common_words(sample, reqs) if sample else set()
-        words, nocase = set(), set()
+        words: set[str] = set()
+        nocase: set[str] = set()
         self.ungated: dict[str, list[str]] = {}
         self.gated: dict[str, list[str]] = {}
         for name, pats in self.named.items():
@@ -266,7 +277,8 @@ class MatcherSet:
                 self.ungated[name] = self.unions_of(self.plain[name]) if self.plain[name] else []
                 self.gated[name] = []
                 continue
-            gated, ungated = [], []
+            gated: list[str] = []
+            ungated: list[str] = []
             for p in pats:
                 req = reqs[p]
                 if req is None or (req.words & common):
@@ -290,7 +302,7 @@ class MatcherSet:
         lines = frame[column]
 
         def hits(f: pl.DataFrame, unions: list[str], name: str) -> pl.Series:
-            hit = None
+            hit: pl.Series | None = None
             for u in unions:
                 h = f.select(line.str.contains(u)).to_series()
                 hit = h if hit is None else hit | h

@@ -5,6 +5,7 @@ from, and what the store keeps of a run (as JSON, never the log's lines)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from tokopt_pipeline.lib.engine.cisteps import Step
@@ -138,7 +139,8 @@ class Analysis:
         groups = sum(g.count for g in self.groups.values() if g.level == Level.CRITICAL and not g.tests)
         return len(self.tests) + groups + sum(t.count for t in self.critical_templates)
 
-    def mark(self, new_errors: set[str], new_tests: set[str] = frozenset(), flaky_tests: set[str] = frozenset()) -> list[str]:
+    def mark(self, new_errors: AbstractSet[str], new_tests: AbstractSet[str] = frozenset(),
+             flaky_tests: AbstractSet[str] = frozenset()) -> list[str]:
         """Mark what the memory says (the one place marks are set): errors whose
         fingerprint is in ``new_errors`` **new**, tests in ``new_tests`` new and in
         ``flaky_tests`` flaky; every other error and test unmarked. Returns the keys of

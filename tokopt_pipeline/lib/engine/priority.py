@@ -216,19 +216,20 @@ FEW_RUNS = 24
 @dataclass(frozen=True)
 class _Plan:
     #: (level, within, pattern, kind) in order; kind: "rare", "common" or "free"
-    parts: tuple
+    parts: tuple[tuple[int, int, str, str], ...]
     #: (case-sensitive words, case-insensitive words) of the rare and common parts
-    rare_words: tuple
-    common_words: tuple
+    rare_words: tuple[list[str], ...]
+    common_words: tuple[list[str], ...]
     #: scope -> unions of the free parts' patterns
-    free_unions: dict = field(default_factory=dict)
+    free_unions: dict[int, list[str]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=64)
-def _plan(runs: tuple, rare: frozenset | None) -> _Plan:
+def _plan(runs: tuple[tuple[int, int, str], ...], rare: frozenset[tuple[str, str]] | None) -> _Plan:
     from tokopt_pipeline.lib.engine.literals import alternatives, required
 
-    parts, words = [], {"rare": (set(), set()), "common": (set(), set())}
+    parts: list[tuple[int, int, str, str]] = []
+    words: dict[str, tuple[set[str], set[str]]] = {"rare": (set(), set()), "common": (set(), set())}
     free: dict[int, list[str]] = {}
     for level, within, pattern in runs:
         by_kind: dict[str, list[str]] = {"rare": [], "common": [], "free": []}
@@ -255,7 +256,7 @@ def _plan(runs: tuple, rare: frozenset | None) -> _Plan:
     )
 
 
-def _holds_any(lines: pl.Series, words: tuple) -> pl.Series:
+def _holds_any(lines: pl.Series, words: tuple[list[str], ...]) -> pl.Series:
     """Whether each line holds one of ``words`` (case-sensitive, case-insensitive)."""
     from tokopt_pipeline.lib.engine.literals import words_regex
 
@@ -265,7 +266,7 @@ def _holds_any(lines: pl.Series, words: tuple) -> pl.Series:
     return lines.str.contains(regex)
 
 
-def _matches_any(df: pl.DataFrame, unions: dict) -> pl.Series:
+def _matches_any(df: pl.DataFrame, unions: dict[int, list[str]]) -> pl.Series:
     out = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True).alias("f")
     for within, us in unions.items():
         for u in us:

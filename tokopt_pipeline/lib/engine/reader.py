@@ -99,7 +99,10 @@ import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol, cast
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 from tokopt_pipeline.lib.errors import BadInput, InputNotFound
 
@@ -236,6 +239,14 @@ def adaptive_batch_lines(file_bytes: int) -> int:
     return max(500, min(50_000, lines))
 
 
+class _Readable(Protocol):
+    """What the reader needs of a byte stream (a file, a pipe, a decompressor)."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 class _CountingReader(io.RawIOBase):
     """A raw stream that first returns ``head``, then reads ``stream``; counts all bytes."""
 
@@ -247,15 +258,16 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        view = memoryview(buffer)
         if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
+            n = min(len(view), len(self._head))
+            view[:n] = self._head[:n]
             self._head = self._head[n:]
         else:
-            data = self._stream.read(len(buffer))
+            data = self._stream.read(len(view))
             n = len(data)
-            buffer[:n] = data
+            view[:n] = data
         self.count += n
         return n
 
@@ -270,7 +282,7 @@ class _Input:
         self.compression = compression
         self.handle = handle  # the file we opened and must close; None for stdin
         if compression == "gzip":
-            self.stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb")
+            self.stream: _Readable = gzip.GzipFile(fileobj=raw, mode="rb")
         elif compression == "bz2":
             self.stream = bz2.BZ2File(raw, mode="rb")
         elif compression == "xz":
@@ -309,7 +321,7 @@ class _Input:
             self.handle.close()
 
 
-def _read_head(stream: BinaryIO | _Input, size: int) -> bytes:
+def _read_head(stream: _Readable | _Input, size: int) -> bytes:
     """``size`` bytes from ``stream``, fewer only at its end."""
     parts, got = [], 0
     while got < size:
@@ -408,7 +420,7 @@ class LogSource:
     def __enter__(self) -> LogSource:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -494,6 +506,7 @@ class LogSource:
                     take_raw = size
                 else:  # the piece straddles a batch boundary: count its lines' bytes
                     if raw_lens is None:
+                        assert isinstance(piece, _Body)  # a _LongLine's raw_lens is set above
                         raw_lens = [len(part) + 1 for part in piece.body.split(b"\n")]
                         raw_lens.pop()
                         raw_lens[-1] -= piece.added_newline
@@ -616,7 +629,7 @@ class _BodyReader:
             if len(line) * 4 <= limit:
                 continue
             # Valid UTF-8 encodes back to the input's bytes exactly.
-            raw = line.encode("utf-8") if valid else raw_lines[i]
+            raw = line.encode("utf-8") if raw_lines is None else raw_lines[i]
             if len(raw) > limit:
                 lines[i] = _head_text(raw, limit) + _cut_marker(len(raw))
                 self.stats.lines_cut += 1
@@ -661,6 +674,7 @@ class _BodyReader:
                 if after_lf is None:
                     return text
                 match = _CI_PREFIX.match(text, after_lf.start() + 1)
+                assert match is not None  # the same pattern, after the newline
             stats.first_timestamp = match.group(1)
         # The last prefix: try the last few lines, then search the whole text.
         end = len(text) - 1
@@ -675,11 +689,13 @@ class _BodyReader:
             end = start - 1
         else:
             for after_lf in _CI_PREFIX_AFTER_LF.finditer("\n" + text):
-                stats.last_timestamp = _CI_PREFIX.match(after_lf.group(), 1).group(1)
+                last = _CI_PREFIX.match(after_lf.group(), 1)
+                assert last is not None  # the same pattern, after the newline
+                stats.last_timestamp = last.group(1)
         return _CI_PREFIX_AFTER_LF.sub("\n", "\n" + text)[1:]
 
 
-def open_log(path: str | os.PathLike) -> LogSource:
+def open_log(path: str | os.PathLike[str]) -> LogSource:
     """Open and validate a log; ``"-"`` reads stdin.
 
     Args:
@@ -731,7 +747,8 @@ def open_log(path: str | os.PathLike) -> LogSource:
         else:
             # A pipe cannot seek: put the magic bytes back in front, and count what
             # passes so ``stats.file_bytes`` can report it.
-            raw = _CountingReader(magic, stream)
+            # The decompressors and _Input only call read(), which never returns None here.
+            raw = cast(BinaryIO, _CountingReader(magic, stream))
         opened = _Input(name, raw, compression, handle)
         sample = _read_head(opened, SNIFF_BYTES)
         if not sample:

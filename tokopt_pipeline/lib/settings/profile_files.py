@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, NotRequired, TypedDict
 
 from tokopt_pipeline.lib.errors import StoreError
 from tokopt_pipeline.lib.settings.presets import PRESETS, SETTINGS, get_preset
@@ -45,6 +47,8 @@ __all__ = [
     "save_profile",
     "resolve_settings",
     "key_lines",
+    "KeyPath",
+    "ProfileEntry",
 ]
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "data" / "profile.schema.json"
@@ -55,23 +59,41 @@ class ConfigError(StoreError):
     """A profile file or setting is invalid; the message names the key and line."""
 
 
+class ProfileEntry(TypedDict):
+    """One profile of a file: its settings (checked against the schema), optionally a
+    description and a preset it extends."""
+
+    description: NotRequired[str]
+    extends: NotRequired[str]
+    settings: dict[str, object]
+
+
+#: Where a value is in a JSON document: its keys and list indexes from the top.
+KeyPath = tuple[str | int, ...]
+
+
 @lru_cache(maxsize=1)
-def schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
 
 
 # -- where each key is -----------------------------------------------------------
 _WS = re.compile(r"[ \t\r\n]*")
 _SCALAR = re.compile(r'-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null')
+#: The JSON string scanner json.loads uses: (string, index after the opening quote) ->
+#: (value, index after the closing quote). It is not in json.decoder's __all__, so
+#: typeshed leaves it out.
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
-def key_lines(text: str) -> dict[tuple, int]:
+def key_lines(text: str) -> dict[KeyPath, int]:
     """Map each value's path (keys and list indexes) to the 1-based line it starts on.
 
     For an object member the line is that of its key. Only called on text that
     :func:`json.loads` accepted, so the grammar here can be forgiving.
     """
-    out: dict[tuple, int] = {}
+    out: dict[KeyPath, int] = {}
     line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
 
     def line_of(pos: int) -> int:
@@ -80,13 +102,15 @@ def key_lines(text: str) -> dict[tuple, int]:
         return bisect.bisect_right(line_starts, pos)
 
     def ws(i: int) -> int:
-        return _WS.match(text, i).end()
+        m = _WS.match(text, i)
+        assert m is not None  # it matches the empty string
+        return m.end()
 
     def string_end(i: int) -> int:
-        _, end = json.decoder.scanstring(text, i + 1)
+        _, end = _scanstring(text, i + 1)
         return end
 
-    def value(i: int, path: tuple) -> int:
+    def value(i: int, path: KeyPath) -> int:
         i = ws(i)
         out.setdefault(path, line_of(i))
         c = text[i]
@@ -96,7 +120,7 @@ def key_lines(text: str) -> dict[tuple, int]:
                 return i + 1
             while True:
                 i = ws(i)
-                key, end = json.decoder.scanstring(text, i + 1)
+                key, end = _scanstring(text, i + 1)
                 out[path + (key,)] = line_of(i)
                 i = ws(end)
                 i = value(i + 1, path + (key,))  # skip ':'
@@ -128,7 +152,7 @@ def key_lines(text: str) -> dict[tuple, int]:
     return out
 
 
-def _dotted(path) -> str:
+def _dotted(path: KeyPath) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
@@ -137,7 +161,7 @@ class ProfileFile:
     """A parsed, valid profile file."""
 
     path: Path
-    profiles: dict[str, dict]
+    profiles: dict[str, ProfileEntry]
 
     def names(self) -> list[str]:
         return list(self.profiles)
@@ -203,7 +227,7 @@ def load_profiles(path: str | Path) -> ProfileFile:
     return pf
 
 
-def save_profile(path: str | Path, name: str, settings: dict, description: str = "", extends: str | None = None) -> Path:
+def save_profile(path: str | Path, name: str, settings: dict[str, object], description: str = "", extends: str | None = None) -> Path:
     """Add or replace profile ``name`` in the file at ``path`` (created if missing).
 
     The result is validated before it is written (atomically), so a bad setting never
@@ -212,12 +236,12 @@ def save_profile(path: str | Path, name: str, settings: dict, description: str =
     from tokopt_pipeline.lib.outputs import atomic_write_text
 
     p = Path(path)
-    doc: dict = {"version": 1, "profiles": {}}
+    doc: dict[str, Any] = {"version": 1, "profiles": {}}
     if p.exists():
         existing = load_profiles(p)
         doc["profiles"] = existing.profiles
     clean = {k: v for k, v in settings.items() if k in SETTINGS}
-    entry: dict = {}
+    entry: dict[str, object] = {}
     if description:
         entry["description"] = description
     if extends:
@@ -232,7 +256,7 @@ def save_profile(path: str | Path, name: str, settings: dict, description: str =
         raise ConfigError(f"cannot write profile file {p}: {exc.strerror or exc}") from None
 
 
-def resolve_settings(preset: str | None = None, profile: str | None = None, profile_path: str | Path | None = None) -> tuple[dict, list[str]]:
+def resolve_settings(preset: str | None = None, profile: str | None = None, profile_path: str | Path | None = None) -> tuple[dict[str, object], list[str]]:
     """The settings a preset and/or profile give, and where they came from.
 
     Returns:
@@ -243,7 +267,7 @@ def resolve_settings(preset: str | None = None, profile: str | None = None, prof
     Raises:
         UsageError: unknown preset. ConfigError: bad file, or no such profile in it.
     """
-    settings: dict = {}
+    settings: dict[str, object] = {}
     sources: list[str] = []
     if preset:
         settings.update(get_preset(preset).settings)

@@ -105,12 +105,12 @@ class TotalsHit:
 
 
 @lru_cache(maxsize=1)
-def _compiled_tests() -> list[tuple[str, re.Pattern, TestLine]]:
+def _compiled_tests() -> list[tuple[str, re.Pattern[str], TestLine]]:
     return [(p.name, re.compile(t.pattern), t) for p in PACKS for t in p.tests]
 
 
 @lru_cache(maxsize=1)
-def _compiled_totals() -> list[tuple[str, re.Pattern, re.Pattern | None]]:
+def _compiled_totals() -> list[tuple[str, re.Pattern[str], re.Pattern[str] | None]]:
     return [(p.name, re.compile(t.pattern), re.compile(t.failed) if t.failed else None) for p in PACKS for t in p.totals]
 
 

@@ -67,7 +67,7 @@ def _lines(*alts: str) -> str:
     return "^" + _PFX + "(?:" + "|".join(alts) + ")"
 
 
-RUNNER_RULES: tuple = (
+RUNNER_RULES: tuple[Rule, ...] = (
     # --- low first: jest's console blocks and the code frames (their source may say "error")
     Rule(_lines(r"  ● Console$", r"\s+at (?:[A-Za-z0-9_$]+\.)?(?:log|info|debug|warn|error|trace|dir) \(",
                 r" {4,}(?:> +)?\d+ ?\| ", r" {4,}\| +\^"), L, "jest console block, code frame"),
@@ -100,7 +100,7 @@ RUNNER_RULES: tuple = (
                 r"(?:# |ℹ )(?:tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+$"), L, "runner totals"),
 )
 
-RUNNER_TESTS: tuple = (
+RUNNER_TESTS: tuple[TestLine, ...] = (
     # jest: a failure's header (not the console's, not a suite that failed to run)
     TestLine(r"^" + _PFX + r"  ● (?:Console$|Test suite failed to run$|(?P<id>(?:.+ › )?(?P<name>.+?))\s*$)"),
     # jest: a failed file; the only line that names a suite that failed to run
@@ -117,7 +117,7 @@ RUNNER_TESTS: tuple = (
     TestLine(r"^(?:" + _PFX_ONE + r"\s*|\s+)not ok \d+ - (?:.* # (?:TODO|SKIP|todo|skip)\b.*|(?P<id>.+?))\s*$"),
 )
 
-RUNNER_TOTALS: tuple = (
+RUNNER_TOTALS: tuple[TotalsLine, ...] = (
     # (the text keeps a workspace runner's prefix: it names the package)
     # jest: the tests' line; the suites' line only when a suite failed (it may be the
     # only sign of a suite that failed to run)
@@ -135,7 +135,7 @@ RUNNER_TOTALS: tuple = (
 
 #: Lines that open an event of their own even when indented: a failure's header, and each
 #: test's result line (a failed file's event is then its header, not its list of passing tests).
-RUNNER_BLOCKS: tuple = (
+RUNNER_BLOCKS: tuple[str, ...] = (
     r"^" + _PFX + r"  ● \S",
     r"^" + _PFX + r" ?FAIL +\S",
     r"^" + _PFX + r" {2,}\d+\) \S",
@@ -203,7 +203,7 @@ _BIOME_HEAD = r"^\S+ [a-zA-Z][\w/]*(?:  [A-Z]+)*  ?━━"
 #: The watch mode's time stamp in front of tsc's totals.
 _TSC_WATCH = r"(?:\[?\d{1,2}:\d\d:\d\d(?: [AP]M)?\]?(?: -)? )?"
 
-LINT_RULES: tuple = (
+LINT_RULES: tuple[Rule, ...] = (
     # --- critical: the verdicts that fail a run
     Rule(r"^" + _TSC_WATCH + r"Found [1-9]\d* errors?(?: in (?:\d+ files\.|\S+:\d+|the same file)|\.)", C, "tsc or biome: errors found"),
     Rule(r"^✖ \d+ problems? \([1-9]\d* errors?, |^ESLint found too many warnings \(maximum: \d+\)\.$|^Oops! Something went wrong! :\($", C, "eslint verdict"),
@@ -228,9 +228,9 @@ LINT_RULES: tuple = (
     Rule(r"^Checking formatting\.\.\.$|^[^\s\[]\S*\.[A-Za-z]+ \d+ms(?: \((?:unchanged|cached)\))?$", V, "prettier progress, files written"),
 )
 
-LINT_TESTS: tuple = ()
+LINT_TESTS: tuple[TestLine, ...] = ()
 
-LINT_TOTALS: tuple = (
+LINT_TOTALS: tuple[TotalsLine, ...] = (
     TotalsLine(r"^Found \d+ errors? in (?:\d+ files\.|\S+:\d+|the same file, starting at: \S+:\d+)$"),
     TotalsLine(r"^" + _TSC_WATCH + r"Found \d+ (?:errors?|warnings?)\.(?: Watching for file changes\.)?$"),
     TotalsLine(r"^(?:Checked|Formatted|Fixed) \d+ files? in [\d.]+[mµn]?s\."),
@@ -244,7 +244,7 @@ LINT_TOTALS: tuple = (
 
 #: tsc's diagnostics open an event of their own wherever they are (a monorepo runner may
 #: indent its tasks' output).
-LINT_BLOCKS: tuple = (_TSC_DIAG,)
+LINT_BLOCKS: tuple[str, ...] = (_TSC_DIAG,)
 
 #: For the pack's ``detect`` and ``tools`` (lines that show these tools ran).
 LINT_DETECT = (
