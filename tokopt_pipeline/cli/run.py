@@ -112,7 +112,7 @@ def run_command(args, argv: list[str]) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     if args.result_json:
-        _write_result(args.result_json, shown, done, summary_path, figures)
+        _write_result(args.result_json, shown, done, summary_path, figures, args.token_budget)
     return done.exit_code
 
 
@@ -266,7 +266,7 @@ def _no_summary(fmt: str, shown: str, done, why: str) -> str:
     return f"{title}\n\nNo summary: {why}.\n{end}"
 
 
-def _write_result(path: str, shown: str, done, summary_path, figures) -> None:
+def _write_result(path: str, shown: str, done, summary_path, figures, budget: int) -> None:
     """``--result-json FILE``: the run's result for scripts (the GitHub Action reads it)."""
     from tokopt_pipeline.cli.output import write
 
@@ -283,7 +283,7 @@ def _write_result(path: str, shown: str, done, summary_path, figures) -> None:
         "failing_tests": figures["failing_tests"] if figures else 0,
         "distinct_errors": figures["error_groups"] if figures else 0,
         "tokens_out": figures["tokens_out"] if figures else 0,
-        "token_budget": figures["budget"] if figures else 0,
+        "token_budget": budget,
     }
     try:
         write(path, json.dumps(doc, indent=2) + "\n")

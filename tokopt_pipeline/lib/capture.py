@@ -188,12 +188,13 @@ def capture(argv: list[str], log: Path, sink: BinaryIO, tee: bool = False, redac
     try:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=stdin,
                                 process_group=0, env=env, close_fds=True)
-    except FileNotFoundError:
-        raise _not_started(argv[0], "command not found", EXIT_NOT_FOUND) from None
-    except PermissionError:
-        raise _not_started(argv[0], "permission denied (not executable)", EXIT_NOT_EXECUTABLE) from None
-    except OSError as exc:  # ENOEXEC (no #! and not a binary), a directory ...
-        raise _not_started(argv[0], exc.strerror or str(exc), EXIT_NOT_EXECUTABLE) from None
+    except OSError as exc:
+        sink.close()
+        if isinstance(exc, FileNotFoundError):
+            raise _not_started(argv[0], "command not found", EXIT_NOT_FOUND) from None
+        if isinstance(exc, PermissionError):
+            raise _not_started(argv[0], "permission denied (not executable)", EXIT_NOT_EXECUTABLE) from None
+        raise _not_started(argv[0], exc.strerror or str(exc), EXIT_NOT_EXECUTABLE) from None  # ENOEXEC ...
     state = {"interrupted": False, "int_count": 0}
 
     def forward(signum, _frame):
