@@ -142,7 +142,8 @@ def _summarize(args, done, shown: str):
         from tokopt_pipeline.lib.store.db import Store
 
         marker = memory.Marker(Store.from_env(args.store_path), suite=args.suite, commit=args.commit)
-    summary = summarize_log(log, opts, export_templates=args.export_templates, annotate=marker)
+    chunks = Path(args.output_dir) / (outputs.output_stem(log) + ".chunks.jsonl") if args.preprocess else None
+    summary = summarize_log(log, opts, export_templates=args.export_templates, preprocess_to=chunks, annotate=marker)
     end = footer(args.format, shown, done, log, cited=cited_lines(summary.text, args.format), lines=summary.analysis.lines)
     text = _join(summary.text, end, args.format)
     if tok.count(text) > budget:  # not expected: the reserve covers the longest footer

@@ -75,6 +75,7 @@ def _step(run, name: str):
 
 # -- the metadata: schema, actionlint, shellcheck ----------------------------------------
 
+@pytest.mark.slow
 def test_action_matches_githubs_action_schema(tmp_path):
     if not CHECK_JSONSCHEMA.exists():
         pytest.skip("check-jsonschema not installed (make setup)")
