@@ -14,6 +14,7 @@ from tokopt_pipeline.cli.command import Group
 from tokopt_pipeline.cli.config import config
 from tokopt_pipeline.cli.diagnose import diagnose
 from tokopt_pipeline.cli.memory import memory, report
+from tokopt_pipeline.cli.run import run as run_command
 from tokopt_pipeline.cli.summarize import summarize
 from tokopt_pipeline.cli.usage import usage
 from tokopt_pipeline.lib.errors import EXIT_USAGE, TokoptError
@@ -62,13 +63,15 @@ def mcp(store: str | None) -> int:
     return 0
 
 
-for _command in (summarize, memory, usage, ci, config, diagnose, report):
+for _command in (summarize, run_command, memory, usage, ci, config, diagnose, report):
     tokopt.add_command(_command)
 
 
 def _threads_from_argv(argv: list[str]) -> None:
     """Apply --parallel-workers before polars is imported (its pool is sized then)."""
     for i, arg in enumerate(argv):
+        if arg == "--":
+            break  # what follows is a command's (tokopt run -- CMD ARGS...)
         value = None
         if arg == "--parallel-workers" and i + 1 < len(argv):
             value = argv[i + 1]

@@ -145,6 +145,10 @@ OPTIONS: dict[str, Spec] = {
     "from_report": _o("--from-report", metavar="FILE.json", help="a saved --report-json instead of counting again"),
     # -- diagnostics
     "simulation_size": _o("--simulation-size", default=1.0, type=POSITIVE_FLOAT, help="size of each generated log in MB (default: 1)"),
+    # -- tokopt run
+    "tee": _o("--tee", default=False, help="also show the command's output as it runs", **_FLAG),
+    "on_failure_only": _o("--on-failure-only", default=False, help="when the command passes, print only a one-line result", **_FLAG),
+    "result_json": _o("--result-json", more=True, metavar="FILE", help="also write the run's result as JSON: exit code, full log, summary, failing tests"),
 }
 
 #: Names the command's code reads that are no option of OPTIONS, with their defaults.
@@ -171,6 +175,33 @@ def use(*dests: str) -> Callable:
         return f
 
     return apply
+
+
+def use_defaults(defaults: dict[str, tuple[Any, str]], *dests: str) -> Callable:
+    """:func:`use`, with some options' default and help set for this command:
+    ``{dest: (default, help)}`` (``tokopt run``'s budget of 4,000, for one)."""
+
+    def apply(f: Callable) -> Callable:
+        for dest in reversed(dests):
+            if dest in defaults:
+                default, text = defaults[dest]
+                spec = OPTIONS[dest]
+                f = _option_spec(dest, Spec(spec.decls, text, default, spec.more, spec.kw))(f)
+            else:
+                f = _option(dest)(f)
+        return f
+
+    return apply
+
+
+def _option_spec(dest: str, spec: Spec) -> Callable:
+    from tokopt_pipeline.cli.command import MoreOption
+
+    kw = dict(spec.kw)
+    if spec.more:
+        kw["cls"] = MoreOption
+    decls = spec.decls if any(not d.startswith("-") for d in spec.decls) else (*spec.decls, dest)
+    return click.option(*decls, default=spec.default, help=spec.help, **kw)
 
 
 def args_of(ctx: click.Context, **extra: Any) -> SimpleNamespace:
