@@ -31,7 +31,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from types import FrameType
+from typing import BinaryIO, TextIO
 
 from tokopt_pipeline.lib.errors import OutputError, TokoptError
 
@@ -176,7 +177,7 @@ def _tee_target(tee: bool) -> BinaryIO | None:
 
 
 def capture(argv: list[str], log: Path, sink: BinaryIO, tee: bool = False, redact: bool = True,
-            env: dict | None = None) -> Capture:
+            env: dict[str, str] | None = None) -> Capture:
     """Run ``argv`` with its output appended to ``sink`` (the open ``log``) and, with
     ``tee``, to standard output as it comes; see the module docstring.
 
@@ -195,13 +196,12 @@ def capture(argv: list[str], log: Path, sink: BinaryIO, tee: bool = False, redac
         if isinstance(exc, PermissionError):
             raise _not_started(argv[0], "permission denied (not executable)", EXIT_NOT_EXECUTABLE) from None
         raise _not_started(argv[0], exc.strerror or str(exc), EXIT_NOT_EXECUTABLE) from None  # ENOEXEC ...
-    state = {"interrupted": False, "int_count": 0}
+    interrupts = [0]  # Ctrl-C presses seen
 
-    def forward(signum, _frame):
+    def forward(signum: int, _frame: FrameType | None) -> None:
         if signum == signal.SIGINT:
-            state["interrupted"] = True
-            state["int_count"] += 1
-            signum = signal.SIGKILL if state["int_count"] > 1 else signal.SIGINT
+            interrupts[0] += 1
+            signum = signal.SIGKILL if interrupts[0] > 1 else signal.SIGINT
         try:
             os.killpg(proc.pid, signum)
         except (ProcessLookupError, PermissionError):
@@ -220,11 +220,11 @@ def capture(argv: list[str], log: Path, sink: BinaryIO, tee: bool = False, redac
         sink.close()
         if proc.stdout is not None:
             proc.stdout.close()
-    return Capture(log, proc.returncode, time.monotonic() - t0, lines.lines, lines.bytes, state["interrupted"],
+    return Capture(log, proc.returncode, time.monotonic() - t0, lines.lines, lines.bytes, interrupts[0] > 0,
                    lines.redactor.stats.total)
 
 
-def _pump(proc: subprocess.Popen, lines: _Lines, out: BinaryIO | None) -> None:
+def _pump(proc: subprocess.Popen[bytes], lines: _Lines, out: BinaryIO | None) -> None:
     """Copy the pipe to the log (and ``out``) until it closes, or until it has been
     quiet for a while after the command exited."""
     assert proc.stdout is not None
@@ -253,7 +253,7 @@ def _pump(proc: subprocess.Popen, lines: _Lines, out: BinaryIO | None) -> None:
         sel.close()
 
 
-def _is_tty(stream) -> bool:
+def _is_tty(stream: TextIO | None) -> bool:
     try:
         return stream is not None and os.isatty(stream.fileno())
     except (AttributeError, OSError, ValueError):
