@@ -13,6 +13,7 @@ not UTF-8, or not JSON                  ``-32700`` parse error
 a JSON array (a batch: MCP has none)    ``-32600`` invalid request
 a number, a string, ``null``...         ``-32600`` invalid request
 an object that is no JSON-RPC message   ``-32600`` invalid request, with its id
+an id that is no string or integer      ``-32600`` invalid request
 longer than :data:`MAX_LINE` bytes      ``-32700`` parse error (the line skipped)
 an empty line                           nothing (skipped)
 ======================================  ==========================================
@@ -67,6 +68,10 @@ def check_line(raw: bytes) -> tuple[str | None, types.JSONRPCError | None]:
     if not isinstance(obj, dict):
         kind = {bool: "boolean", int: "number", float: "number", str: "string"}.get(type(obj), "null")
         return None, _error(types.INVALID_REQUEST, f"Invalid Request: expected a JSON-RPC object, got a JSON {kind}")
+    rid = obj.get("id")
+    if "id" in obj and not (isinstance(rid, str) or (isinstance(rid, int) and not isinstance(rid, bool))):
+        # MCP's ids are strings or integers; the SDK would take this for a notification
+        return None, _error(types.INVALID_REQUEST, "Invalid Request: an id must be a string or an integer")
     try:
         types.jsonrpc_message_adapter.validate_json(text, by_name=False)
     except Exception:  # pydantic's ValidationError, or anything else it refuses
@@ -149,4 +154,6 @@ async def checked_stdio_server():
                 finally:
                     tg.cancel_scope.cancel()
     finally:
+        errors_send.close()
+        errors_recv.close()
         restore()

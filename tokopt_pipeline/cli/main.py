@@ -22,13 +22,13 @@ __all__ = ["tokopt", "main", "run", "EXIT_CODES"]
 
 EXIT_CODES = """\b
 Exit codes:
-  0  success
-  1  a check failed (threshold exceeded, validation failed)
-  2  bad command-line usage
-  3  input not found, a directory, or not readable
-  4  input not usable: empty, binary, corrupt or truncated archive
-  5  output could not be written
-  6  store or configuration problem
+    0  success
+    1  a check failed (threshold exceeded, validation failed)
+    2  bad command-line usage
+    3  input not found, a directory, or not readable
+    4  input not usable: empty, binary, corrupt or truncated archive
+    5  output could not be written
+    6  store or configuration problem
   130  interrupted (Ctrl-C)
   141  stdout closed early (tokopt LOG -o - | head): the rest is dropped quietly"""
 
