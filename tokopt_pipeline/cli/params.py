@@ -146,8 +146,8 @@ OPTIONS: dict[str, Spec] = {
     "output": _o("--output", "-o", help="write the summary to FILE (- for stdout)", metavar="FILE"),
     "output_dir": _o("--output-dir", default="./logs", help="folder for the outputs (default: ./logs)", metavar="DIR"),
     "format": _o("--format", default="markdown", help="markdown (default), json or text", type=click.Choice(["markdown", "json", "text"]), show_choices=False, metavar="FORMAT"),
-    "max_log_size": _o("--max-log-size", default=5.0, more=True, type=POSITIVE_FLOAT, help="rotation: delete kept summaries larger than MB from --output-dir (default: 5)"),
-    "max_logs": _o("--max-logs", default=10, more=True, type=whole(1, 1_000_000), help="rotation: keep at most N summaries in --output-dir, newest first (default: 10)"),
+    "max_log_size": _o("--max-log-size", default=5.0, more=True, type=POSITIVE_FLOAT, help="rotation: delete summaries and chunks tokopt wrote in --output-dir larger than MB (default: 5)"),
+    "max_logs": _o("--max-logs", default=10, more=True, type=whole(1, 1_000_000), help="rotation: keep at most N of the summaries tokopt wrote in --output-dir (listed in its .tokopt-outputs.json), newest first (default: 10)"),
     "export_templates": _o("--export-templates", more=True, metavar="FILE.csv", help="also write one row per input line: line_number,template_id,template"),
     "preprocess": _o("--preprocess", default=False, help="also write the tagged chunks (.chunks.jsonl)", **_FLAG),
     # -- budget
