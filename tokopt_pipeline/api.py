@@ -43,6 +43,7 @@ def process_logs(args) -> tuple[Summary, Path]:
     summary = summarize(str(log_file), opts)
     path = outputs.summary_path(output_dir, str(log_file), opts.fmt)
     outputs.atomic_write_text(path, summary.text)
+    outputs.record_outputs(output_dir, [path])
     outputs.rotate(output_dir, int(_get(args, "max_logs", 10) or 10), float(_get(args, "max_log_size", 5) or 5), keep=path)
     return summary, path
 
@@ -137,7 +138,16 @@ def track_token_usage(log_path, args=None, summary: Summary | None = None) -> di
         summary_like, label = fig, source
     else:
         summary_like, label, profile = summary, summary.analysis.source, summary.analysis.profile
-    component = _get(args, "suite") or memory.derive_suite(label, profile)
+    from tokopt_pipeline.lib.engine.priority import UsageError
+
+    try:  # checked before anything is stored: a bad value is refused, never kept
+        if _get(args, "suite"):
+            alerts.check_label(str(_get(args, "suite")), "suite")
+        if _get(args, "alert_email"):
+            alerts.check_address(str(_get(args, "alert_email")), "alert_email")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    component = _get(args, "suite") or alerts.escape_label(memory.derive_suite(label, profile))
     store = _store_of(args)
     payload = usage.usage_payload(summary_like, label, component)
     status = store.write("usage_record", payload)

@@ -16,6 +16,10 @@ The server opens the store for each call and closes it again, so ``tokopt`` runs
 write between calls; a call that cannot get the lock within ``TOKOPT_LOCK_TIMEOUT``
 seconds returns an error saying the store is busy.
 
+A line that is not a JSON-RPC message (not UTF-8, not JSON, a batch array, a bare
+number) is answered with a JSON-RPC error (-32700 parse error, -32600 invalid request)
+and the server goes on (:mod:`tokopt_pipeline.mcp_stdio`).
+
 Client configuration (Claude Desktop, Cursor, and other MCP clients)::
 
     {"mcpServers": {"tokopt": {"command": "tokopt", "args": ["mcp"],
@@ -68,16 +72,30 @@ class RunList(BaseModel):
     runs: list[RunInfo]
 
 
+def _server_class():
+    """The SDK's ``MCPServer``, served over :func:`~tokopt_pipeline.mcp_stdio.checked_stdio_server`
+    (malformed lines answered with JSON-RPC errors) by ``run("stdio")``."""
+    from mcp.server.mcpserver import MCPServer
+
+    class TokoptMCPServer(MCPServer):
+        async def run_stdio_async(self) -> None:
+            from tokopt_pipeline.mcp_stdio import checked_stdio_server
+
+            async with checked_stdio_server() as (read_stream, write_stream):
+                await self._lowlevel_server.run(read_stream, write_stream, self._lowlevel_server.create_initialization_options())
+
+    return TokoptMCPServer
+
+
 def build_server(store: Store | None = None):
     """The MCP server over ``store`` (default: :meth:`Store.from_env`)."""
-    from mcp.server.mcpserver import MCPServer
     from mcp.types import ToolAnnotations
 
     from tokopt_pipeline.lib import memory
 
     store = store or Store.from_env()
     ro = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
-    server = MCPServer(
+    server = _server_class()(
         name="tokopt",
         instructions=(
             "Memory of CI/test runs summarized by tokopt: error types (one per fingerprint, with an observation "

@@ -71,7 +71,8 @@ def test_default_output_goes_to_logs_folder_with_a_header(numpy_log, tmp_path):
     # Every run's totals line, and the report on stdout names the file.
     assert "## Runs" in text and "passed" in text.split("## Runs")[1].split("##")[0]
     assert "summary: logs/numpy_pytest.summary.md" in done.stdout.decode()
-    assert [p.name for p in (tmp_path / "logs").iterdir()] == ["numpy_pytest.summary.md"]
+    # The summary, and the manifest of what tokopt wrote there (for rotation).
+    assert sorted(p.name for p in (tmp_path / "logs").iterdir()) == [".tokopt-outputs.json", "numpy_pytest.summary.md"]
 
 
 def test_output_dash_prints_only_the_summary_on_stdout(numpy_log, tmp_path):
@@ -214,16 +215,20 @@ def test_rotation_keeps_the_newest_summaries(app_log, tmp_path):
         (tmp_path / f"{name}.log").write_text(APP_LOG)
         tokopt(f"{name}.log", "--output-dir", "out", "--max-logs", "2", cwd=tmp_path)
         time.sleep(0.02)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["c.summary.md", "d.summary.md"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["c.summary.md", "d.summary.md"]
 
 
 def test_rotation_removes_summaries_over_the_size_limit(app_log, tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "huge.summary.md").write_text("x" * 2_000_000)
-    (out / "notes.txt").write_text("x" * 2_000_000)  # not a summary: never touched
-    tokopt(app_log.name, "--output-dir", "out", "--max-log-size", "1", cwd=tmp_path)
-    assert sorted(p.name for p in out.iterdir()) == ["app.summary.md", "notes.txt"]
+    (tmp_path / "old.log").write_text(APP_LOG)
+    tokopt("old.log", "--output-dir", "out", cwd=tmp_path, check=True)
+    size = (out / "old.summary.md").stat().st_size
+    (out / "notes.txt").write_text("x" * 2 * size)  # not a summary: never touched
+    (out / "mine.summary.md").write_text("x" * 2 * size)  # the user's own: never touched
+    limit_mb = str(size / 2 / 1024 / 1024)
+    tokopt(app_log.name, "--output-dir", "out", "--max-log-size", limit_mb, cwd=tmp_path, check=True)
+    # tokopt's summary over the limit is gone; the one just written stays, though as large
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["app.summary.md", "mine.summary.md", "notes.txt"]
 
 
 def test_writes_are_atomic_and_a_directory_as_output_is_refused(app_log, tmp_path):
@@ -244,7 +249,7 @@ def test_outputs_get_the_permissions_a_plain_write_gives(app_log, tmp_path):
 
 def test_several_logs_in_one_command(app_log, numpy_log, tmp_path):
     tokopt(app_log.name, numpy_log.name, "--output-dir", "out", cwd=tmp_path)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["app.summary.md", "numpy_pytest.summary.md"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["app.summary.md", "numpy_pytest.summary.md"]
 
 
 def test_process_logs_with_the_spec_args_example(numpy_log, tmp_path, monkeypatch):

@@ -60,7 +60,9 @@ def validate(ctx: click.Context, **_: object) -> int:
         write(args.badge, svg)
     if args.badge_endpoint:
         write(args.badge_endpoint, endpoint)
-    if "-" not in (args.report_json, args.report_markdown, args.badge, args.badge_endpoint):
+    from tokopt_pipeline.lib.outputs import is_stdout
+
+    if not any(p and (p == "-" or is_stdout(p)) for p in (args.report_json, args.report_markdown, args.badge, args.badge_endpoint)):
         sys.stdout.write(render_table(report))
     rc = exit_code(report, args.fail_on_threshold)
     if rc:

@@ -17,23 +17,42 @@ from tokopt_pipeline.cli.memory import memory, report
 from tokopt_pipeline.cli.run import run as run_command
 from tokopt_pipeline.cli.summarize import summarize
 from tokopt_pipeline.cli.usage import usage
-from tokopt_pipeline.lib.errors import EXIT_USAGE, TokoptError
+from tokopt_pipeline.lib.errors import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, TokoptError
 
 __all__ = ["tokopt", "main", "run", "EXIT_CODES"]
 
 EXIT_CODES = """\b
 Exit codes:
-  0  success
-  1  a check failed (threshold exceeded, validation failed)
-  2  bad command-line usage
-  3  input not found, a directory, or not readable
-  4  input not usable: empty, binary, corrupt or truncated archive
-  5  output could not be written
-  6  store or configuration problem"""
+    0  success
+    1  a check failed (threshold exceeded, validation failed)
+    2  bad command-line usage
+    3  input not found, a directory, or not readable
+    4  input not usable: empty, binary, corrupt or truncated archive
+    5  output could not be written
+    6  store or configuration problem
+  130  interrupted (Ctrl-C)
+  141  stdout closed early (tokopt LOG -o - | head): the rest is dropped quietly"""
+
+
+class _StdoutClosed(Exception):
+    """The reader of stdout (or stderr) left before the command was done."""
 
 
 class Tokopt(Group):
     """``tokopt``: its commands, with ``summarize`` the default."""
+
+    # A closed pipe is caught before click sees it: click would answer it with SystemExit(1).
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except BrokenPipeError as exc:  # --help into a closed pipe
+            raise _StdoutClosed() from exc
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _StdoutClosed() from exc
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write("Usage: tokopt [summarize] LOG... [OPTIONS]\n       tokopt COMMAND [ARGS]... [OPTIONS]\n")
@@ -113,7 +132,21 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
         print("tokopt: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except (BrokenPipeError, _StdoutClosed):
+        # The reader of stdout left (`| head`): nothing more to say to it. Later writes
+        # (and the flush at exit) go to the null device instead of raising again.
+        _stdout_to_devnull()
+        return EXIT_PIPE
+
+
+def _stdout_to_devnull() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (captured): nothing to redirect
+        pass
 
 
 def run() -> None:

@@ -140,8 +140,8 @@ def import_(ctx: click.Context, path: str, **_: object) -> int:
 
 @click.command("report", cls=Command)
 @click.option("--html", required=True, metavar="FILE", help="where to write the report")
-@click.option("--top", type=int, default=10, metavar="N", help="recurring errors to chart (default: 10)")
-@click.option("--days", type=int, default=30, metavar="N", help="days of usage to chart (default: 30)")
+@click.option("--top", type=click.IntRange(1, 1000), default=10, metavar="N", help="recurring errors to chart, 1 to 1000 (default: 10)")
+@click.option("--days", type=click.IntRange(1, 36500), default=30, metavar="N", help="days of usage to chart, 1 to 36500 (default: 30)")
 @use("store_path")
 @click.pass_context
 def report(ctx: click.Context, html: str, top: int, days: int, **_: object) -> int:

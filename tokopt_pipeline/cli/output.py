@@ -81,32 +81,35 @@ def warn(msg: str) -> None:
 
 
 def write(path: str, text: str) -> None:
-    """Write a report: to stdout for ``-``, appended to a device, a FIFO or the GitHub
-    step summary, else atomically (a temporary file renamed into place)."""
+    """Write a report: to stdout for ``-`` (or ``/dev/stdout``), appended to the GitHub
+    step summary, written through a device, a FIFO or a descriptor link, else atomically
+    (a temporary file renamed into place)."""
     from tokopt_pipeline.lib.errors import OutputError
-    from tokopt_pipeline.lib.outputs import atomic_write_text
+    from tokopt_pipeline.lib.outputs import atomic_write_text, is_stdout
 
-    if path == "-":
+    if path == "-" or is_stdout(path):
         sys.stdout.write(text)
+        sys.stdout.flush()
         return
-    try:
-        if path.startswith("/dev/") or (os.path.exists(path) and not os.path.isfile(path)):
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary and os.path.abspath(path) == os.path.abspath(step_summary):
+        try:
             with open(path, "a", encoding="utf-8") as f:
                 f.write(text)
-        elif os.environ.get("GITHUB_STEP_SUMMARY") and os.path.abspath(path) == os.path.abspath(os.environ["GITHUB_STEP_SUMMARY"]):
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(text)
-        else:
-            atomic_write_text(path, text)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return
+    atomic_write_text(path, text)
 
 
 def emit(args, text: str, what: str) -> int:
-    """A report to --output FILE (saying where it went), or to stdout."""
-    if args.output and args.output != "-":
+    """A report to --output FILE (saying where it went: on stderr when the report is
+    JSON, so that stdout holds only JSON), or to stdout."""
+    from tokopt_pipeline.lib.outputs import is_stdout
+
+    if args.output and args.output != "-" and not is_stdout(args.output):
         write(args.output, text)
-        print(f"{what}: {args.output}")
+        print(f"{what}: {args.output}", file=sys.stderr if getattr(args, "format", None) == "json" else sys.stdout)
     else:
         sys.stdout.write(text)
     return 0

@@ -12,6 +12,8 @@ docs/cli.md list every one).
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -25,8 +27,9 @@ __all__ = ["OPTIONS", "Spec", "use", "args_of", "Number", "takes_value", "flag_n
 
 
 class Number(click.ParamType):
-    """A number read by ``convert`` (else "expected WHAT") and kept when ``ok`` holds
-    (else ``out_of_range``, formatted with ``v`` and ``text``)."""
+    """A number read by ``convert`` (else "expected WHAT") and kept when it is finite
+    and ``ok`` holds (else ``out_of_range``, formatted with ``v`` and ``text``): a usage
+    error, exit 2."""
 
     def __init__(self, convert: Callable[[str], Any], what: str, ok: Callable[[Any], bool], out_of_range: str, metavar: str):
         self.convert_text, self.what, self.ok, self.out_of_range, self.name = convert, what, ok, out_of_range, metavar
@@ -35,24 +38,37 @@ class Number(click.ParamType):
         if not isinstance(value, str):
             return value
         try:
-            v = self.convert_text(value)
-        except ValueError:
+            v = self.convert_text(value.strip())
+        except (ValueError, OverflowError):
             self.fail(f"expected {self.what}, got {value!r}", param, ctx)
-        if not self.ok(v):
+        if not math.isfinite(v) or not self.ok(v):
             self.fail(self.out_of_range.format(v=v, text=value), param, ctx)
         return v
 
 
-POSITIVE_INT = Number(int, "a whole number", lambda v: v > 0, "expected a number above 0, got {v}", "N")
-NON_NEGATIVE_INT = Number(int, "a whole number", lambda v: v >= 0, "expected 0 or more, got {v}", "N")
-POSITIVE_FLOAT = Number(float, "a number", lambda v: v > 0, "expected a number above 0, got {v}", "MB")
+def whole(low: int, high: int, metavar: str = "N") -> Number:
+    """A whole number from ``low`` to ``high``."""
+    return Number(int, "a whole number", lambda v: low <= v <= high, f"expected a whole number from {low:,} to {high:,}, got {{text}}", metavar)
+
+
+#: The largest token budget (and token count) an option takes: far above any model's context.
+MAX_TOKENS = 1_000_000_000
+
+POSITIVE_INT = whole(1, MAX_TOKENS)
+NON_NEGATIVE_INT = whole(0, MAX_TOKENS)
+POSITIVE_FLOAT = Number(float, "a number", lambda v: 0 < v <= 1_000_000, "expected a number above 0 and at most 1,000,000, got {text}", "MB")
 #: Minimum compression and the --fail-on-threshold share: "30" or "30%", 0 allowed.
-PERCENT = Number(lambda t: float(t.rstrip("%")), "a percentage", lambda v: v >= 0, "expected 0 or more, got {v:g}", "PCT")
+PERCENT = Number(lambda t: float(t.rstrip("%")), "a percentage", lambda v: 0 <= v <= 1_000_000, "expected 0 or more, got {text}", "PCT")
+#: The share of the input a summary may keep: below 100%.
+COMPRESSION = Number(lambda t: float(t.rstrip("%")), "a percentage", lambda v: 0 <= v < 100, "expected a percentage from 0 to below 100, got {text}", "PCT")
 #: Alert thresholds: a share of the budget, above 0 (a run can go over its budget).
-THRESHOLD = Number(float, "a percentage", lambda v: 0 < v <= 1000, "expected a percentage above 0, got {text}", "PCT")
+THRESHOLD = Number(float, "a percentage", lambda v: 0 < v <= 1000, "expected a percentage above 0 and at most 1000, got {text}", "PCT")
 
 
 class ComponentBudgets(click.ParamType):
+    """``--component-budgets``: JSON text, or the path of a JSON file (read here, so
+    that a file that cannot be read is a usage error naming it, not a traceback)."""
+
     name = "JSON"
 
     def convert(self, value, param, ctx):
@@ -61,10 +77,48 @@ class ComponentBudgets(click.ParamType):
 
         if not isinstance(value, str):
             return value
+        text = value
+        if not value.lstrip().startswith("{") and os.path.lexists(value):
+            text = self._read(value, param, ctx)
         try:
-            return parse_component_budgets(value)
+            return parse_component_budgets(text)
         except TokoptError as exc:
-            self.fail(exc.message.removeprefix("--component-budgets: "), param, ctx)
+            msg = exc.message.removeprefix("--component-budgets: ")
+            self.fail(f"{value}: {msg}" if text is not value else msg, param, ctx)
+
+    def _read(self, path: str, param, ctx) -> str:
+        if os.path.isdir(path):
+            self.fail(f"{path} is a folder; give a JSON file or JSON text", param, ctx)
+        try:
+            with open(path, "rb") as f:
+                data = f.read(1_000_001)
+        except OSError as exc:
+            self.fail(f"cannot read {path}: {exc.strerror or exc}", param, ctx)
+        if len(data) > 1_000_000:
+            self.fail(f"{path} is over 1 MB; expected a small JSON object of component budgets", param, ctx)
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.fail(f"{path} is not UTF-8 text; expected a JSON object such as {{\"api\": 20000}}", param, ctx)
+
+
+class Checked(click.ParamType):
+    """Text ``check(value, what)`` accepts (else its ValueError: a usage error, exit 2,
+    so that a bad value is never stored)."""
+
+    def __init__(self, check: str, what: str, metavar: str):
+        self.check, self.what, self.name = check, what, metavar
+
+    def convert(self, value, param, ctx):
+        from tokopt_pipeline.lib.usage import alerts
+
+        if not isinstance(value, str):
+            return value
+        try:
+            getattr(alerts, self.check)(value, self.what)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
 
 
 @dataclass(frozen=True)
@@ -92,8 +146,8 @@ OPTIONS: dict[str, Spec] = {
     "output": _o("--output", "-o", help="write the summary to FILE (- for stdout)", metavar="FILE"),
     "output_dir": _o("--output-dir", default="./logs", help="folder for the outputs (default: ./logs)", metavar="DIR"),
     "format": _o("--format", default="markdown", help="markdown (default), json or text", type=click.Choice(["markdown", "json", "text"]), show_choices=False, metavar="FORMAT"),
-    "max_log_size": _o("--max-log-size", default=5.0, more=True, type=POSITIVE_FLOAT, help="rotation: delete kept summaries larger than MB from --output-dir (default: 5)"),
-    "max_logs": _o("--max-logs", default=10, more=True, type=POSITIVE_INT, help="rotation: keep at most N summaries in --output-dir, newest first (default: 10)"),
+    "max_log_size": _o("--max-log-size", default=5.0, more=True, type=POSITIVE_FLOAT, help="rotation: delete summaries and chunks tokopt wrote in --output-dir larger than MB (default: 5)"),
+    "max_logs": _o("--max-logs", default=10, more=True, type=whole(1, 1_000_000), help="rotation: keep at most N of the summaries tokopt wrote in --output-dir (listed in its .tokopt-outputs.json), newest first (default: 10)"),
     "export_templates": _o("--export-templates", more=True, metavar="FILE.csv", help="also write one row per input line: line_number,template_id,template"),
     "preprocess": _o("--preprocess", default=False, help="also write the tagged chunks (.chunks.jsonl)", **_FLAG),
     # -- budget
@@ -106,9 +160,9 @@ OPTIONS: dict[str, Spec] = {
     "add_priority_pattern": _o("--add-priority-pattern", default=(), more=True, metavar="REGEX=LEVEL", multiple=True, help="extra rule, evaluated first (repeatable)"),
     "redact": _o("--no-redact", "redact", default=True, more=True, is_flag=True, flag_value=False, help="do not redact secrets (on by default)"),
     # -- processing
-    "chunk_size": _o("--chunk-size", type=POSITIVE_INT, metavar="LINES", help="lines per chunk (default: by file size)"),
+    "chunk_size": _o("--chunk-size", type=whole(1, 100_000_000, "LINES"), metavar="LINES", help="lines per chunk (default: by file size)"),
     "stream_processing": _o("--stream-processing", default=False, more=True, help="accepted for compatibility: input is always streamed", **_FLAG),
-    "parallel_workers": _o("--parallel-workers", more=True, type=POSITIVE_INT, help="threads for the vectorized stages and the tokenizer (default: all cores)"),
+    "parallel_workers": _o("--parallel-workers", more=True, type=whole(1, 1024), help="threads for the vectorized stages and the tokenizer (default: all cores)"),
     "memory_optimized": _o("--memory-optimized", default=False, more=True, help="batches of 10,000 lines: a third of the memory, 1.7x the time", **_FLAG),
     "strict_estimation": _o("--strict-estimation", default=False, more=True, help="count the input's tokens exactly instead of estimating large inputs", **_FLAG),
     "verbose": _o("--verbose", "-v", default=False, help="progress, settings and timings on stderr", **_FLAG),
@@ -119,20 +173,20 @@ OPTIONS: dict[str, Spec] = {
     "custom_profile_path": _o("--custom-profile-path", more=True, metavar="FILE.json", help="JSON file of named profiles (validated; errors name the key and line)"),
     "save_profile": _o("--save-profile", more=True, metavar="NAME", help="save the settings in effect as profile NAME (--custom-profile-path or .tokopt/profiles.json)"),
     "adaptive_optimization": _o("--adaptive-optimization", default=False, more=True, help="pick the most detailed settings that reach the targets below; says what it picked", **_FLAG),
-    "min_compression": _o("--min-compression", more=True, type=PERCENT, help="adaptive: the summary is at most (100-PCT)% of the input's tokens"),
+    "min_compression": _o("--min-compression", more=True, type=COMPRESSION, help="adaptive: the summary is at most (100-PCT)% of the input's tokens"),
     "target_tokens": _o("--target-tokens", more=True, type=POSITIVE_INT, help="adaptive: the summary's size in tokens (at most --token-budget)"),
     "component_budgets": _o("--component-budgets", more=True, type=ComponentBudgets(), help="token budget per component, e.g. '{\"api\":20000,\"misc\":5000}' or a .json file"),
     "component_by": _o("--component-by", more=True, type=click.Choice(["auto", "step", "logger", "file"]), help="components are CI steps, logger names or source files (default: auto)"),
-    "max_traceback_lines": _o("--max-traceback-lines", more=True, type=POSITIVE_INT, help="lines kept per representative traceback (default: 14)"),
+    "max_traceback_lines": _o("--max-traceback-lines", more=True, type=whole(1, 1_000_000), help="lines kept per representative traceback (default: 14)"),
     # -- the store, the memory and usage
     "store_path": _o("--store-path", more=True, metavar="FILE", help="the DuckDB store (default: $TOKOPT_DUCKDB_PATH or .tokopt/tokopt.duckdb)"),
     "no_store": _o("--no-store", default=False, more=True, help="do not record the summary in the store", **_FLAG),
     "store_memory": _o("--store-memory", default=False, help="remember the run; mark new errors, flaky tests", **_FLAG),
     "commit": _o("--commit", more=True, metavar="SHA", help="the commit the log was made from (default: from the log's CI metadata)"),
-    "suite": _o("--suite", more=True, metavar="NAME", help="the run's suite and usage component (default: the log's name without numbers)"),
+    "suite": _o("--suite", more=True, metavar="NAME", type=Checked("check_label", "the name", "NAME"), help="the run's suite and usage component (default: the log's name without numbers)"),
     "track_usage": _o("--track-usage", default=False, help="record the run's token use", **_FLAG),
     "enable_monitoring": _o("--enable-monitoring", default=False, more=True, help="save the alert settings and check every tracked run against them", **_FLAG),
-    "alert_email": _o("--alert-email", more=True, metavar="ADDR", help="where alerts go (SMTP from TOKOPT_SMTP_* or .tokopt/smtp.toml)"),
+    "alert_email": _o("--alert-email", more=True, metavar="ADDR", type=Checked("check_address", "the address", "ADDR"), help="where alerts go (SMTP from TOKOPT_SMTP_* or .tokopt/smtp.toml)"),
     "warning_threshold": _o("--warning-threshold", more=True, type=THRESHOLD, help="warning at PCT% of the budget (default: 80)"),
     "critical_threshold": _o("--critical-threshold", more=True, type=THRESHOLD, help="critical at PCT% of the budget (default: 95)"),
     # -- CI validation
@@ -144,7 +198,7 @@ OPTIONS: dict[str, Spec] = {
     "badge_endpoint": _o("--badge-endpoint", metavar="FILE.json", help="the badge as shields.io endpoint JSON"),
     "from_report": _o("--from-report", metavar="FILE.json", help="a saved --report-json instead of counting again"),
     # -- diagnostics
-    "simulation_size": _o("--simulation-size", default=1.0, type=POSITIVE_FLOAT, help="size of each generated log in MB (default: 1)"),
+    "simulation_size": _o("--simulation-size", default=1.0, type=Number(float, "a number", lambda v: 0 < v <= 1024, "expected a size in MB above 0 and at most 1024, got {text}", "MB"), help="size of each generated log in MB (default: 1)"),
     # -- tokopt run
     "tee": _o("--tee", default=False, help="also show the command's output as it runs", **_FLAG),
     "on_failure_only": _o("--on-failure-only", default=False, help="when the command passes, print only a one-line result", **_FLAG),
@@ -155,10 +209,11 @@ OPTIONS: dict[str, Spec] = {
 EXTRA_DEFAULTS: dict[str, Any] = {"paths": []}
 
 
-def _option(dest: str) -> Callable:
+def _option(dest: str, spec: Spec | None = None) -> Callable:
+    """The click option of ``dest``, from OPTIONS (or from ``spec``, a command's variant)."""
     from tokopt_pipeline.cli.command import MoreOption
 
-    spec = OPTIONS[dest]
+    spec = spec or OPTIONS[dest]
     kw = dict(spec.kw)
     if spec.more:
         kw["cls"] = MoreOption
@@ -186,22 +241,12 @@ def use_defaults(defaults: dict[str, tuple[Any, str]], *dests: str) -> Callable:
             if dest in defaults:
                 default, text = defaults[dest]
                 spec = OPTIONS[dest]
-                f = _option_spec(dest, Spec(spec.decls, text, default, spec.more, spec.kw))(f)
+                f = _option(dest, Spec(spec.decls, text, default, spec.more, spec.kw))(f)
             else:
                 f = _option(dest)(f)
         return f
 
     return apply
-
-
-def _option_spec(dest: str, spec: Spec) -> Callable:
-    from tokopt_pipeline.cli.command import MoreOption
-
-    kw = dict(spec.kw)
-    if spec.more:
-        kw["cls"] = MoreOption
-    decls = spec.decls if any(not d.startswith("-") for d in spec.decls) else (*spec.decls, dest)
-    return click.option(*decls, default=spec.default, help=spec.help, **kw)
 
 
 def args_of(ctx: click.Context, **extra: Any) -> SimpleNamespace:

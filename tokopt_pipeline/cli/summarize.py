@@ -116,9 +116,10 @@ def run_summary(args, log: str, opts, distribution: bool = False) -> int:
     from tokopt_pipeline.lib import outputs
     from tokopt_pipeline.lib.engine.summarize import summarize as summarize_log
     from tokopt_pipeline.lib.errors import OutputError
-    to_stdout = args.output == "-"
+    # /dev/stdout, a link to /proc/self/fd/1 or the file stdout goes to: the same as -
+    to_stdout = args.output == "-" or bool(args.output and outputs.is_stdout(args.output))
     out_path = Path(args.output) if args.output and not to_stdout else outputs.summary_path(args.output_dir, log, args.format)
-    if out_path.exists() and out_path.is_dir():
+    if out_path.is_dir():
         raise OutputError(f"cannot write {out_path}: is a directory")
     chunks_path = out_path.with_name(outputs.output_stem(log) + ".chunks.jsonl") if args.preprocess else None
     if args.preprocess and to_stdout:
@@ -133,14 +134,22 @@ def run_summary(args, log: str, opts, distribution: bool = False) -> int:
     summary = summarize_log(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress, annotate=marker)
     progress.done()
     elapsed = time.monotonic() - t0
+    written_now = getattr(args, "written", None)
+    if written_now is None:
+        written_now = args.written = set()
     if to_stdout:
         sys.stdout.write(summary.text)
         sys.stdout.flush()
     else:
         outputs.atomic_write_text(out_path, summary.text)
-        if not args.output:
-            outputs.rotate(args.output_dir, args.max_logs, args.max_log_size, keep=out_path)
-    _report(args, summary, out_path, to_stdout, chunks_path, elapsed)
+    # Rotation deletes only what tokopt wrote in the output folder (its manifest), and
+    # nothing this command wrote: the summaries and chunks of every log it was given.
+    written_now.update(p for p in (None if to_stdout or args.output else out_path, chunks_path) if p is not None)
+    if written_now:
+        outputs.record_outputs(args.output_dir, written_now)
+    if not to_stdout and not args.output:
+        outputs.rotate(args.output_dir, args.max_logs, args.max_log_size, keep=written_now)
+    _report(args, summary, out_path, to_stdout or args.format == "json", chunks_path, elapsed, where="stdout" if to_stdout else str(out_path))
     written = None if to_stdout else out_path
     rc = 0 if args.no_store else _record(args, summary, written)
     _components_and_distribution(args, summary, written, distribution)
@@ -148,10 +157,10 @@ def run_summary(args, log: str, opts, distribution: bool = False) -> int:
     return rc
 
 
-def _report(args, summary, out_path: Path, to_stdout: bool, chunks_path, elapsed: float) -> None:
+def _report(args, summary, out_path: Path, to_stdout: bool, chunks_path, elapsed: float, where: str) -> None:
+    """The run's figures: on stdout, or on stderr when stdout holds the summary or JSON."""
     f = summary.figures()
     est = "" if f["tokens_in_exact"] else "≈"
-    where = "stdout" if to_stdout else str(out_path)
     say(
         f"summary: {where}\n"
         f"  {f['lines']:,} lines, {f['bytes']:,} bytes, profile {f['profile']}\n"
@@ -231,7 +240,8 @@ def _record(args, summary, out_path) -> int:
 def _components_and_distribution(args, summary, out_path, distribution: bool) -> None:
     import json
 
-    stream = sys.stderr if out_path is None else sys.stdout
+    # stdout holds the summary (--output -) or, with --format json, only JSON
+    stream = sys.stderr if out_path is None or args.format == "json" else sys.stdout
     comps = getattr(summary, "components", None)
     if comps:
         print(f"  components (by {summary.component_mode}):", file=stream)
@@ -242,7 +252,7 @@ def _components_and_distribution(args, summary, out_path, distribution: bool) ->
 
         d = token_distribution(summary, args.component_by or "auto")
         if args.format == "json":
-            print(json.dumps(d, indent=2), file=stream)
+            print(json.dumps(d, indent=2), file=sys.stderr if out_path is None else sys.stdout)
         else:
             stream.write(render_distribution(d))
 
@@ -257,10 +267,12 @@ def _remember(args, summary, out_path, marker) -> None:
     from tokopt_pipeline.lib.usage import alerts
     from tokopt_pipeline.lib.usage import ledger as usage
 
-    say_to = sys.stderr if out_path is None else sys.stdout
+    say_to = sys.stderr if out_path is None or args.format == "json" else sys.stdout
     store = _store(args)
     log = summary.analysis.source
-    suite = args.suite or memory.derive_suite(log, summary.analysis.profile)
+    # --suite is checked at the option; a name derived from the log's file name may
+    # still hold a control character (a newline in the name): stored escaped.
+    suite = args.suite or alerts.escape_label(memory.derive_suite(log, summary.analysis.profile))
     run_id = None
     if marker is not None:
         status = marker.record(summary_path=out_path)
@@ -283,7 +295,7 @@ def _remember(args, summary, out_path, marker) -> None:
         where = "" if status == "applied" else f" (queued in {status})"
         print(f"  usage: {payload['tokens_out']:,} of {payload['budget']:,} tokens ({payload['budget_pct']}%), component {suite}{where}", file=say_to)
         try:
-            sent = alerts.deliver_pending(store, None, default_to=args.alert_email)
+            sent = alerts.deliver_pending(store, None, default_to=args.alert_email, warn=warn)
             if sent:
                 print(f"  alert: {sent} mail{'s' if sent != 1 else ''} sent", file=say_to)
         except alerts.AlertError as exc:

@@ -70,4 +70,4 @@ def enable_monitoring(args) -> None:
     status = store.write("usage_monitor", {"enabled": True, "email": mon.email, "warning": mon.warning, "critical": mon.critical})
     where = "" if status == "applied" else f" (store busy: queued in {status})"
     print(f"monitoring on: alerts to {mon.email} at {mon.warning:g}% (warning) and {mon.critical:g}% (critical) of the budget{where}",
-          file=sys.stderr if args.output == "-" else sys.stdout)
+          file=sys.stderr if args.output == "-" or args.format == "json" else sys.stdout)

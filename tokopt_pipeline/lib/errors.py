@@ -2,15 +2,19 @@
 
 Exit codes (documented in README and `tokopt --help`):
 
-==  ==========================================================
-0   success
-1   a check failed (threshold exceeded, validation failed)
-2   bad command-line usage
-3   input file not found, a directory, or not readable
-4   input not usable: empty, binary, corrupt or truncated archive
-5   output could not be written
-6   store or configuration problem
-==  ==========================================================
+===  ==========================================================
+0    success
+1    a check failed (threshold exceeded, validation failed)
+2    bad command-line usage
+3    input file not found, a directory, or not readable
+4    input not usable: empty, binary, corrupt or truncated archive
+5    output could not be written
+6    store or configuration problem
+130  interrupted (Ctrl-C)
+141  stdout closed early (``tokopt LOG -o - | head``): the rest of
+     the output is dropped quietly, no traceback (128 + SIGPIPE, as
+     other tools report it; ``set -o pipefail`` sees it)
+===  ==========================================================
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ EXIT_NO_INPUT = 3
 EXIT_BAD_INPUT = 4
 EXIT_OUTPUT = 5
 EXIT_STORE = 6
+EXIT_INTERRUPTED = 130
+EXIT_PIPE = 141
 
 
 class TokoptError(Exception):

@@ -41,6 +41,11 @@ def usage_alert_sensor(context: dg.SensorEvaluationContext, settings: TokoptSett
         if not to:
             context.update_cursor(json.dumps({"storage_id": storage_id, "state": state}))
             return dg.SkipReason(f"{alert} at {pct}% of the budget, but TOKOPT_ALERT_EMAIL is not set")
+        try:
+            alerts.check_address(to, "TOKOPT_ALERT_EMAIL")
+        except ValueError as exc:
+            context.update_cursor(json.dumps({"storage_id": storage_id, "state": state}))
+            return dg.SkipReason(f"{alert} at {pct}% of the budget, not mailed: {exc}")
         smtp = alerts.load_settings()
         row = {
             "alert_id": f"dagster-{storage_id}", "level": alert, "component": "all components (today's peak run)",

@@ -10,7 +10,7 @@ from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
 from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.engine.render import summarize_analysis
 from tokopt_pipeline.lib.logfiles import output_name
-from tokopt_pipeline.lib.outputs import SUMMARY_SUFFIXES, atomic_write_text
+from tokopt_pipeline.lib.outputs import SUMMARY_SUFFIXES, atomic_write_text, record_outputs
 from tokopt_pipeline.lib.settings.layers import summary_options
 from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, FORMATS
 from tokopt_pipeline.lib.store import queries, records
@@ -78,6 +78,7 @@ def budget_trimmed_summaries(
     summary = summarize_analysis(analysis, options)
     out = settings.output_folder() / (output_name(key) + SUMMARY_SUFFIXES[config.format])
     atomic_write_text(out, summary.text)
+    record_outputs(out.parent, [out])  # the nightly retention rotates only what tokopt wrote
     store.write(
         "record_run",
         {

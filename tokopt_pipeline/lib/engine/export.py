@@ -2,6 +2,11 @@
 
 Both are written while the log streams (bounded memory) and renamed into place only
 when the pass succeeds.
+
+The template export is CSV a spreadsheet may open: a template cell that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return (or with spaces before one of
+the first four) is prefixed with a single quote, the OWASP rule against CSV
+injection, so that no cell runs as a formula (``=HYPERLINK(...)``).
 """
 
 from __future__ import annotations
@@ -9,44 +14,76 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import polars as pl
 
 from tokopt_pipeline.lib.engine.priority import Level
-from tokopt_pipeline.lib.outputs import AtomicWriter, OutputError
+from tokopt_pipeline.lib.outputs import AtomicWriter, OutputError, temp_path
+
+__all__ = ["TemplateExporter", "ChunkWriter", "SideOutputs", "csv_safe"]
+
+#: What a spreadsheet reads as the start of a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it, never runs it: prefixed with ``'`` when it
+    starts like a formula (also after leading spaces)."""
+    if cell.startswith(FORMULA_START) or cell.lstrip(" \t\r\n").startswith(FORMULA_START[:4]):
+        return "'" + cell
+    return cell
 
 
 class TemplateExporter:
     """Writes ``line_number,template_id,template`` for every input line.
 
     Template texts can still generalize while the log streams, so ids are spooled to
-    temporary Arrow files and joined with the final texts at the end.
+    temporary Arrow files (one per batch, in a spill folder named like every tokopt
+    temporary, :func:`~tokopt_pipeline.lib.outputs.temp_path`) and written out at the
+    end one batch at a time against the final texts: memory stays bounded by a batch
+    and the templates, whatever the log's length.
     """
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._dir = tempfile.mkdtemp(prefix=".tokopt-export-", dir=self.path.parent)
+            self._dir = temp_path(self.path)
+            os.mkdir(self._dir, 0o700)
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
         self._parts: list[str] = []
+        self._tids: set[int] = set()
 
     def add(self, df: pl.DataFrame) -> None:
         part = os.path.join(self._dir, f"{len(self._parts):06d}.arrow")
-        df.select(pl.col("line_no").alias("line_number"), pl.col("tid").alias("template_id")).write_ipc(part)
+        ids = df.select(pl.col("line_no").alias("line_number"), pl.col("tid").alias("template_id"))
+        try:
+            ids.write_ipc(part)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path} (spilling to {self._dir}): {exc.strerror or exc}") from exc
         self._parts.append(part)
+        self._tids.update(ids["template_id"].unique().to_list())
 
     def finish(self, miner) -> Path:
         try:
-            ids = pl.concat([pl.read_ipc(p, memory_map=False) for p in self._parts]) if self._parts else pl.DataFrame({"line_number": [], "template_id": []})
-            uniq = ids["template_id"].unique().to_list()
-            texts = pl.DataFrame({"template_id": pl.Series(uniq, dtype=ids["template_id"].dtype), "template": [miner.template(int(i)) for i in uniq]})
-            out = ids.join(texts, on="template_id", how="left", maintain_order="left")
+            dtype = pl.read_ipc_schema(self._parts[0])["template_id"] if self._parts else pl.UInt32
+            uniq = sorted(self._tids)
+            texts = pl.DataFrame({
+                "template_id": pl.Series(uniq, dtype=dtype),
+                "template": [csv_safe(miner.template(int(i))) for i in uniq],
+            }, schema={"template_id": dtype, "template": pl.Utf8})
             with AtomicWriter(self.path) as f:
-                out.write_csv(f)
+                if not self._parts:
+                    f.write("line_number,template_id,template\n")
+                for n, part in enumerate(self._parts):
+                    ids = pl.read_ipc(part, memory_map=False)
+                    out = ids.join(texts, on="template_id", how="left", maintain_order="left")
+                    f.write(out.write_csv(include_header=n == 0))
+                    os.unlink(part)  # the spill shrinks as the export grows
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
         finally:
             self.discard()
         return self.path

@@ -19,6 +19,16 @@ environment                file key     meaning
 With STARTTLS the server's certificate is always verified, and its name must match
 the host.
 
+What goes into a header is checked first: an address (:func:`check_address`) is one
+``addr-spec``, optionally with a display name, parsed by the ``email`` package's own
+header parser, with no control character; a suite name (:func:`check_label`) has no
+control character. The command refuses bad values at the option (exit 2), so they are
+never stored. The message is built by :class:`email.message.EmailMessage` with the
+``email.policy.SMTP`` policy and :class:`~email.headerregistry.Address` objects, so a
+value cannot add a header. An alert stored by an older version with a bad address is
+skipped with a warning (once); a stored suite name with control characters is shown
+escaped (``\\n``).
+
 :func:`deliver_pending` mails every alert :mod:`.usage` raised and has not mailed yet,
 and marks them sent; an alert whose mail fails stays pending for the next run.
 
@@ -33,15 +43,25 @@ import os
 import smtplib
 import socket
 import ssl
+import sys
 import tomllib
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from email import policy
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from tokopt_pipeline.lib.errors import EXIT_STORE, TokoptError
 
-__all__ = ["AlertError", "SmtpSettings", "build_message", "deliver_pending", "load_settings", "send"]
+__all__ = ["AlertError", "SmtpSettings", "build_message", "check_address", "check_label", "deliver_pending",
+           "escape_label", "load_settings", "send"]
+
+#: The longest suite name or address taken (a header line stays readable).
+MAX_LABEL = 200
 
 DEFAULT_CONFIG = Path(".tokopt") / "smtp.toml"
 
@@ -110,19 +130,91 @@ def load_settings(config: str | os.PathLike | None = None, env: dict | None = No
                         ca_file=str(ca_file) if ca_file else None)
 
 
+def _control(text: str) -> str | None:
+    """The first control, format, unassigned or line-separator character of ``text``
+    (as ``U+XXXX``), if any."""
+    for ch in text:
+        if _is_control(ch):
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def _is_control(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat[0] == "C" or cat in ("Zl", "Zp")
+
+
+def check_label(value: str, what: str = "--suite") -> str:
+    """``value`` if it can name a suite (in a mail's subject, in the store).
+
+    Raises:
+        ValueError: empty, longer than :data:`MAX_LABEL`, or a control character
+            (a newline, a tab, an escape...) in it.
+    """
+    if not value.strip():
+        raise ValueError(f"{what} is empty")
+    bad = _control(value)
+    if bad:
+        raise ValueError(f"{what} may not hold a control character (found {bad}, e.g. a newline)")
+    if len(value) > MAX_LABEL:
+        raise ValueError(f"{what} is longer than {MAX_LABEL} characters")
+    return value
+
+
+def escape_label(value: object) -> str:
+    """A stored label made safe to show: control characters escaped (``\\n``, ``\\x1b``)."""
+    text = str(value)
+    if _control(text) is None:
+        return text
+    return "".join(ch.encode("unicode_escape").decode("ascii") if _is_control(ch) else ch for ch in text)
+
+
+def check_address(value: str, what: str = "--alert-email") -> Address:
+    """The one mail address ``value`` names (``oncall@example.com`` or ``On call
+    <oncall@example.com>``), parsed by the ``email`` package's header parser.
+
+    Raises:
+        ValueError: a control character, not exactly one address, no ``user@domain``,
+            or anything the parser finds wrong (its defects).
+    """
+    bad = _control(value)
+    if bad:
+        raise ValueError(f"{what} may not hold a control character (found {bad}, e.g. a newline)")
+    if len(value) > MAX_LABEL or not value.strip():
+        raise ValueError(f"{what} {value!r} is not a mail address")
+    try:
+        header = policy.SMTP.header_factory("To", value)
+        addresses = header.addresses
+    except (HeaderParseError, ValueError, IndexError, TypeError):
+        raise ValueError(f"{what} {value!r} is not a mail address (expected user@domain)") from None
+    if header.defects:
+        raise ValueError(f"{what} {value!r} is not a mail address ({header.defects[0]})")
+    if len(addresses) != 1:
+        raise ValueError(f"{what} takes one mail address, got {len(addresses)} in {value!r}")
+    addr = addresses[0]
+    if not addr.username or not addr.domain or "@" not in addr.addr_spec:
+        raise ValueError(f"{what} {value!r} is not a mail address (expected user@domain)")
+    return Address(display_name=addr.display_name, username=addr.username, domain=addr.domain)
+
+
 def build_message(alert: dict, sender: str, to: str) -> EmailMessage:
-    """The mail for one alert row (see :func:`.usage.pending_alerts`)."""
-    level = str(alert["level"]).upper()
-    msg = EmailMessage()
-    msg["Subject"] = f"[tokopt] {level}: {alert['component']} used {alert['budget_pct']:.1f}% of its token budget (threshold {alert['threshold']:g}%)"
-    msg["From"] = sender
-    msg["To"] = to
+    """The mail for one alert row (see :func:`.usage.pending_alerts`).
+
+    Raises:
+        ValueError: ``sender`` or ``to`` is not one mail address (:func:`check_address`).
+    """
+    level = escape_label(alert["level"]).upper()
+    component = escape_label(alert["component"])
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = f"[tokopt] {level}: {component} used {alert['budget_pct']:.1f}% of its token budget (threshold {alert['threshold']:g}%)"
+    msg["From"] = check_address(sender, "the sender (TOKOPT_SMTP_FROM)")
+    msg["To"] = check_address(to, "the alert address")
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="tokopt.local")
-    msg["X-Tokopt-Alert"] = f"{alert['level']} {alert['alert_id']}"
+    msg["X-Tokopt-Alert"] = f"{level.lower()} {escape_label(alert['alert_id'])}"
     msg.set_content(
         f"tokopt usage alert: {level}\n\n"
-        f"component:  {alert['component']}\n"
+        f"component:  {component}\n"
         f"budget use: {alert['budget_pct']:.1f}% (threshold {alert['threshold']:g}%)\n"
         f"run:        {alert['run_id']}\n"
         f"raised at:  {alert['created_at']} UTC\n\n"
@@ -152,12 +244,22 @@ def send(settings: SmtpSettings, messages: list[EmailMessage]) -> None:
         raise AlertError(f"could not send the alert mail through {settings.host}:{settings.port}: {exc}") from None
 
 
-def deliver_pending(store, settings: SmtpSettings | None, default_to: str | None = None, timeout: float | None = None) -> int:
+def _warn(message: str) -> None:
+    print(f"tokopt: warning: {message}", file=sys.stderr)
+
+
+def deliver_pending(store, settings: SmtpSettings | None, default_to: str | None = None, timeout: float | None = None,
+                    warn: Callable[[str], None] | None = None) -> int:
     """Mail the alerts not yet sent; returns how many were sent.
+
+    An alert whose address is not a mail address (stored by an older version) is not
+    mailed: ``warn`` (default: a line on stderr) says so the first time, and the alert
+    keeps the reason as its error.
 
     Raises:
         AlertError: settings missing or the server refused; the alerts stay pending.
     """
+    warn = warn or _warn
     from tokopt_pipeline.lib.usage import ledger as usage
 
     with store.connect(timeout=timeout) as conn:
@@ -173,8 +275,25 @@ def deliver_pending(store, settings: SmtpSettings | None, default_to: str | None
         return 0
     if settings is None:
         settings = load_settings()
-    msgs = [build_message(a, settings.sender, to) for a, to in to_send]
-    ids = [a["alert_id"] for a, _ in to_send]
+    try:
+        check_address(settings.sender, "the sender (TOKOPT_SMTP_FROM)")
+    except ValueError as exc:
+        raise AlertError(str(exc)) from None
+    msgs, ids, refused = [], [], {}
+    for a, to in to_send:
+        try:
+            msgs.append(build_message(a, settings.sender, to))
+            ids.append(a["alert_id"])
+        except ValueError as exc:
+            reason = f"not mailed: {exc}"
+            if a.get("error") != reason:
+                warn(f"usage alert {escape_label(a['alert_id'])} not mailed: {exc}; set a good one with "
+                     "tokopt usage monitor --alert-email ADDR")
+            refused.setdefault(reason, []).append(a["alert_id"])
+    for reason, bad_ids in refused.items():
+        store.write("usage_alert_sent", {"alert_ids": bad_ids, "error": reason}, timeout=timeout)
+    if not msgs:
+        return 0
     try:
         send(settings, msgs)
     except AlertError as exc:
