@@ -23,7 +23,7 @@ __all__ = ["record_baseline", "last_passing"]
 def record_baseline(conn: Any, run: dict[str, Any]) -> None:
     """Keep the baseline of ``run`` (a ``memory_record_run`` payload) when it passed."""
     b = run.get("baseline")
-    if not run.get("passed") or not isinstance(b, dict):
+    if not run.get("green") or not isinstance(b, dict):
         return
     fps = array("q", (int(x) for x in b.get("fingerprints") or []))
     if sys.byteorder != "little":

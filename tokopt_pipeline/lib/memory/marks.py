@@ -194,8 +194,8 @@ class Marker:
         self.analysis = analysis
         self.run = prepare_run(analysis, log, suite=self.suite, commit=self.commit, scan=scan, run_id=self.run_id)
         # A passing run leaves its baseline: what a later run of the suite is compared with.
-        self.run.passed = self.exit_code == 0 if self.exit_code is not None else baseline.passed(analysis)
-        if self.run.passed:
+        self.run.green = self.exit_code == 0 if self.exit_code is not None else baseline.passed(analysis)
+        if self.run.green:
             self.run.baseline = baseline.of_analysis(analysis).payload()
         self.marks = annotate(self.store, self.run, analysis, timeout=self.timeout,
                               use_baseline=self.use_baseline and not analysis.baseline)

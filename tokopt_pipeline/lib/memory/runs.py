@@ -68,7 +68,7 @@ class RunRecord:
     summary_path: str | None = None
     #: The run passed (its command exited 0, else its log shows no failure); then
     #: ``baseline`` holds its fingerprints (:meth:`.baseline.Baseline.payload`).
-    passed: bool = False
+    green: bool = False
     baseline: dict | None = None
 
     def payload(self) -> dict:
