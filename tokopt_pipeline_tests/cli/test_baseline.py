@@ -124,3 +124,27 @@ def test_an_exit_code_decides_whether_a_run_passed(env):
         m(a)
         assert m.run.green is expected
         assert (m.run.baseline is not None) is expected
+
+
+def test_tokopt_run_remembers_a_command_that_exited_0_as_green(env, capsys):
+    """Two runs of the same command line under ``tokopt run --store-memory``: the first
+    exits 0 (green, whatever it printed), so the second's lines it had too are demoted."""
+    noise = "for i in $(seq 1 40); do echo \"worker $i: processed $((i*3)) items for queue alpha\"; done"
+    green = f"{noise}; echo 'WARNING cache: warmup took 812 ms'; exit 0"
+    red = f"{noise}; echo 'ERROR payments: gateway refused the charge'; exit 1"
+    rc, out, err = run(capsys, "run", "--store-memory", "--suite", "jobs", "--output-dir", "out", "--", "sh", "-c", green)
+    assert rc == 0, err
+    assert "**baseline**" not in out  # nothing earlier to compare with
+    rc, out, err = run(capsys, "run", "--store-memory", "--suite", "jobs", "--output-dir", "out", "--", "sh", "-c", red)
+    assert rc == 1
+    n, label = count_line(out)
+    assert n >= 40 and label.startswith("run jobs-")
+    assert "gateway refused the charge" in out
+
+
+def test_the_python_api_takes_the_baseline_log_too(env):
+    from tokopt_pipeline import process_logs
+
+    summary, path = process_logs({"log_file": str(SUITES / "node-fail.log"), "output_dir": str(env / "out"),
+                                  "token_budget": 2000, "baseline_log": str(SUITES / "node-pass.log")})
+    assert summary.analysis.baseline["lines"] == count_line(path.read_text())[0] > 100
