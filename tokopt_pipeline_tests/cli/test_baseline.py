@@ -59,7 +59,7 @@ def test_baseline_log_demotes_and_says_so(env, capsys):
 def test_bad_baseline_logs_are_clear_errors(env, capsys):
     log = SUITES / "go-fail.log"
     rc, out, err = run(capsys, log, "--baseline-log", env / "missing.log", "--no-store", "-o", "-")
-    assert rc == 3 and "missing.log" in err and "Traceback" not in err and out == ""
+    assert rc == 3 and "--baseline-log: " in err and "missing.log" in err and "Traceback" not in err and out == ""
     (env / "empty.log").write_text("")
     rc, out, err = run(capsys, log, "--baseline-log", env / "empty.log", "--no-store", "-o", "-")
     assert rc == 4 and "empty.log" in err and out == ""

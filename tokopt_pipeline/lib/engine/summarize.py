@@ -48,8 +48,12 @@ def summarize(
     passing = None
     if options.baseline_log and options.baseline:
         from tokopt_pipeline.lib.engine import baseline
+        from tokopt_pipeline.lib.errors import TokoptError
 
-        passing = baseline.of_log(options.baseline_log, options)
+        try:
+            passing = baseline.of_log(options.baseline_log, options)
+        except TokoptError as exc:  # the same exit code, saying which log it was
+            raise type(exc)(f"--baseline-log: {exc.message}") from None
     side = SideOutputs(export_templates, preprocess_to)
     try:
         analysis = analyze(path, options, on_batch=side.add, progress=progress)
