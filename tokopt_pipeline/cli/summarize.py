@@ -163,6 +163,9 @@ def _report(args, summary, out_path: Path, to_stdout: bool, chunks_path, elapsed
         + (f" ({f['critical_omitted']} counted but not shown)" if f["critical_omitted"] else ""),
         to_stdout,
     )
+    demoted = summary.analysis.baseline
+    if demoted:
+        say(f"  baseline: {demoted['lines']:,} lines also in the last green run ({demoted['label']}) demoted", to_stdout)
     if chunks_path:
         say(f"  chunks: {chunks_path}", to_stdout)
     if args.export_templates:

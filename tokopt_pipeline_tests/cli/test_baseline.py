@@ -48,6 +48,7 @@ def test_baseline_log_demotes_and_says_so(env, capsys):
     assert rc == 0, err
     n, label = count_line(out)
     assert n > 500 and label == "pytest-pass.log"
+    assert f"baseline: {n:,} lines also in the last green run (pytest-pass.log) demoted" in err
     assert "test_discount" in out and "RuntimeError: ledger out of sync for nut" in out
     rc, plain, _ = run(capsys, SUITES / "pytest-fail.log", "--token-budget", "2000", "--no-store", "-o", "-")
     assert count_line(plain) is None and "**baseline**" not in plain
