@@ -83,6 +83,9 @@ class TokenBudgetManager:
 
     def allocate(self, items: list[Item]) -> Allocation:
         alloc = Allocation(items, self.budget)
+        demoted = [i for i in items if i.demoted]
+        if demoted:  # what the last green run had too: after all the others (at the end)
+            items = [i for i in items if not i.demoted]
         used = self.fixed_cost
         sections_with_omission: set[str] = set()
 
@@ -110,84 +113,79 @@ class TokenBudgetManager:
                     used += self.omission_cost
             return False
 
-        def fill(pool: list[Item]) -> None:
-            """Steps 1-4 and the rest of the detail, over ``pool``."""
+        def by_level(lv: int) -> list[Item]:
+            return [i for i in items if i.level == lv]
 
-            def by_level(lv: int) -> list[Item]:
-                return [i for i in pool if i.level == lv]
-
-            # 1. Breadth: one line for every failure before any detail. What failed (the
-            #    failing CI steps), every run's totals, each distinct critical error, each
-            #    critical line; then the high ones, within a share; then the failing tests.
-            crit = by_level(0)
-            for section in ("failed", "runs", "errors", None):
-                for item in crit:
-                    if (item.section == section) if section else item.section not in ("failed", "runs", "errors", "tests"):
-                        try_choose(item, 0, self.budget - reserve_for(item.section))
-            rest = max(0, self.budget - used)
-            high_breadth = used + int(rest * HIGH_BREADTH_SHARE)
-            high_limit = used + int(rest * (LEVEL_SHARES[1] + 0.35))
-            for item in by_level(1):
-                try_choose(item, 0, min(self.budget, high_breadth) - reserve_for(item.section))
+        # 1. Breadth: one line for every failure before any detail. What failed (the
+        #    failing CI steps), every run's totals, each distinct critical error, each
+        #    critical line; then the high ones, within a share; then the failing tests.
+        crit = by_level(0)
+        for section in ("failed", "runs", "errors", None):
             for item in crit:
-                if item.section == "tests":
+                if (item.section == section) if section else item.section not in ("failed", "runs", "errors", "tests"):
                     try_choose(item, 0, self.budget - reserve_for(item.section))
-            # 2. Depth: what the failing steps said, and one representative traceback per
-            #    distinct error (critical, then high), then the rest of the high lines. When
-            #    the log's failures are tests with tracebacks, their tracebacks come before
-            #    the steps' last lines (which mostly repeat the runner's short summary).
-            tested = any(i.section == "errors" and i.level == 0 for i in crit)
+        rest = max(0, self.budget - used)
+        high_breadth = used + int(rest * HIGH_BREADTH_SHARE)
+        high_limit = used + int(rest * (LEVEL_SHARES[1] + 0.35))
+        for item in by_level(1):
+            try_choose(item, 0, min(self.budget, high_breadth) - reserve_for(item.section))
+        for item in crit:
+            if item.section == "tests":
+                try_choose(item, 0, self.budget - reserve_for(item.section))
+        # 2. Depth: what the failing steps said, and one representative traceback per
+        #    distinct error (critical, then high), then the rest of the high lines. When
+        #    the log's failures are tests with tracebacks, their tracebacks come before
+        #    the steps' last lines (which mostly repeat the runner's short summary).
+        tested = any(i.section == "errors" and i.level == 0 for i in crit)
 
-            def steps_detail() -> None:
-                for item in crit:
-                    if item.section == "failed" and item.chosen >= 0 and len(item.costs) > 1:
-                        try_choose(item, 1, self.budget)
-
-            if not tested:
-                steps_detail()
-            for lv in (0, 1):
-                for item in by_level(lv):
-                    if item.chosen >= 0 and len(item.costs) > 1 and item.section not in ("failed", "tests"):
-                        try_choose(item, 1, self.budget if lv == 0 else min(self.budget, high_limit))
-                if lv == 0 and tested:
-                    steps_detail()
-            for item in by_level(1):
-                if item.chosen < 0:
-                    try_choose(item, 0, min(self.budget, high_limit))
-            # Where else each distinct error happened (its other locations: one line).
-            for lv in (0, 1):
-                for item in by_level(lv):
-                    if item.section == "errors" and item.chosen == 1 and len(item.costs) > 2:
-                        try_choose(item, 2, self.budget if lv == 0 else min(self.budget, high_limit))
+        def steps_detail() -> None:
             for item in crit:
-                if item.section == "failed" and item.chosen >= 1:
-                    for v in range(2, len(item.costs)):
-                        if not try_choose(item, v, self.budget):
-                            break
-            # 4: lower levels, each with its share; unused share flows down.
-            rest = max(0, self.budget - used)
-            carry = 0
-            for lv in (2, 3, 4):
-                share = int(rest * LEVEL_SHARES[lv] / (LEVEL_SHARES[2] + LEVEL_SHARES[3] + LEVEL_SHARES[4])) + carry
-                limit = min(self.budget, used + share)
-                start = used
-                for item in by_level(lv):
-                    try_choose(item, 0, limit)
-                for item in by_level(lv):
-                    if item.chosen >= 0 and len(item.costs) > 1:
-                        try_choose(item, 1, limit)
-                carry = max(0, share - (used - start))
-            # Anything left: more detail for whatever was shown, in priority order.
-            for item in sorted((i for i in pool if i.chosen >= 0), key=lambda i: i.level):
-                for v in range(item.chosen + 1, len(item.costs)):
+                if item.section == "failed" and item.chosen >= 0 and len(item.costs) > 1:
+                    try_choose(item, 1, self.budget)
+
+        if not tested:
+            steps_detail()
+        for lv in (0, 1):
+            for item in by_level(lv):
+                if item.chosen >= 0 and len(item.costs) > 1 and item.section not in ("failed", "tests"):
+                    try_choose(item, 1, self.budget if lv == 0 else min(self.budget, high_limit))
+            if lv == 0 and tested:
+                steps_detail()
+        for item in by_level(1):
+            if item.chosen < 0:
+                try_choose(item, 0, min(self.budget, high_limit))
+        # Where else each distinct error happened (its other locations: one line).
+        for lv in (0, 1):
+            for item in by_level(lv):
+                if item.section == "errors" and item.chosen == 1 and len(item.costs) > 2:
+                    try_choose(item, 2, self.budget if lv == 0 else min(self.budget, high_limit))
+        for item in crit:
+            if item.section == "failed" and item.chosen >= 1:
+                for v in range(2, len(item.costs)):
                     if not try_choose(item, v, self.budget):
                         break
-
-        fill([i for i in items if not i.demoted])
+        # 4: lower levels, each with its share; unused share flows down.
+        rest = max(0, self.budget - used)
+        carry = 0
+        for lv in (2, 3, 4):
+            share = int(rest * LEVEL_SHARES[lv] / (LEVEL_SHARES[2] + LEVEL_SHARES[3] + LEVEL_SHARES[4])) + carry
+            limit = min(self.budget, used + share)
+            start = used
+            for item in by_level(lv):
+                try_choose(item, 0, limit)
+            for item in by_level(lv):
+                if item.chosen >= 0 and len(item.costs) > 1:
+                    try_choose(item, 1, limit)
+            carry = max(0, share - (used - start))
+        # Anything left: more detail for whatever was shown, in priority order.
+        for item in sorted((i for i in items if i.chosen >= 0), key=lambda i: i.level):
+            for v in range(item.chosen + 1, len(item.costs)):
+                if not try_choose(item, v, self.budget):
+                    break
         # What the last green run had too: one line each, most important first, within
         # a small share of the budget and what the new items left; never any detail.
         noise_limit = min(self.budget, used + int(self.budget * DEMOTED_SHARE))
-        for item in sorted((i for i in items if i.demoted), key=lambda i: i.level):
+        for item in sorted(demoted, key=lambda i: i.level):
             try_choose(item, 0, noise_limit - reserve_for(item.section))
         alloc.used_estimate = used
         return alloc
