@@ -22,7 +22,7 @@ def options_from(args) -> SummaryOptions:
     with the command's layering: a ``preset`` and an ``optimization_profile`` (from
     ``custom_profile_path``) fill in what ``args`` does not give."""
     merged, _ = settings.layered(args)
-    extra = {k: _get(args, k) for k in ("memory_optimized", "store_memory")}
+    extra = {k: _get(args, k) for k in settings.RUN_SETTINGS}
     return settings.summary_options({**extra, **merged})
 
 
@@ -59,7 +59,8 @@ def store_in_memory(summary: Summary, log_path, args=None):
     ``store_in_memory``).
 
     Errors never seen in an earlier run are marked **new** and tests found flaky
-    ``[flaky]``; when ``log_path`` is the summary file :func:`process_logs` wrote, it is
+    ``[flaky]``; what the suite's last passing run had too is demoted (unless
+    ``no_baseline``), and a passing run leaves its own baseline; when ``log_path`` is the summary file :func:`process_logs` wrote, it is
     rewritten with the marks. ``args`` may give ``suite``, ``commit``, ``store_path``
     and the summary options (``token_budget``, ``format``, ...).
 
@@ -79,10 +80,13 @@ def store_in_memory(summary: Summary, log_path, args=None):
     args = args or {}
     a = summary.analysis
     summary_file = Path(log_path) if log_path is not None and str(log_path) != str(a.source) else None
-    marker = memory.Marker(_store_of(args), suite=_get(args, "suite"), commit=_get(args, "commit"))
+    marker = memory.Marker(_store_of(args), suite=_get(args, "suite"), commit=_get(args, "commit"),
+                           use_baseline=not _get(args, "no_baseline"))
+    had_baseline = bool(a.baseline)
     marker(a)
     marks = marker.marks
-    if marks and (marks.new_errors or marks.new_tests or marks.flaky_tests) and not hasattr(summary, "components"):
+    demoted = bool(a.baseline) and not had_baseline
+    if marks and (marks.new_errors or marks.new_tests or marks.flaky_tests or demoted) and not hasattr(summary, "components"):
         # The summary was rendered before the memory was asked: render it again, marked.
         summary = summarize_analysis(a, options_from(args))
         if summary_file is not None and summary_file.is_file():

@@ -184,6 +184,8 @@ OPTIONS: dict[str, Spec] = {
     "store_memory": _o("--store-memory", default=False, help="remember the run; mark new errors, flaky tests", **_FLAG),
     "commit": _o("--commit", more=True, metavar="SHA", help="the commit the log was made from (default: from the log's CI metadata)"),
     "suite": _o("--suite", more=True, metavar="NAME", type=Checked("check_label", "the name", "NAME"), help="the run's suite and usage component (default: the log's name without numbers)"),
+    "baseline_log": _o("--baseline-log", metavar="PASSING.log", help="a log of the last passing run: lines it had too are listed after what is new, and counted"),
+    "no_baseline": _o("--no-baseline", default=False, more=True, help="with --store-memory, do not demote what the suite's last passing run had too", **_FLAG),
     "track_usage": _o("--track-usage", default=False, help="record the run's token use", **_FLAG),
     "enable_monitoring": _o("--enable-monitoring", default=False, more=True, help="save the alert settings and check every tracked run against them", **_FLAG),
     "alert_email": _o("--alert-email", more=True, metavar="ADDR", type=Checked("check_address", "the address", "ADDR"), help="where alerts go (SMTP from TOKOPT_SMTP_* or .tokopt/smtp.toml)"),

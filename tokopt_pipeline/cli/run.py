@@ -141,7 +141,8 @@ def _summarize(args, done, shown: str):
         from tokopt_pipeline.lib import memory
         from tokopt_pipeline.lib.store.db import Store
 
-        marker = memory.Marker(Store.from_env(args.store_path), suite=args.suite, commit=args.commit)
+        marker = memory.Marker(Store.from_env(args.store_path), suite=args.suite, commit=args.commit,
+                               exit_code=done.exit_code, use_baseline=not (args.no_baseline or args.baseline_log))
     chunks = Path(args.output_dir) / (outputs.output_stem(log) + ".chunks.jsonl") if args.preprocess else None
     summary = summarize_log(log, opts, export_templates=args.export_templates, preprocess_to=chunks, annotate=marker)
     end = footer(args.format, shown, done, log, cited=cited_lines(summary.text, args.format), lines=summary.analysis.lines)

@@ -32,7 +32,7 @@ DEFAULT_LOG = "test_output.log"
 #: The options of a summary, in the order ``--help`` lists them.
 SUMMARY_OPTIONS = (
     "log_file", "output", "output_dir", "format", "token_budget", "token_buffer", "priority_filter", "profile",
-    "add_priority_pattern", "preset", "optimization_profile", "store_memory", "track_usage", "preprocess", "chunk_size",
+    "add_priority_pattern", "preset", "optimization_profile", "store_memory", "baseline_log", "no_baseline", "track_usage", "preprocess", "chunk_size",
     "verbose", "redact", "max_log_size", "max_logs", "export_templates", "auto_truncate", "stream_processing",
     "parallel_workers", "memory_optimized", "strict_estimation", "debug_tokens", "custom_profile_path", "save_profile",
     "adaptive_optimization", "min_compression", "target_tokens", "component_budgets", "component_by",
@@ -98,6 +98,8 @@ def summarize_logs(args, distribution: bool = False) -> int:
         import threading
 
         threading.Thread(target=_import_store, name="tokopt-import-store").start()
+    if args.baseline_log and args.baseline_log in logs:
+        raise CommandUsageError(f"--baseline-log {args.baseline_log} is also the log to summarize: give the log of an earlier, passing run")
     rc = 0
     for log in logs:
         rc = max(rc, run_summary(args, log, opts, distribution))
@@ -128,7 +130,8 @@ def run_summary(args, log: str, opts, distribution: bool = False) -> int:
     if args.store_memory:
         from tokopt_pipeline.lib import memory
 
-        marker = memory.Marker(_store(args), suite=args.suite, commit=args.commit)
+        marker = memory.Marker(_store(args), suite=args.suite, commit=args.commit,
+                               use_baseline=not (args.no_baseline or args.baseline_log))
     progress = Progress()
     t0 = time.monotonic()
     summary = summarize_log(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress, annotate=marker)
@@ -169,6 +172,9 @@ def _report(args, summary, out_path: Path, to_stdout: bool, chunks_path, elapsed
         + (f" ({f['critical_omitted']} counted but not shown)" if f["critical_omitted"] else ""),
         to_stdout,
     )
+    demoted = summary.analysis.baseline
+    if demoted:
+        say(f"  baseline: {demoted['lines']:,} lines also in the last green run ({demoted['label']}) demoted", to_stdout)
     if chunks_path:
         say(f"  chunks: {chunks_path}", to_stdout)
     if args.export_templates:

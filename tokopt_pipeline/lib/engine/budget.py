@@ -12,6 +12,11 @@ Items come in priority order, each with one or more *variants* of increasing det
 4. medium, low and verbose items, each level with its share of the rest (what a level
    does not use flows to the next).
 
+Items in the baseline (``Item.demoted``: what the last green run had too, see
+:mod:`.baseline`) are noise for this run: they come after every other item has had
+its turn at every level of detail, one line each (never more detail), most important
+first, within ``DEMOTED_SHARE`` of the budget; the rest of them is counted.
+
 Whatever does not fit is counted: each section ends with an exact count of what it
 left out. The renderer produces the final text, which is counted exactly; if it is
 over budget (token merges across item boundaries), the last chosen items are dropped
@@ -30,6 +35,9 @@ LEVEL_SHARES = {1: 0.45, 2: 0.25, 3: 0.2, 4: 0.1}
 #: Share of what is left after the critical lines that the high lines' first lines may
 #: take before the failing tests are listed.
 HIGH_BREADTH_SHARE = 0.3
+#: Most of the budget the items in the baseline (what the last green run had too) may
+#: take, after every new item.
+DEMOTED_SHARE = 0.1
 
 
 @dataclass(eq=False)
@@ -42,6 +50,7 @@ class Item:
     units: int = 1  # events it represents (for omission counts)
     key: object = None
     chosen: int = -1  # -1: not shown; else the variant index
+    demoted: bool = False  # in the baseline: considered after every item that is not
 
 
 @dataclass
@@ -74,6 +83,9 @@ class TokenBudgetManager:
 
     def allocate(self, items: list[Item]) -> Allocation:
         alloc = Allocation(items, self.budget)
+        demoted = [i for i in items if i.demoted]
+        if demoted:  # what the last green run had too: after all the others (at the end)
+            items = [i for i in items if not i.demoted]
         used = self.fixed_cost
         sections_with_omission: set[str] = set()
 
@@ -170,6 +182,11 @@ class TokenBudgetManager:
             for v in range(item.chosen + 1, len(item.costs)):
                 if not try_choose(item, v, self.budget):
                     break
+        # What the last green run had too: one line each, most important first, within
+        # a small share of the budget and what the new items left; never any detail.
+        noise_limit = min(self.budget, used + int(self.budget * DEMOTED_SHARE))
+        for item in sorted(demoted, key=lambda i: i.level):
+            try_choose(item, 0, noise_limit - reserve_for(item.section))
         alloc.used_estimate = used
         return alloc
 

@@ -47,6 +47,8 @@ class TemplateStat:
     #: Critical and high templates: up to MAX_EXAMPLES distinct real lines of the
     #: template's level, in order of appearance (``example`` is the first).
     examples: list[str] = field(default_factory=list)
+    #: The last green run had this template too (:mod:`.baseline`): listed after what is new.
+    in_baseline: bool = False
 
     def add_examples(self, level: int, lines: list[str]) -> None:
         """Merge a batch's distinct lines of ``level`` (only the template's level is kept)."""
@@ -79,6 +81,9 @@ class ErrorGroup:
     #: Distinct source locations (``path:line``) of the project's own code in the
     #: group's occurrences, the first few of each: where each occurrence happened.
     locations: list[str] = field(default_factory=list)
+    #: The last green run had this error too, and no failing test raised it here
+    #: (:mod:`.baseline`): listed after what is new.
+    in_baseline: bool = False
 
 
 @dataclass
@@ -127,6 +132,9 @@ class Analysis:
     contexts: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     #: The CI steps that failed (GitHub Actions, GitLab CI), in the order they failed.
     failed_steps: list[Step] = field(default_factory=list)
+    #: What a baseline (the last green run) demoted, when one was applied
+    #: (:func:`.baseline.apply`): label, lines, tokens, templates, errors, occurrences.
+    baseline: dict[str, object] = field(default_factory=dict)
 
     @property
     def critical_templates(self) -> list[TemplateStat]:

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tokopt_pipeline.lib.engine import baseline
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.budget import Allocation, Item, TokenBudgetManager
 from tokopt_pipeline.lib.engine.model import Analysis, ErrorGroup, TemplateStat
@@ -257,7 +258,7 @@ class _Builder:
         self.fmt = opts.fmt
         self.plain = opts.fmt == "text"
         self.group_ids: dict[str, str] = {}
-        groups = sorted(a.groups.values(), key=lambda g: (not g.new, g.level, -len(g.tests), -g.count, g.first_line))
+        groups = sorted(a.groups.values(), key=lambda g: (g.in_baseline, not g.new, g.level, -len(g.tests), -g.count, g.first_line))
         self.groups = [g for g in groups if g.level <= opts.priority_filter]
         for n, g in enumerate(self.groups, 1):
             self.group_ids[g.key] = f"E{n}"
@@ -452,7 +453,7 @@ class _Builder:
         for g in self.groups:
             units = g.count if (g.level == 0 and not g.tests) else 0
             variants = (3 if self.other_locations(g) else 2) if g.example else 1
-            items.append(Item("errors", g.level, [0] * variants, units=units, key=g))
+            items.append(Item("errors", g.level, [0] * variants, units=units, key=g, demoted=g.in_baseline))
         temps = breadth_order(a.templates.values())
         for t in temps:
             if t.level > opts.priority_filter or not t.example.strip() or t.template_id in hidden:
@@ -462,7 +463,9 @@ class _Builder:
                 variants = 1 + len(self.important_details(t))
             else:
                 variants = (2 + len(self.more_examples(t))) if detail else 1
-            items.append(Item(TEMPLATE_SECTIONS[t.level], t.level, [0] * variants, units=t.count, key=t))
+            items.append(Item(TEMPLATE_SECTIONS[t.level], t.level, [0] * variants, units=t.count, key=t, demoted=t.in_baseline))
+        if a.baseline:  # what the last green run had too: after what is new, in every section
+            items = [i for i in items if not i.demoted] + [i for i in items if i.demoted]
         # Every variant is counted when the budget manager first considers it: an item
         # that comes after the budget is spent is never counted (every cost is at least 1).
         for it in items:
@@ -603,7 +606,7 @@ class _Builder:
     def render(self, alloc: Allocation, tokens_out: int, budget: int, compact_header: bool = False) -> str:
         if self.fmt == "json":
             return self.render_json(alloc, tokens_out, budget)
-        out = self.header_lines(tokens_out, budget, compact_header)
+        out = self.header_lines(tokens_out, budget, compact_header) + baseline.note(self.a, self.fmt)
         for sec in SECTION_ORDER:
             sec_items = [i for i in alloc.items if i.section == sec]
             if not sec_items:
@@ -671,6 +674,8 @@ class _Builder:
             "sections": [],
             "omitted": {},
         }
+        if self.a.baseline:
+            doc["baseline"] = baseline.note_json(self.a)
         for sec in SECTION_ORDER:
             sec_items = [i for i in alloc.items if i.section == sec]
             if not sec_items:
@@ -800,7 +805,7 @@ def _refill(b: _Builder, alloc: Allocation, items: list[Item], budget: int, comp
     before any detail), are added one by one while the exactly counted text fits."""
     if budget - n < max(16, budget // 64):  # little room: not worth a render per item
         return text, n
-    left = [i for i in items if i.chosen < 0]
+    left = [i for i in items if i.chosen < 0 and not i.demoted]  # the baseline's have their share
     left.sort(key=lambda i: (i.level, _BREADTH.get(i.section, 9)))
     added: list[Item] = []
     tries = misses = 0

@@ -33,6 +33,10 @@ def summarize(
     With ``options.component_budgets``, each component is summarized within its own
     budget (:func:`.components.summarize_components`).
 
+    With ``options.baseline_log`` (a log of the last passing run), the lines this run
+    shares with it are demoted below what is new, and counted (:mod:`.baseline`); it is
+    read first, so a bad baseline log fails before this one is.
+
     Side outputs are written atomically, and only when the whole pass succeeds.
     """
     options = options or SummaryOptions()
@@ -41,6 +45,15 @@ def summarize(
 
         return summarize_components(path, options, export_templates=export_templates, preprocess_to=preprocess_to,
                                     progress=progress, annotate=annotate)
+    passing = None
+    if options.baseline_log and options.baseline:
+        from tokopt_pipeline.lib.engine import baseline
+        from tokopt_pipeline.lib.errors import TokoptError
+
+        try:
+            passing = baseline.of_log(options.baseline_log, options)
+        except TokoptError as exc:  # the same exit code, saying which log it was
+            raise type(exc)(f"--baseline-log: {exc.message}") from None
     side = SideOutputs(export_templates, preprocess_to)
     try:
         analysis = analyze(path, options, on_batch=side.add, progress=progress)
@@ -48,6 +61,8 @@ def summarize(
     except BaseException:
         side.discard()
         raise
+    if passing is not None:
+        baseline.apply(analysis, passing)
     if annotate is not None:
         annotate(analysis)
     return summarize_analysis(analysis, options)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 
+from tokopt_pipeline.lib.memory.baselines import record_baseline
 from tokopt_pipeline.lib.memory.marks import histories, implied_passes, is_flaky
 from tokopt_pipeline.lib.memory.runs import (
     ERROR_TYPE,
@@ -96,6 +97,7 @@ def record_run(conn, run: dict) -> None:
          run["lines"], len(run["failed"]), len(run["errors"]), new_errors, bool(run.get("passes_known")),
          json.dumps(run.get("totals") or [])],
     )
+    record_baseline(conn, run)
 
     # Flakiness of every test with a result here that is (now) an entity.
     involved = [r[0] for r in conn.execute(

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from tokopt_pipeline.lib.engine import baseline
 from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
+from tokopt_pipeline.lib.memory.baselines import last_passing
 from tokopt_pipeline.lib.memory.runs import (
     ERROR_TYPE,
     FLAKY_WINDOW,
@@ -128,18 +130,23 @@ def compute_marks(conn, run: RunRecord) -> tuple[Marks, dict[str, str]]:
     return marks, {fp: "new" for fp in new_fps}
 
 
-def annotate(store: Store, run: RunRecord, analysis: Analysis, timeout: float | None = None) -> Marks | None:
+def annotate(store: Store, run: RunRecord, analysis: Analysis, timeout: float | None = None,
+             use_baseline: bool = False) -> Marks | None:
     """Mark ``analysis`` before rendering: ``ErrorGroup.new``, ``FailedTest.new`` and
-    ``FailedTest.flaky``. Returns None (and marks nothing) when the store is busy
-    for longer than ``timeout`` seconds."""
+    ``FailedTest.flaky``; with ``use_baseline``, what the suite's last passing run had
+    too (:func:`.baseline.apply`). Returns None (and marks nothing) when the store is
+    busy for longer than ``timeout`` seconds."""
     from tokopt_pipeline.lib.store.db import StoreBusy
 
     try:
         with store.connect(timeout=timeout) as conn:
             marks, new_fps = compute_marks(conn, run)
+            passing = last_passing(conn, run.suite, *earlier_runs(conn, run.run_id)) if use_baseline else None
     except StoreBusy:
         return None
     marks.new_errors.extend(analysis.mark(new_fps, set(marks.new_tests), set(marks.flaky_tests)))
+    if passing is not None:
+        baseline.apply(analysis, passing)
     return marks
 
 
@@ -150,8 +157,10 @@ class Marker:
     :meth:`record` the run once the summary is written.
 
     Called with an analysis, it prepares the run's record (:func:`prepare_run`; the
-    log is scanned for passing tests and the commit when it is still there) and marks
-    the analysis against the runs stored before (:func:`annotate`), waiting at most
+    log is scanned for passing tests and the commit when it is still there; a passing
+    run, by ``exit_code`` when given, keeps its baseline) and marks the analysis
+    against the runs stored before (:func:`annotate`; with ``use_baseline`` and no
+    baseline applied yet, what the suite's last passing run had too), waiting at most
     ``timeout`` seconds (default: the store's lock timeout) for the store. When the
     store stays busy the analysis is left unmarked and :attr:`marks` is None.
 
@@ -162,13 +171,16 @@ class Marker:
     """
 
     def __init__(self, store: Store, *, log_path: str | None = None, suite: str | None = None, commit: str | None = None,
-                 run_id: str | None = None, timeout: float | None = None):
+                 run_id: str | None = None, timeout: float | None = None, exit_code: int | None = None,
+                 use_baseline: bool = True):
         self.store = store
         self.log_path = log_path
         self.suite = suite
         self.commit = commit
         self.run_id = run_id
         self.timeout = timeout
+        self.exit_code = exit_code
+        self.use_baseline = use_baseline
         self.analysis: Analysis | None = None
         self.run: RunRecord | None = None
         self.marks: Marks | None = None
@@ -181,7 +193,12 @@ class Marker:
             scan = scan_log(log) if log != "-" and os.path.isfile(log) else RunMeta()
         self.analysis = analysis
         self.run = prepare_run(analysis, log, suite=self.suite, commit=self.commit, scan=scan, run_id=self.run_id)
-        self.marks = annotate(self.store, self.run, analysis, timeout=self.timeout)
+        # A passing run leaves its baseline: what a later run of the suite is compared with.
+        self.run.green = self.exit_code == 0 if self.exit_code is not None else baseline.passed(analysis)
+        if self.run.green:
+            self.run.baseline = baseline.of_analysis(analysis).payload()
+        self.marks = annotate(self.store, self.run, analysis, timeout=self.timeout,
+                              use_baseline=self.use_baseline and not analysis.baseline)
 
     def record(self, summary_path: str | os.PathLike | None = None) -> str:
         """Write the run into the memory (``memory_record_run``); returns ``"applied"``,

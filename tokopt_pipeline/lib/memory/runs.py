@@ -66,6 +66,10 @@ class RunRecord:
     passed: list[str]
     passes_known: bool
     summary_path: str | None = None
+    #: The run passed (its command exited 0, else its log shows no failure); then
+    #: ``baseline`` holds its fingerprints (:meth:`.baseline.Baseline.payload`).
+    green: bool = False
+    baseline: dict | None = None
 
     def payload(self) -> dict:
         return dict(self.__dict__)

@@ -9,7 +9,8 @@ with underscores (``token_budget`` for ``--token-budget``; the list is
   (``optimization_profile`` from ``custom_profile_path``), then what the caller gave;
   a value given explicitly always wins;
 * :func:`summary_options`: those values as :class:`.options.SummaryOptions`, with the
-  names the command adds (``memory_optimized``, ``store_memory``) applied.
+  names the command adds (:data:`RUN_SETTINGS`: ``memory_optimized``, ``store_memory``,
+  ``baseline_log``, ``no_baseline``) applied.
 
 ``values`` is a mapping or any object with the names as attributes (an argparse
 namespace, a Dagster config); a missing name or ``None`` means "not given".
@@ -25,7 +26,11 @@ from typing import Any
 
 from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, SummaryOptions
 
-__all__ = ["value", "given", "layered", "summary_options", "MEMORY_OPTIMIZED_BATCH_LINES"]
+__all__ = ["value", "given", "layered", "summary_options", "MEMORY_OPTIMIZED_BATCH_LINES", "RUN_SETTINGS"]
+
+#: Names :func:`summary_options` reads besides the layered settings: they say how this
+#: one run is made (no preset or profile carries them).
+RUN_SETTINGS = ("memory_optimized", "store_memory", "baseline_log", "no_baseline")
 
 #: Lines processed at once with ``memory_optimized`` (else 200,000), and its chunk size.
 MEMORY_OPTIMIZED_BATCH_LINES = 10_000
@@ -84,7 +89,7 @@ def summary_options(values: Any) -> SummaryOptions:
         UsageError: an unknown tagging profile, priority level or pattern.
     """
     from tokopt_pipeline.lib.engine.components import parse_component_budgets
-    from tokopt_pipeline.lib.engine.priority import Level, parse_priority_pattern
+    from tokopt_pipeline.lib.engine.priority import Level, UsageError, parse_priority_pattern
     from tokopt_pipeline.lib.engine.profiles import get_profile
 
     profile = value(values, "profile", "auto")
@@ -108,8 +113,30 @@ def summary_options(values: Any) -> SummaryOptions:
         # The memory wants the passing tests and the commit: collected in the same pass
         # rather than by reading the log again.
         collect_run_meta=bool(value(values, "store_memory", False)),
+        baseline_log=_baseline_log(values),
+        baseline=not value(values, "no_baseline", False),
     )
+    if opts.baseline_log and not opts.baseline:
+        raise UsageError("--baseline-log and --no-baseline contradict each other: give one")
     if value(values, "memory_optimized", False):
         opts.max_batch_lines = MEMORY_OPTIMIZED_BATCH_LINES
         opts.chunk_size = opts.chunk_size or MEMORY_OPTIMIZED_CHUNK_SIZE
     return opts
+
+
+def _baseline_log(values: Any) -> str | None:
+    """``baseline_log`` as a path: given, a string naming a log (``-`` is the log being
+    summarized's stdin, so never a baseline).
+
+    Raises:
+        UsageError: an empty path or ``-``.
+    """
+    from tokopt_pipeline.lib.engine.priority import UsageError
+
+    path = value(values, "baseline_log")
+    if path is None:
+        return None
+    path = str(path)
+    if not path.strip() or path == "-":
+        raise UsageError(f"--baseline-log takes the path of a passing run's log, not {path!r}")
+    return path

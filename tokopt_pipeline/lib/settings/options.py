@@ -31,6 +31,9 @@ class SummaryOptions:
         component_by: how components are found: ``step``, ``logger``, ``file`` or ``auto``.
         collect_run_meta: also collect the passing tests and the commit in the pass
             (``Analysis.run_meta``), for the cross-run memory.
+        baseline_log: a log of the last passing run: this run's lines it had too are
+            demoted below what is new, and counted (:mod:`~tokopt_pipeline.lib.engine.baseline`).
+        baseline: False turns any baseline off (``--no-baseline``), the memory's too.
     """
 
     token_budget: int = DEFAULT_TOKEN_BUDGET
@@ -48,6 +51,8 @@ class SummaryOptions:
     max_batch_lines: int | None = None  # lines processed at once; None: 200,000 (--memory-optimized: 10,000)
     component_by: str = "auto"
     collect_run_meta: bool = False
+    baseline_log: str | None = None
+    baseline: bool = True
 
     @property
     def effective_budget(self) -> int:

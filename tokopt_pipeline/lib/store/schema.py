@@ -223,5 +223,24 @@ MIGRATIONS += [
     ),
 ]
 
+# -- baselines: what the last green run of a suite had (22) --------------------------
+MIGRATIONS += [
+    (
+        22,
+        "memory: the baseline of each passing run (template and error fingerprints), to demote what a later run shares with it",
+        """
+        CREATE TABLE IF NOT EXISTS mem_baselines (
+            run_id       VARCHAR PRIMARY KEY,   -- a mem_runs run that passed
+            suite        VARCHAR NOT NULL,
+            recorded_at  TIMESTAMP,
+            n            INTEGER,               -- fingerprints held
+            fingerprints BLOB,                  -- 64-bit little-endian integers (lib.engine.baseline.fingerprint)
+            shapes       VARCHAR[]              -- its templates' shapes: "tokens:wildcard positions"
+        );
+        """,
+    ),
+]
+
+
 def latest_version() -> int:
     return max(v for v, _, _ in MIGRATIONS)
