@@ -117,6 +117,7 @@ GENERIC_CONTEXTS: tuple[str, ...] = (
     "+ ./scripts/publish.sh {s}",
     "[2024-05-01 10:00:05] worker.1 INFO using {s} for the nightly sync",
     "docker run --rm -e CI=true acme/tools:1.4 sync --with {s}",
+    "tests/test_clients.py::test_client_login[{s}] PASSED",
 )
 
 # Fixed parts of the contexts below.

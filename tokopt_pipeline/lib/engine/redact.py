@@ -267,7 +267,7 @@ class Redactor:
             if self._block_end is not None:
                 resume = self._continue_block(out, i + 1)
                 touched.extend(range(i + 1, resume))
-        self.changed = [i for i in touched if out[i] is not lines[i]]
+        self.changed = [i for i in touched if out[i] != lines[i]]
         return out
 
     def _continue_block(self, out: list[str], start: int) -> int:

@@ -624,11 +624,10 @@ TRIGGER_TOKENS = "|".join(
         r"hooks\.slack\.com",
         r"[rs]k_(?:live|test)_|whsec_|SG\.|sk-|AIza|GOCSPX-|ya29\.|npm_|pypi-|_authToken|eyJ|AccountKey=",
         r"(?:AC|SK)[a-z0-9]{32}",  # twilio
-        r"[MNO][a-zA-Z0-9_\-]{23,25}\.[a-zA-Z0-9_\-]{6}\.",  # discord bot token
-        r"[0-9a-z]{32}-us[0-9]",  # mailchimp
-        r"[0-9]{8}:[0-9A-Za-z_\-]{35}",  # telegram
+        r"-us[0-9]",  # mailchimp
+        r":AA[0-9A-Za-z_\-]{33}",  # telegram
         r"sq0csp-|do[opr]_v1_|hv[sbr]\.|\.atlasv1\.|hf_|shp(?:at|ca|pa|ss)_|dapi[a-f0-9]|dp\.(?:st|ct|sa|scim|audit|pt)\.",
-        r"NR(?:AK|II|JS|AA)-|lin_(?:api|oauth)_|PMAK-|ATATT3|key-[a-f0-9]{32}|AGE-SECRET-KEY-|[0-9]Q~",
+        r"NR(?:AK|II|JS|AA)-|lin_(?:api|oauth)_|PMAK-|ATATT3|key-[a-f0-9]{32}|AGE-SECRET-KEY-|Q~",
         r"sntr[yu]s_|pul-[a-f0-9]|dckr_pat_|rubygems_|ntn_|gsk_|xai-|r8_|nvapi-|pplx-|figd_|FLW(?:SECK|PUBK)|AKCp",
         r"LS0tLS1CRUdJTi",
         r"[a-z0-9]_[A-Za-z0-9]{24}",  # an unknown provider's prefix_<random> token
@@ -651,5 +650,5 @@ TRIGGER_CONTEXT = "|".join(
 # name = value pairs, by their keyword.
 # "pass" only after a separator, a quote or a lower-case letter (DB_PASS=, 'pass':,
 # dbPass=), never alone: go test's "--- PASS:" lines are not candidates.
-TRIGGER_PAIRS = (r"(?:" + spellings(*(k for k in KEYWORDS if k != "pass")) + r"|[_.\-'\"a-z](?:pass|Pass|PASS))"
-                 r"\\?[\"']?[ \t]*[:=]")
+TRIGGER_PAIRS = (r"(?:" + spellings(*(k for k in KEYWORDS if k != "pass"))
+                 + r"|_pass|_Pass|_PASS|-pass|\.pass|'pass|\"pass|Pass|pass=|PASS=)\\?[\"']?[ \t]*[:=]")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from tokopt_pipeline.lib.engine import redact
 from tokopt_pipeline.lib.engine.redact import RedactionStats, Redactor, redact_text
 from tokopt_pipeline_tests.fixtures_secrets import KEY_LINES, planted_secrets_log
+from tokopt_pipeline_tests.secrets_corpus import KINDS, leaks, ordinary_lines, planted_log
 
 
 def _leaks(text: str, secrets: list[str]) -> list[str]:
@@ -177,3 +178,94 @@ def test_line_count_kept_and_idempotent(lines, batch):
     once = run(lines)
     assert len(once) == len(lines)
     assert run(once) == once
+
+
+# --- the planted corpus: every kind, each in its contexts -------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("batch", [1, 64, 100_000])
+def test_every_planted_kind_is_redacted(seed, batch):
+    log = planted_log(seed)
+    assert len(KINDS) >= 60 and not leaks(log.text, []) and len(leaks(log.text, log.secrets)) == len(log.secrets)
+    out, r = _redact_in_batches(log.text.rstrip("\n"), batch)
+    assert leaks(out, log.secrets, log.kinds) == []
+    assert r.stats.total >= len(set(log.kinds))
+
+
+def test_the_prefilter_lets_through_every_line_a_rule_changes():
+    """Python's re and polars' Rust engine agree on the triggers, and no rule changes a
+    line the triggers skip (a key block's body aside: the block carries over)."""
+    lines = planted_log(3).text.split("\n") + ordinary_lines(__import__("random").Random(1), 300)
+    vectorized = set(redact._candidates(lines))
+    assert vectorized == {i for i, line in enumerate(lines) if redact._TRIGGER_RE.search(line)}
+    for i, line in enumerate(lines):
+        if redact_text(line) != line:
+            assert i in vectorized, line
+
+
+def test_ordinary_lines_that_look_secret_are_untouched():
+    """Shas, uuids, image digests, cache keys, test ids named after tokens, budgets."""
+    import random
+
+    lines = ordinary_lines(random.Random(7), 2000) + [
+        "tests/test_auth.py::test_token_refresh PASSED",
+        "FAILED tests/test_auth.py::test_password_reset - AssertionError: assert 3 == 4",
+        "--- PASS: TestTokenRotation (0.01s)",
+        "token_budget=4000 --token-budget 4000 --max-tokens 512",
+        "Run actions/checkout@v4 with token: *** and ssh-key: ***",
+        "  password: ${{ secrets.DB_PASSWORD }}",
+        "  + password = (sensitive value)",
+        "Authorization header missing; retrying",
+        "authorization failed for user admin",
+        "mkdir -p /home/runner/.ssh && docker run -p 8080:80 -u 1000:1000 nginx",
+        "ssh -i ~/.ssh/id_ed25519 --key-file /etc/app.key deploy@host",
+        "https://docs.github.com/en/webhooks/about-webhooks",
+        "Cookie: theme=dark",
+        "Accepted password for root from 10.0.0.1 port 22 ssh2",
+        "cache key: Linux-node-modules-4a1c0e9f2b7d8c3e",
+        "akka.tcp://sparkExecutorActorSystem@mesos-slave-07:55904",
+        "Could not get event name for stream/token: com.apple.xpc.activity/4505: 132",
+        "https://github.com/acme/widgets/pull/42?diff=split&w=1",
+    ]
+    r = Redactor()
+    out = r.redact_lines(lines)
+    assert [(a, b) for a, b in zip(lines, out, strict=True) if a != b] == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("+ curl -fsS -u deploy:Maple42!orbit https://nexus.acme.dev/x",
+         "+ curl -fsS -u deploy:[REDACTED:password] https://nexus.acme.dev/x"),
+        ("curl --user 'api:key-0123456789abcdef0123456789abcdef' https://api.mailgun.net",
+         "curl --user 'api:[REDACTED:mailgun-key]' https://api.mailgun.net"),
+        ("+ mysql -h db -u root -pS3cr3t-pw -e 'SHOW DATABASES'",
+         "+ mysql -h db -u root -p[REDACTED:password] -e 'SHOW DATABASES'"),
+        ("+ docker login -u ci -p hunter22 registry.acme.dev",
+         "+ docker login -u ci -p [REDACTED:password] registry.acme.dev"),
+        ("kubeadm join 10.0.0.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:8d6f",
+         "kubeadm join 10.0.0.10:6443 --token [REDACTED:token] --discovery-token-ca-cert-hash sha256:8d6f"),
+        ("> Authorization: Token 908e9872826d2eb04018ddd17e23c8260b9e4bd6",
+         "> Authorization: Token [REDACTED:authorization]"),
+        ('Authorization: Digest username="svc", response="93e64fa0def636ab5b994f10b7e8ba1c"',
+         "Authorization: Digest [REDACTED:authorization]"),
+        ("REDIS_URL=redis://:pw0rd-Xy9@cache.internal:6379/0",
+         "REDIS_URL=redis://:[REDACTED:url-password]@cache.internal:6379/0"),
+        ("GET https://api.acme.dev/export?token=Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5&format=csv",
+         "GET https://api.acme.dev/export?token=[REDACTED:url-secret]&format=csv"),
+        ("POST https://discord.com/api/webhooks/123456789012345678/AbCdEf0123456789-_GhIjKlMnOpQrStUvWxYz",
+         "POST https://discord.com/api/webhooks/[REDACTED:webhook]"),
+        ("+ TOKEN=Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5Ef7Gh9", "+ TOKEN=[REDACTED:token]"),
+        ("machine github.com login ci-bot password falcon12", "machine github.com login ci-bot password [REDACTED:password]"),
+        ("> Cookie: sessionid=hjwm23mqss677co9eogw0pvfl6idj1f7; theme=dark",
+         "> Cookie: sessionid=[REDACTED:cookie]; theme=dark"),
+        ("password   = 'hunter2'", "password   = '[REDACTED:password]'"),
+        ("E         {'pass': 'falcon12'} != {'pass': '***'}", "E         {'pass': '[REDACTED:password]'} != {'pass': '***'}"),
+        ('  "private_key_id": "4f1c0e9f2b7d8c3e4f1c0e9f2b7d8c3e4f1c0e9f",', '  "private_key_id": "[REDACTED:private-key-id]",'),
+        ("SECRET_KEY=django-insecure-&df19l2y!o00w_r%_h%%xmo", "SECRET_KEY=[REDACTED:secret]"),
+        ('{"msg": "{\\"password\\": \\"hunter22\\"}"}', '{"msg": "{\\"password\\": \\"[REDACTED:password]\\"}"}'),
+    ],
+)
+def test_context_rules_keep_the_context_readable(line, expected):
+    assert redact_text(line) == expected
