@@ -28,6 +28,7 @@ import argparse
 import collections
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -44,13 +45,20 @@ from tokopt_pipeline_tests.secrets_corpus import KINDS, leaks, planted_log  # no
 LIMIT = 1.0  # percent of lines changed, per corpus
 
 
+SHARED = Path(os.environ.get("TOKOPT_SHARED", ROOT.parent / "shared"))
+
+
 def corpora() -> dict[str, list[Path]]:
     data = ROOT / "tokopt_pipeline_tests" / "data"
-    return {
+    found = {
         "loghub": sorted((data / "corpus" / "loghub").glob("*_2k.log.gz")),
         "numpy": [ROOT / "examples" / "numpy_pytest.log"],
         "ecosystems": sorted((data / "ecosystems").glob("*/job.log")),
     }
+    logdx = sorted((SHARED / "corpus" / "logdx-dev").glob("*/*.log"))
+    if logdx:  # real GitHub Actions logs, when the shared material is beside the checkout
+        found["logdx-dev"] = logdx
+    return found
 
 
 def read_lines(path: Path) -> list[str]:
@@ -81,12 +89,15 @@ def false_positives(quiet: bool) -> bool:
             c_cand += cand
             total_lines += len(lines)
             total_bytes += sum(len(x) + 1 for x in lines)
-            name = path.parent.name + "/" + path.name if corpus == "ecosystems" else path.name
+            name = path.parent.name + "/" + path.name if corpus in ("ecosystems", "logdx-dev") else path.name
             if not quiet or changed:
                 print(f"  {name:<42} {len(lines):>7,} lines  {cand:>5,} candidates  "
                       f"{len(changed):>4} changed ({100 * len(changed) / max(1, len(lines)):.3f}%)")
             for i, a, b in changed:
-                shown.append(f"    {name}:{i + 1}: {a[:160]}\n    {'':>{len(name) + len(str(i + 1)) + 2}}-> {b[:160]}")
+                at = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), 0)
+                lo = max(0, at - 80)
+                pad = " " * (len(name) + len(str(i + 1)) + 2)
+                shown.append(f"    {name}:{i + 1}: …{a[lo:at + 80]}\n    {pad}-> …{b[lo:at + 80]}")
         share = 100 * c_changed / max(1, c_lines)
         flag = "ok" if share < LIMIT else "OVER THE LIMIT"
         ok &= share < LIMIT

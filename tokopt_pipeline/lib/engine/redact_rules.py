@@ -85,7 +85,8 @@ def mixed_alnum(value: str) -> bool:
 
 
 _TRIVIAL = frozenset({"null", "none", "nil", "undefined", "true", "false", "empty", "redacted", "masked",
-                      "hidden", "secret", "password", "changeme", "required", "optional", "string", "str"})
+                      "hidden", "secret", "password", "changeme", "required", "optional", "string", "str",
+                      "yes", "no", "on", "off", "0", "1"})
 
 
 def trivial(value: str) -> bool:
@@ -448,7 +449,7 @@ def _context_rules(ds: dict[str, list[re.Pattern[str]]]) -> tuple[Rule, ...]:
              check=lambda v: looks_token(v) and not trivial(v), hints=("bearer",)),
         # Command lines.
         Rule("password",
-             re.compile(r"(?<![\w-])(?:-u|--user|--creds|--proxy-user)(?:=|[ \t]+)['\"]?(?P<user>[^\s:'\"]+):(?P<v>[^\s'\"]+)"),
+             re.compile(r"(?<![\w-])(?:-u|--user|--creds|--proxy-user)(?:=|[ \t]+)['\"]?(?P<user>[A-Za-z0-9_.@\-]+):(?P<v>[^\s'\"]+)"),
              spans=_userpass_spans, hints=("-u", "--user", "--creds", "--proxy-user")),
         *(_short_flag_rule(c, f, g) for c, f, g in _SHORT_FLAGS),
         Rule("password", re.compile(rf"(?<![\w-])--?(?P<name>[A-Za-z][\w.-]*)(?:=|[ \t]+)(?P<v>(?!-){_QUOTED_OR_WORD})"),

@@ -227,6 +227,9 @@ def test_ordinary_lines_that_look_secret_are_untouched():
         "akka.tcp://sparkExecutorActorSystem@mesos-slave-07:55904",
         "Could not get event name for stream/token: com.apple.xpc.activity/4505: 132",
         "https://github.com/acme/widgets/pull/42?diff=split&w=1",
+        'echo -n "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > /tmp/.commit_date',
+        '-e "MYSQL_ALLOW_EMPTY_PASSWORD=yes" -e "MYSQL_DATABASE=pandas"',
+        "git config --local http.https://github.com/.extraheader AUTHORIZATION: basic ***",
     ]
     r = Redactor()
     out = r.redact_lines(lines)
