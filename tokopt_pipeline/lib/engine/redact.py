@@ -57,11 +57,17 @@ from tokopt_pipeline.lib.engine.redact_rules import (
     build_rules,
     name_start,
     pair_kind,
+    secret_name,
+    trivial,
 )
 
 __all__ = ["RedactionStats", "Redactor", "redact_text", "placeholder"]
 
 _PREFIX = PREFIX
+# A Kubernetes or compose env entry split over two lines: "- name: API_TOKEN", then
+# "  value: ..." (the value line has no secret word of its own).
+_ENV_NAME = re.compile(r"name:[ \t]*[\"']?(?P<n>[A-Za-z0-9_.\-]+)[\"']?[ \t]*$")
+_ENV_VALUE = re.compile(r"^(?P<head>\s*(?:-\s*)?value:[ \t]*)(?P<v>\S.*?)\s*$")
 # Names whose unquoted value runs to the next blank (passwords hold & and ;).
 _STRONG_NAME = re.compile(r"(?i)pass|pwd|secret|cred")
 
@@ -237,6 +243,7 @@ class Redactor:
         self._counts: Counter[str] = Counter()
         self._block_end: re.Pattern[str] | None = None  # END marker of the open key block
         self._slack = 0  # consecutive non-key lines seen inside the open block
+        self._env_value_next = False  # the batch before ended on a secret-named env entry
         #: Indices of the lines the last `redact_lines` call changed, in order.
         self.changed: list[int] = []
 
@@ -256,6 +263,10 @@ class Redactor:
             return out
         touched: list[int] = []
         resume = 0
+        if self._env_value_next:
+            self._env_value_next = False
+            out[0] = self._env_value(out[0])
+            touched.append(0)
         if self._block_end is not None:
             resume = self._continue_block(out, 0)
             touched.extend(range(0, resume))
@@ -267,8 +278,26 @@ class Redactor:
             if self._block_end is not None:
                 resume = self._continue_block(out, i + 1)
                 touched.extend(range(i + 1, resume))
+            else:
+                env = _ENV_NAME.search(out[i])
+                if env is not None and secret_name(env.group("n")):
+                    if i + 1 < len(out):
+                        out[i + 1] = self._env_value(out[i + 1])
+                        touched.append(i + 1)
+                    else:
+                        self._env_value_next = True  # the value line opens the next batch
         self.changed = [i for i in touched if out[i] != lines[i]]
         return out
+
+    def _env_value(self, line: str) -> str:
+        """The ``value:`` line after a secret-named env entry, its value redacted."""
+        m = _ENV_VALUE.match(line)
+        if m is None or trivial(m.group("v")):
+            return line
+        v, s = m.group("v"), m.start("v")
+        if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+            v, s = v[1:-1], s + 1
+        return _replace(line, [(s, s + len(v), "credential")], self._counts)
 
     def _continue_block(self, out: list[str], start: int) -> int:
         """Redact the open key block from `start`; return the index after it."""

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 PREFIX = "[REDACTED:"
 
-__all__ = ["PREFIX", "DS_PLUGINS", "Rule", "build_rules", "PAIR", "pair_kind", "name_start",
+__all__ = ["PREFIX", "DS_PLUGINS", "Rule", "build_rules", "PAIR", "pair_kind", "name_start", "secret_name", "trivial",
            "TRIGGER_TOKENS", "TRIGGER_CONTEXT", "TRIGGER_PAIRS"]
 
 # --- value heuristics --------------------------------------------------------------
@@ -58,7 +58,7 @@ def looks_secret(value: str) -> bool:
     ``abc123XYZ789`` and hex digests pass; ``3``, ``76659``, ``true``, ``/etc/app.key``,
     ``linux-node-modules`` and ``https://...`` do not.
     """
-    if len(value) < 8 or value.isdigit() or value[0] in "/~.$<{%" or "://" in value:
+    if len(value) < 8 or value.isdigit() or value[0] in "~.$<{%" or "://" in value or pathlike(value):
         return False
     if not _TOKEN_VALUE.fullmatch(value):
         return False  # "6|com.tencent.mm|1957|null", "a b c": data, not a credential
@@ -66,6 +66,18 @@ def looks_secret(value: str) -> bool:
     has_alpha = any(c.isalpha() for c in value)
     ent = entropy(value)
     return (has_digit and has_alpha and ent >= 2.8) or (len(value) >= 16 and ent >= 3.7)
+
+
+def pathlike(value: str) -> bool:
+    """A file path (``/etc/app.key``, ``./certs/ca.pem``, ``~/.ssh/id_rsa``), not base64
+    that happens to start with a slash (``/8cWsYsAamX4hdX/S67Q9...``)."""
+    if value[:1] in "~." or value.startswith("file:"):
+        return True
+    if not value.startswith("/"):
+        return False
+    parts = [p for p in value.split("/") if p]
+    plain = sum(1 for p in parts if re.fullmatch(r"[a-z0-9_.@+\-]+", p) or "." in p)
+    return not parts or plain * 2 >= len(parts)
 
 
 def looks_token(value: str) -> bool:
@@ -272,7 +284,7 @@ def _strip_end(line: str, s: int, e: int) -> int:
 
 _FLAG_WORDS = re.compile(r"[-_.]")
 _FLAG_STRONG = frozenset({"password", "passwd", "passphrase", "pwd", "secret", "credentials", "credential", "creds"})
-_FLAG_WEAK = frozenset({"token", "key", "apikey", "auth"})
+_FLAG_WEAK = frozenset({"token", "key", "apikey", "auth", "pat"})
 
 
 def _flag_spans(m: re.Match[str]) -> list[tuple[int, int, str]]:
@@ -288,8 +300,8 @@ def _flag_spans(m: re.Match[str]) -> list[tuple[int, int, str]]:
     if m.group("v")[0] not in "'\"":
         e = _strip_end(m.string, s, e)
         value = m.string[s:e]
-    if last in _FLAG_STRONG or (last == "pass" and not value.isdigit()):
-        if value[0] in "/~" or value.startswith("./") or value.startswith("file:") or value in ("stdin", "-"):
+    if last in _FLAG_STRONG or (last.endswith(("pass", "password", "passwd")) and not value.isdigit()):
+        if pathlike(value) or value in ("stdin", "-"):
             return []  # --password-file-like values: a path, not the password
         return [(s, e, "password" if last.startswith("pass") or last == "pwd" else "secret")]
     if last in _FLAG_WEAK or (len(words) > 1 and words[-2:] in (["api", "key"], ["access", "token"])):
@@ -454,6 +466,15 @@ def _context_rules(ds: dict[str, list[re.Pattern[str]]]) -> tuple[Rule, ...]:
         *(_short_flag_rule(c, f, g) for c, f, g in _SHORT_FLAGS),
         Rule("password", re.compile(rf"(?<![\w-])--?(?P<name>[A-Za-z][\w.-]*)(?:=|[ \t]+)(?P<v>(?!-){_QUOTED_OR_WORD})"),
              spans=_flag_spans, hints=("-",)),
+        # "aws configure set aws_secret_access_key X", "npm config set _auth X": by the name.
+        Rule("password", re.compile(r"\bconfig(?:ure)?\s+set\s+(?P<name>[^\s=]+)[ \t]+(?P<v>[^\s'\"]+)"),
+             spans=_flag_spans, hints=("config",)),
+        # SQL: CREATE USER u IDENTIFIED BY 'pw', ALTER USER u WITH PASSWORD 'pw'.
+        Rule("password", re.compile(r"(?i)\b(?:identified\s+by|password)\s+'(?P<s>[^']+)'"), group="s",
+             check=lambda v: not trivial(v), hints=("identified", "password")),
+        # GitHub Actions' ::add-mask::VALUE: the value is a secret by declaration.
+        Rule("masked-value", re.compile(r"::add-mask::(?P<s>\S.*?)\s*$"), group="s",
+             check=lambda v: not trivial(v), hints=("::add-mask::",)),
         # .netrc: "machine h login u password p", or "password p" on a line of its own.
         Rule("password", re.compile(r"\blogin\s+\S+\s+password\s+(?P<s>\S+)"), group="s",
              check=lambda v: not trivial(v), hints=("password",)),
@@ -526,7 +547,7 @@ def spellings(*words: str) -> str:
 
 # The name must END with the keyword: password_reset_count=3 and token_budget=76659
 # are not secrets.
-KEYWORDS = ("password", "passwd", "passphrase", "pass", "pwd", "secret", "token", "key_id", "key", "auth",
+KEYWORDS = ("password", "passwd", "passphrase", "pass", "pwd", "secret", "token", "key_id", "key", "auth", "pat",
             "credentials", "credential", "creds", "dockerconfigjson", "dockercfg")
 # The pattern starts at the keyword (a literal, which Python's re finds fast); the
 # rest of the name is read backwards from there. Values: quoted (also with JSON's
@@ -534,7 +555,8 @@ KEYWORDS = ("password", "passwd", "passphrase", "pass", "pwd", "secret", "token"
 PAIR = re.compile(
     r"(?P<kw>" + spellings(*KEYWORDS) + r")"
     r"(?P<nq>\\?[\"']?)[ \t]*(?::=|=>|[:=])[ \t]*"
-    r"(?:\\\"(?P<ev>[^\"\\]+)\\\"|(?P<q>[\"'`])(?P<qv>(?:(?!(?P=q))[^\n])+)(?P=q)|(?P<v>[^\s\"'`]+))"
+    r"(?:\\\"(?P<ev>[^\"\\]+)\\\"|(?P<wrap>[A-Za-z_][\w.]*\()?(?P<q>[\"'`])(?P<qv>(?:(?!(?P=q))[^\n])+)(?P=q)"
+    r"|(?P<v>[^\s\"'`]+))"
 )
 # <name>_key / <name>_token pairs that are ids, not credentials.
 _NOT_SECRET_NAMES = frozenset(
@@ -597,7 +619,18 @@ def pair_kind(name: str, kw: str, value: str, quoted_name: bool, sep: str = "=")
             return None
     if not looks_secret(value):
         return None
-    return {"key": "api-key", "token": "token"}.get(low, "credential")
+    return {"key": "api-key", "token": "token", "pat": "token"}.get(low, "credential")
+
+
+def secret_name(name: str) -> bool:
+    """A variable name that says its value is a credential (``API_TOKEN``,
+    ``db_password``, ``clientSecret``), not an id (``CACHE_KEY``, ``next_page_token``)."""
+    words = [w.lower() for w in _WORD_SPLIT.split(name.strip("_.-")) if w]
+    if not words:
+        return False
+    if any(w in _STRONG_WORDS or w.startswith("pass") for w in words):
+        return True
+    return words[-1] in ("token", "key", "pat", "apikey", "auth") and (len(words) == 1 or words[-2] not in _NOT_SECRET_NAMES)
 
 
 def _not_prose(value: str, sep: str) -> bool:
@@ -640,11 +673,14 @@ TRIGGER_CONTEXT = "|".join(
     (
         r"://[^\s@/]*:[^\s@/]*@|://[^\s:@/]{20,}@",
         r"[Ww]ebhook|WEBHOOK|hook[^\s/]*/",
-        r"[?&;](?:sig|Signature|signature|code|session|sessionid|jwt)=",
+        r"(?:Signature|signature|SIGNATURE)=|[?&;](?:sig|code|session|sessionid|jwt)=",
+        r"::add-mask::|config(?:ure)?\s+set\s",
         spellings("bearer", "authorization", "cookie"),
         r"(?:-u|--user|--creds|--proxy-user)[ \t=]+['\"]?[^\s:'\"]+:",
         r"(?:mysql|mariadb|mongo|login|twine|sshpass|ldap[a-z]+|redis-cli)[^|;&]* -[pwa]",
-        r"-[A-Za-z0-9_.\-]*(?:password|passwd|pass|pwd|secret|token|key|auth|credentials|credential|creds)[= \t]",
+        r"-[A-Za-z0-9_.\-]*(?:password|passwd|passphrase|pass|pwd|secret|token|key|auth|credentials|credential|creds|pat)[= \t]",
+        r"(?:IDENTIFIED|identified|Identified) (?:BY|by|By)|(?:PASSWORD|password|Password) '",
+        r"name:[ \t]*[\"']?[A-Za-z0-9_.\-]*(?:TOKEN|[Tt]oken|SECRET|[Ss]ecret|PASSWORD|[Pp]assword|PASS|KEY|[Kk]ey|PAT|CREDENTIALS)[\"']?[ \t]*$",
         r"login\s+\S+\s+password\s|^\s*password\s+\S+\s*$",
     )
 )

@@ -272,3 +272,11 @@ def test_ordinary_lines_that_look_secret_are_untouched():
 )
 def test_context_rules_keep_the_context_readable(line, expected):
     assert redact_text(line) == expected
+
+
+def test_a_secret_env_entry_split_over_two_lines_and_two_batches():
+    r = Redactor()
+    first = r.redact_lines(["      env:", "        - name: API_TOKEN"])
+    second = r.redact_lines(["          value: Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5", "        - name: LOG_LEVEL", "          value: debug"])
+    assert first == ["      env:", "        - name: API_TOKEN"]
+    assert second == ["          value: [REDACTED:credential]", "        - name: LOG_LEVEL", "          value: debug"]
