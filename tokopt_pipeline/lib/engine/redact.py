@@ -6,17 +6,19 @@ name in ``DB_PASSWORD=[REDACTED:password]``, the scheme, user and host in
 
 Two stages, split by where the cost is:
 
-1. **Prefilter** (vectorized). Two polars ``str.contains`` of combined trigger regexes
-   (Rust regex, run over the whole batch) marks the lines that could hold a secret.
-   Triggers are literal prefixes (``AKIA``, ``ghp_``, ``eyJ``, ``-----BEGIN``...) or
-   ``<keyword>...=`` shapes written without lookarounds, and are deliberately loose: in
-   real logs well under 1% of lines pass. Keyword triggers list the lower, Title and
-   UPPER spelling of each word instead of using ``(?i)``, which would cost the Rust
-   engine its literal prefilter (3-4x slower).
-2. **Rules** (per candidate line, Python ``re``). The exact rules below run only on
-   candidates. Where the detect-secrets project has a rule for a kind, its ``denylist``
-   regex is imported from the installed package and used as is (wrapped in token
-   boundaries); we add our own only where it has none.
+1. **Prefilter** (vectorized). One polars ``str.contains`` of the combined trigger
+   regexes of :mod:`.redact_rules` (Rust regex, run over the whole batch) marks the
+   lines that could hold a secret. Triggers are literal prefixes (``AKIA``, ``ghp_``,
+   ``eyJ``, ``-----BEGIN``...), context words (``Authorization``, ``Cookie``, ``://u:p@``,
+   ``--password``, ``mysql ... -p``) or ``<keyword>...=`` shapes written without
+   lookarounds, and are deliberately loose: in real logs about 1% of lines pass or
+   fewer. Keyword triggers list the lower, Title and UPPER spelling of each word
+   instead of using ``(?i)``, which would cost the Rust engine its literal prefilter
+   (3-4x slower).
+2. **Rules** (per candidate line, Python ``re``): the provider tokens, the context
+   rules and the name = value pairs of :mod:`.redact_rules`, run only on candidates.
+   Where the detect-secrets project has a rule for a kind, its ``denylist`` regex is
+   imported from the installed package and used as is (wrapped in token boundaries).
 
 Every rule's trigger must match whatever the rule matches; the planted-secrets tests
 check this for every kind.
@@ -31,7 +33,9 @@ Example:
     >>> redact_text("export GITHUB_TOKEN=ghp_" + "a1B2" * 9)
     'export GITHUB_TOKEN=[REDACTED:github-token]'
 
-One concept (over 400 lines): the secret rules and their one replacement pass.
+The secret rules themselves are in :mod:`.redact_rules`; this module runs them.
+
+One concept (over 400 lines): the redaction pass over batches of lines.
 """
 
 from __future__ import annotations
@@ -195,16 +199,16 @@ def preload() -> None:
 
 # --- prefilter ---------------------------------------------------------------------
 
-# Three regexes, OR-ed: the Rust engine runs each faster than their union.
-_TRIGGERS = (TRIGGER_TOKENS, TRIGGER_CONTEXT, TRIGGER_PAIRS)
-_TRIGGER_RE = re.compile("|".join(_TRIGGERS))
+# One regex: with the context triggers, their union scans faster than separate passes
+# (measured: 0.10 s against 0.21 s per 40 MB on one thread).
+_TRIGGER = "|".join((TRIGGER_TOKENS, TRIGGER_CONTEXT, TRIGGER_PAIRS))
+_TRIGGER_RE = re.compile(_TRIGGER)
 _SMALL_BATCH = 64  # below this, polars' per-call overhead outweighs its speed
 
 
 def trigger_expr(column: str = "line") -> pl.Expr:
     """Boolean: the line may hold a secret (the vectorized prefilter, for a caller's frame)."""
-    line = pl.col(column)
-    return pl.any_horizontal(*(line.str.contains(t) for t in _TRIGGERS))
+    return pl.col(column).str.contains(_TRIGGER)
 
 
 def _candidates(lines: list[str]) -> list[int]:
@@ -212,11 +216,7 @@ def _candidates(lines: list[str]) -> list[int]:
     if len(lines) < _SMALL_BATCH:
         search = _TRIGGER_RE.search
         return [i for i, line in enumerate(lines) if search(line)]
-    s = pl.Series(values=lines, dtype=pl.String)
-    hit = s.str.contains(_TRIGGERS[0])
-    for t in _TRIGGERS[1:]:
-        hit = hit | s.str.contains(t)
-    return hit.arg_true().to_list()
+    return pl.Series(values=lines, dtype=pl.String).str.contains(_TRIGGER).arg_true().to_list()
 
 
 # --- the redactor ------------------------------------------------------------------

@@ -681,7 +681,7 @@ TRIGGER_CONTEXT = "|".join(
         r"-[A-Za-z0-9_.\-]*(?:password|passwd|passphrase|pass|pwd|secret|token|key|auth|credentials|credential|creds|pat)[= \t]",
         r"(?:IDENTIFIED|identified|Identified) (?:BY|by|By)|(?:PASSWORD|password|Password) '",
         r"name:[ \t]*[\"']?[A-Za-z0-9_.\-]*(?:TOKEN|[Tt]oken|SECRET|[Ss]ecret|PASSWORD|[Pp]assword|PASS|KEY|[Kk]ey|PAT|CREDENTIALS)[\"']?[ \t]*$",
-        r"login\s+\S+\s+password\s|^\s*password\s+\S+\s*$",
+        r"login\s+\S+\s+password\s|password[ \t]+\S+\s*$",  # .netrc (no ^: it costs the literal scan)
     )
 )
 # name = value pairs, by their keyword.
