@@ -144,16 +144,24 @@ def _detect_secrets_version() -> str:
         return "unknown"
 
 
+def _plugins_digest() -> str:
+    """A short digest of the plugin list: tokopt versions that use different plugins
+    keep their own cache instead of rewriting one another's."""
+    import hashlib
+
+    return hashlib.sha256(" ".join(sorted(_DS_PLUGINS)).encode()).hexdigest()[:8]
+
+
 def detect_secrets_denylists() -> dict[str, list[re.Pattern[str]]]:
     """detect-secrets' denylist patterns, by plugin class name.
 
     Importing detect-secrets pulls in its whole plugin machinery (and requests) and
     costs about a quarter of a second per command, so the patterns are cached on disk
     (``~/.cache/tokopt``, or ``$XDG_CACHE_HOME/tokopt``) under the installed
-    detect-secrets version: a new version is read afresh, and a missing, unreadable or
+    detect-secrets version and the plugin list: a new version is read afresh, and a missing, unreadable or
     damaged cache only means the package is imported again.
     """
-    cache = cache_dir() / f"detect-secrets-{_detect_secrets_version()}-denylists.json"
+    cache = cache_dir() / f"detect-secrets-{_detect_secrets_version()}-{_plugins_digest()}-denylists.json"
     try:
         data = json.loads(cache.read_text(encoding="utf-8"))
         if set(data) == set(_DS_PLUGINS):
