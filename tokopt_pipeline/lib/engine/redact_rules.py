@@ -420,6 +420,19 @@ def _query_spans(m: re.Match[str]) -> list[tuple[int, int, str]]:
     return []
 
 
+def _xml_spans(m: re.Match[str]) -> list[tuple[int, int, str]]:
+    """``<password>X</password>``, ``<apiToken>X</apiToken>``: by the element's name."""
+    name = m.group("name").rsplit(":", 1)[-1]
+    value = m.group("v").strip()
+    if trivial(value) or not secret_name(name):
+        return []
+    words = [w.lower() for w in _WORD_SPLIT.split(name) if w]
+    if not any(w in _STRONG_WORDS or w.startswith("pass") for w in words) and not looks_secret(value):
+        return []
+    s = m.start("v") + (len(m.group("v")) - len(m.group("v").lstrip()))
+    return [(s, s + len(value), "password" if any(w.startswith("pass") for w in words) else "secret")]
+
+
 def _webhook_spans(m: re.Match[str]) -> list[tuple[int, int, str]]:
     """The secret path of a webhook URL (``/services/T.../B.../...``, ``/api/webhooks/ID/TOKEN``)."""
     value = m.group("s")
@@ -469,6 +482,12 @@ def _context_rules(ds: dict[str, list[re.Pattern[str]]]) -> tuple[Rule, ...]:
         # "aws configure set aws_secret_access_key X", "npm config set _auth X": by the name.
         Rule("password", re.compile(r"\bconfig(?:ure)?\s+set\s+(?P<name>[^\s=]+)[ \t]+(?P<v>[^\s'\"]+)"),
              spans=_flag_spans, hints=("config",)),
+        # XML elements (Maven's settings.xml, NuGet.config echoed): <password>X</password>.
+        Rule("password", re.compile(r"<(?P<name>[A-Za-z][\w:.\-]*)>(?P<v>[^<>\s][^<>]*)</(?P=name)>"),
+             spans=_xml_spans, hints=("pass", "secret", "token", "key", "cred", "auth")),
+        # .NET config: <add key="ClearTextPassword" value="X" />.
+        Rule("password", re.compile(r"""\b(?:key|name)=(?P<q>["'])(?P<name>[^"'<>]+)(?P=q)\s+value=(?P<q2>["'])(?P<v>[^"'<>]*)(?P=q2)"""),
+             spans=_xml_spans, hints=("value=",)),
         # SQL: CREATE USER u IDENTIFIED BY 'pw', ALTER USER u WITH PASSWORD 'pw'.
         Rule("password", re.compile(r"(?i)\b(?:identified\s+by|password)\s+'(?P<s>[^']+)'"), group="s",
              check=lambda v: not trivial(v), hints=("identified", "password")),
@@ -547,7 +566,8 @@ def spellings(*words: str) -> str:
 
 # The name must END with the keyword: password_reset_count=3 and token_budget=76659
 # are not secrets.
-KEYWORDS = ("password", "passwd", "passphrase", "pass", "pwd", "secret", "token", "key_id", "key", "auth", "pat",
+KEYWORDS = ("password", "passwd", "passphrase", "pass", "pwd", "secret_id", "secretId", "secret", "token", "key_id",
+            "key", "auth", "pat",
             "credentials", "credential", "creds", "dockerconfigjson", "dockercfg")
 # The pattern starts at the keyword (a literal, which Python's re finds fast); the
 # rest of the name is read backwards from there. Values: quoted (also with JSON's
@@ -564,8 +584,8 @@ _NOT_SECRET_NAMES = frozenset(
     "hash range public next page continuation pagination cursor sync resume map dict "
     "registry row column index license ssh_public csrf xsrf".split()
 )
-_KEY_PREFIXES = ("api", "access", "secret", "private", "auth", "client", "master",
-                 "session", "refresh", "app", "account", "signing", "encryption")
+_KEY_PREFIXES = ("api", "access", "secret", "private", "auth", "client", "master", "session", "refresh", "app",
+                 "account", "signing", "encryption", "identity", "oauth", "bearer", "id")
 _STRONG_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "secret", "secrets", "credential",
                            "credentials", "creds", "dockerconfigjson", "dockercfg"})
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -688,4 +708,4 @@ TRIGGER_CONTEXT = "|".join(
 # "pass" only after a separator, a quote or a lower-case letter (DB_PASS=, 'pass':,
 # dbPass=), never alone: go test's "--- PASS:" lines are not candidates.
 TRIGGER_PAIRS = (r"(?:" + spellings(*(k for k in KEYWORDS if k != "pass"))
-                 + r"|_pass|_Pass|_PASS|-pass|\.pass|'pass|\"pass|Pass|pass=|PASS=)\\?[\"']?[ \t]*[:=]")
+                 + r"|_pass|_Pass|_PASS|-pass|\.pass|'pass|\"pass|Pass|pass=|PASS=|<pass)(?:\\?[\"']?[ \t]*[:=]|>)")
