@@ -1,6 +1,6 @@
 """Planted secrets through the real command: none survives anywhere tokopt writes.
 
-The log holds every kind of :mod:`tokopt_pipeline_tests.secrets_corpus` (94 kinds,
+The log holds every kind of :mod:`tokopt_pipeline_tests.secrets_corpus` (over 100 kinds,
 each in several contexts, some on error lines a summary shows verbatim, some in
 passing test ids the memory keeps) between ordinary lines. It is summarized in every
 format with the preprocessed chunks and the exported templates, recorded in the store,

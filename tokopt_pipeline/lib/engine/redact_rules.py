@@ -451,7 +451,7 @@ def _context_rules(ds: dict[str, list[re.Pattern[str]]]) -> tuple[Rule, ...]:
         # URL userinfo: detect-secrets' BasicAuthDetector, then ours for passwords it
         # does not read (symbols, an empty user: redis://:pw@host) and a token as the user.
         Rule("url-password",
-             re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://(?P<user>[^\s:@/'\"]*):(?P<s>[^\s/'\"]+)@(?=[A-Za-z0-9\[])"),
+             re.compile(r"://(?P<user>[^\s:@/'\"]*):(?P<s>[^\s/'\"]+)@(?=[A-Za-z0-9\[])"),
              group="s", hints=("://",), check=_url_password_check),
         Rule("url-password", basic_auth, group=1, hints=("://",), check=_url_password_check),
         Rule("url-token", re.compile(r"://(?P<s>[^\s:@/'\"]{20,})@"), group="s", hints=("://",), check=strong_random),
@@ -475,16 +475,16 @@ def _context_rules(ds: dict[str, list[re.Pattern[str]]]) -> tuple[Rule, ...]:
         # Command lines.
         Rule("password",
              re.compile(r"(?<![\w-])(?:-u|--user|--creds|--proxy-user)(?:=|[ \t]+)['\"]?(?P<user>[A-Za-z0-9_.@\-]+):(?P<v>[^\s'\"]+)"),
-             spans=_userpass_spans, hints=("-u", "--user", "--creds", "--proxy-user")),
+             spans=_userpass_spans, hints=("-u ", "-u=", "--user", "--creds", "--proxy-user")),
         *(_short_flag_rule(c, f, g) for c, f, g in _SHORT_FLAGS),
         Rule("password", re.compile(rf"(?<![\w-])--?(?P<name>[A-Za-z][\w.-]*)(?:=|[ \t]+)(?P<v>(?!-){_QUOTED_OR_WORD})"),
-             spans=_flag_spans, hints=("-",)),
+             spans=_flag_spans, hints=("pass", "pwd", "secret", "token", "key", "auth", "cred", "pat")),
         # "aws configure set aws_secret_access_key X", "npm config set _auth X": by the name.
         Rule("password", re.compile(r"\bconfig(?:ure)?\s+set\s+(?P<name>[^\s=]+)[ \t]+(?P<v>[^\s'\"]+)"),
              spans=_flag_spans, hints=("config",)),
         # XML elements (Maven's settings.xml, NuGet.config echoed): <password>X</password>.
         Rule("password", re.compile(r"<(?P<name>[A-Za-z][\w:.\-]*)>(?P<v>[^<>\s][^<>]*)</(?P=name)>"),
-             spans=_xml_spans, hints=("pass", "secret", "token", "key", "cred", "auth")),
+             spans=_xml_spans, hints=("</",)),
         # .NET config: <add key="ClearTextPassword" value="X" />.
         Rule("password", re.compile(r"""\b(?:key|name)=(?P<q>["'])(?P<name>[^"'<>]+)(?P=q)\s+value=(?P<q2>["'])(?P<v>[^"'<>]*)(?P=q2)"""),
              spans=_xml_spans, hints=("value=",)),
@@ -526,11 +526,11 @@ def build_rules(ds: dict[str, list[re.Pattern[str]]]) -> tuple[Rule, ...]:
         _token("twilio-key", "(?:" + "|".join(_ds(p) for p in ds["TwilioKeyDetector"]) + ")", "ac sk", tail=False),
         _token("openai-key", _ds(ds["OpenAIDetector"][0]), "sk-"),
         _token("pypi-token", "(?:" + "|".join(_ds(p) for p in ds["PypiTokenDetector"]) + ")", "pypi-"),
-        _token("discord-token", _ds(ds["DiscordBotTokenDetector"][0]), "."),
+        _token("discord-token", _ds(ds["DiscordBotTokenDetector"][0]), "discord bot"),
         _token("mailchimp-key", _ds(ds["MailchimpDetector"][0]), "-us", tail=False),
         _token("square-token", _ds(ds["SquareOAuthDetector"][0]), "sq0csp-"),
         # detect-secrets: TelegramBotTokenDetector (unanchored; after "bot" in API URLs).
-        _token("telegram-token", _ds(ds["TelegramBotTokenDetector"][0]), ":", tail=False, left=r"(?<!\d)"),
+        _token("telegram-token", _ds(ds["TelegramBotTokenDetector"][0]), ":aa", tail=False, left=r"(?<!\d)"),
         # Ours: current OpenAI-style keys (sk-proj-..., sk-ant-...) without the legacy marker.
         _token("openai-key", r"sk-[A-Za-z0-9_\-]{20,}", "sk-", tail=False, check=mixed_alnum),
         *(_token(kind, body, hints) for kind, body, hints in _PROVIDER_TOKENS),
