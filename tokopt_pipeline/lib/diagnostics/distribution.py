@@ -90,8 +90,16 @@ def token_distribution(summary: Summary, component_by: str = "auto", top: int = 
     mode: str | None = None
     if a.source not in ("-", "") and os.path.exists(a.source):
         from tokopt_pipeline.lib.engine.components import scan_components
+        from tokopt_pipeline.lib.engine.redact import redact_text
 
-        mode, stats = scan_components(a.source, component_by)
+        mode, raw_stats = scan_components(a.source, component_by)
+        # Component names come from the raw log (a step named "Run curl -u ci:PASS ..."):
+        # redacted like everything else shown.
+        stats: dict[str, dict] = {}
+        for name, st in raw_stats.items():
+            into = stats.setdefault(redact_text(name), {"lines": 0, "bytes": 0, "tokens_estimated": 0})
+            for k in into:
+                into[k] += st[k]
         total_est = sum(s["tokens_estimated"] for s in stats.values()) or 1
         components = sorted(
             (ComponentShare(component=k, lines=v["lines"], bytes=v["bytes"], tokens=int(round(v["tokens_estimated"] * a.tokens_in / total_est)), pct=round(100 * v["tokens_estimated"] / total_est, 1)) for k, v in stats.items()),

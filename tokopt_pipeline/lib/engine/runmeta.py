@@ -59,7 +59,11 @@ def scan(path: str) -> RunMeta:
     out = RunMeta()
     if path == "-":
         return out
+    from tokopt_pipeline.lib.engine.redact import Redactor
+
     for batch in open_log(path).batches(batch_lines=50_000):
         s = pl.Series("l", batch.lines, dtype=pl.Utf8)
-        out.feed(s.filter(s.str.contains(CANDIDATE)).to_list())
+        # Redacted like every line the engine keeps: a passing test's id or the
+        # commit line may carry a credential (test_login[ghp_...] PASSED).
+        out.feed(Redactor().redact_lines(s.filter(s.str.contains(CANDIDATE)).to_list()))
     return out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from detect_secrets.plugins.private_key import PrivateKeyDetector
 from hypothesis import given, settings
@@ -12,6 +10,7 @@ from hypothesis import strategies as st
 from tokopt_pipeline.lib.engine import redact
 from tokopt_pipeline.lib.engine.redact import RedactionStats, Redactor, redact_text
 from tokopt_pipeline_tests.fixtures_secrets import KEY_LINES, planted_secrets_log
+from tokopt_pipeline_tests.secrets_corpus import KINDS, leaks, ordinary_lines, planted_log
 
 
 def _leaks(text: str, secrets: list[str]) -> list[str]:
@@ -152,7 +151,7 @@ def test_every_trigger_covers_its_rule():
     """The prefilter may only skip lines no rule would change."""
     text, _ = planted_secrets_log()
     lines = text.split("\n")
-    trig = re.compile(f"{redact._TRIGGER_TOKENS}|{redact._TRIGGER_PAIRS}")
+    trig = redact._TRIGGER_RE
     for line in lines:
         if redact_text(line) != line:
             assert trig.search(line), line
@@ -179,3 +178,135 @@ def test_line_count_kept_and_idempotent(lines, batch):
     once = run(lines)
     assert len(once) == len(lines)
     assert run(once) == once
+
+
+# --- the planted corpus: every kind, each in its contexts -------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("batch", [1, 64, 100_000])
+def test_every_planted_kind_is_redacted(seed, batch):
+    log = planted_log(seed)
+    assert len(KINDS) >= 60 and not leaks(log.text, []) and len(leaks(log.text, log.secrets)) == len(log.secrets)
+    out, r = _redact_in_batches(log.text.rstrip("\n"), batch)
+    assert leaks(out, log.secrets, log.kinds) == []
+    assert r.stats.total >= len(set(log.kinds))
+
+
+def test_the_prefilter_lets_through_every_line_a_rule_changes():
+    """Python's re and polars' Rust engine agree on the triggers, and no rule changes a
+    line the triggers skip (a key block's body aside: the block carries over)."""
+    lines = planted_log(3).text.split("\n") + ordinary_lines(__import__("random").Random(1), 300)
+    vectorized = set(redact._candidates(lines))
+    assert vectorized == {i for i, line in enumerate(lines) if redact._TRIGGER_RE.search(line)}
+    for i, line in enumerate(lines):
+        if redact_text(line) != line:
+            assert i in vectorized, line
+
+
+def test_ordinary_lines_that_look_secret_are_untouched():
+    """Shas, uuids, image digests, cache keys, test ids named after tokens, budgets."""
+    import random
+
+    lines = ordinary_lines(random.Random(7), 2000) + [
+        "tests/test_auth.py::test_token_refresh PASSED",
+        "FAILED tests/test_auth.py::test_password_reset - AssertionError: assert 3 == 4",
+        "--- PASS: TestTokenRotation (0.01s)",
+        "token_budget=4000 --token-budget 4000 --max-tokens 512",
+        "Run actions/checkout@v4 with token: *** and ssh-key: ***",
+        "  password: ${{ secrets.DB_PASSWORD }}",
+        "  + password = (sensitive value)",
+        "Authorization header missing; retrying",
+        "authorization failed for user admin",
+        "mkdir -p /home/runner/.ssh && docker run -p 8080:80 -u 1000:1000 nginx",
+        "ssh -i ~/.ssh/id_ed25519 --key-file /etc/app.key deploy@host",
+        "https://docs.github.com/en/webhooks/about-webhooks",
+        "Cookie: theme=dark",
+        "Accepted password for root from 10.0.0.1 port 22 ssh2",
+        "cache key: Linux-node-modules-4a1c0e9f2b7d8c3e",
+        "akka.tcp://sparkExecutorActorSystem@mesos-slave-07:55904",
+        "Could not get event name for stream/token: com.apple.xpc.activity/4505: 132",
+        "https://github.com/acme/widgets/pull/42?diff=split&w=1",
+        'echo -n "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > /tmp/.commit_date',
+        '-e "MYSQL_ALLOW_EMPTY_PASSWORD=yes" -e "MYSQL_DATABASE=pandas"',
+        "git config --local http.https://github.com/.extraheader AUTHORIZATION: basic ***",
+    ]
+    r = Redactor()
+    out = r.redact_lines(lines)
+    assert [(a, b) for a, b in zip(lines, out, strict=True) if a != b] == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("+ curl -fsS -u deploy:Maple42!orbit https://nexus.acme.dev/x",
+         "+ curl -fsS -u deploy:[REDACTED:password] https://nexus.acme.dev/x"),
+        ("curl --user 'api:key-0123456789abcdef0123456789abcdef' https://api.mailgun.net",
+         "curl --user 'api:[REDACTED:mailgun-key]' https://api.mailgun.net"),
+        ("+ mysql -h db -u root -pS3cr3t-pw -e 'SHOW DATABASES'",
+         "+ mysql -h db -u root -p[REDACTED:password] -e 'SHOW DATABASES'"),
+        ("+ docker login -u ci -p hunter22 registry.acme.dev",
+         "+ docker login -u ci -p [REDACTED:password] registry.acme.dev"),
+        ("kubeadm join 10.0.0.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:8d6f",
+         "kubeadm join 10.0.0.10:6443 --token [REDACTED:token] --discovery-token-ca-cert-hash sha256:8d6f"),
+        ("> Authorization: Token 908e9872826d2eb04018ddd17e23c8260b9e4bd6",
+         "> Authorization: Token [REDACTED:authorization]"),
+        ('Authorization: Digest username="svc", response="93e64fa0def636ab5b994f10b7e8ba1c"',
+         "Authorization: Digest [REDACTED:authorization]"),
+        ("REDIS_URL=redis://:pw0rd-Xy9@cache.internal:6379/0",
+         "REDIS_URL=redis://:[REDACTED:url-password]@cache.internal:6379/0"),
+        ("GET https://api.acme.dev/export?token=Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5&format=csv",
+         "GET https://api.acme.dev/export?token=[REDACTED:url-secret]&format=csv"),
+        ("POST https://discord.com/api/webhooks/123456789012345678/AbCdEf0123456789-_GhIjKlMnOpQrStUvWxYz",
+         "POST https://discord.com/api/webhooks/[REDACTED:webhook]"),
+        ("+ TOKEN=Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5Ef7Gh9", "+ TOKEN=[REDACTED:token]"),
+        ("machine github.com login ci-bot password falcon12", "machine github.com login ci-bot password [REDACTED:password]"),
+        ("> Cookie: sessionid=hjwm23mqss677co9eogw0pvfl6idj1f7; theme=dark",
+         "> Cookie: sessionid=[REDACTED:cookie]; theme=dark"),
+        ("password   = 'hunter2'", "password   = '[REDACTED:password]'"),
+        ("E         {'pass': 'falcon12'} != {'pass': '***'}", "E         {'pass': '[REDACTED:password]'} != {'pass': '***'}"),
+        ('  "private_key_id": "4f1c0e9f2b7d8c3e4f1c0e9f2b7d8c3e4f1c0e9f",', '  "private_key_id": "[REDACTED:private-key-id]",'),
+        ("SECRET_KEY=django-insecure-&df19l2y!o00w_r%_h%%xmo", "SECRET_KEY=[REDACTED:secret]"),
+        ('{"msg": "{\\"password\\": \\"hunter22\\"}"}', '{"msg": "{\\"password\\": \\"[REDACTED:password]\\"}"}'),
+    ],
+)
+def test_context_rules_keep_the_context_readable(line, expected):
+    assert redact_text(line) == expected
+
+
+def test_a_secret_env_entry_split_over_two_lines_and_two_batches():
+    r = Redactor()
+    first = r.redact_lines(["      env:", "        - name: API_TOKEN"])
+    second = r.redact_lines(["          value: Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5", "        - name: LOG_LEVEL", "          value: debug"])
+    assert first == ["      env:", "        - name: API_TOKEN"]
+    assert second == ["          value: [REDACTED:credential]", "        - name: LOG_LEVEL", "          value: debug"]
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("openssl enc -aes-256-cbc -pass pass:Tr0ub4dor3x -in a -out b", "Tr0ub4dor3x"),
+        ("java -Dspring.datasource.password=Pa55w0rd!x -jar app.jar", "Pa55w0rd!x"),
+        ("< X-Auth-Token: 7f3a9c1e5b2d8f4a6c0e9b3d1f5a7c2e", "7f3a9c1e5b2d8f4a6c0e9b3d1f5a7c2e"),
+        ('conn = {:host=>"db", :password=>"Hunter2Hunter2"}', "Hunter2Hunter2"),
+        ("config: {User:app Password:Qw3rtyUiop99 Host:db}", "Qw3rtyUiop99"),
+        ("smtp://user%40acme.dev:s3cr3tP4ss@smtp.acme.dev:587", "s3cr3tP4ss"),
+        ('{"log":"POST /login body={\\"user\\":\\"a\\",\\"password\\":\\"Zx9qwerty77\\"}"}', "Zx9qwerty77"),
+        ("curl -d 'grant_type=client_credentials&client_secret=Zq8Xk2Lm9Np4Rt6Vw1Yb3' https://auth", "Zq8Xk2Lm9Np4Rt6Vw1Yb3"),
+        ("fatal: unable to access 'https://oauth2:glpat-Zq8Xk2Lm9Np4Rt6Vw1Yb@gitlab.com/a/b.git/'", "glpat-Zq8Xk2Lm9Np4Rt6Vw1Yb"),
+        ("KeyError: 'DATABASE_PASSWORD' env={'DATABASE_PASSWORD': 'Sup3rS3cret99'}", "Sup3rS3cret99"),
+        ('{"AccessKeyId": "ASIAZQ8XK2LM9NP4RT6V", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}',
+         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        ("+ helm repo add acme https://charts.acme.dev --username ci --password Sup3rS3cret99", "Sup3rS3cret99"),
+        ("AxiosError: 401 config: { headers: { 'x-api-key': 'Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5' } }", "Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5"),
+        ('Config { user: "app", password: "Sup3rS3cret99", host: "db" }', "Sup3rS3cret99"),
+        ("map[password:Sup3rS3cret99 user:app]", "Sup3rS3cret99"),
+        ("vault write auth/approle/login role_id=abc secret_id=4f1c0e9f-2b7d-4c3e-9f1c-0e9f2b7d8c3e",
+         "4f1c0e9f-2b7d-4c3e-9f1c-0e9f2b7d8c3e"),
+        ("send: b'GET / HTTP/1.1\\r\\nAuthorization: Bearer Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5\\r\\n'", "Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5"),
+        ('    "identitytoken": "Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5Ef7Gh9Ij1"', "Zq8Xk2Lm9Np4Rt6Vw1Yb3Cd5Ef7Gh9Ij1"),
+    ],
+)
+def test_forms_outside_the_corpus_are_held(line, secret):
+    """Kinds and payloads the planted corpus does not make: the rules hold on the kind."""
+    assert secret not in redact_text(line)

@@ -51,4 +51,4 @@ def test_the_cache_is_named_after_the_installed_version(tmp_path, monkeypatch):
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     redact.detect_secrets_denylists()
-    assert (tmp_path / "tokopt" / f"detect-secrets-{version('detect-secrets')}-denylists.json").is_file()
+    assert (tmp_path / "tokopt" / f"detect-secrets-{version('detect-secrets')}-{redact._plugins_digest()}-denylists.json").is_file()
