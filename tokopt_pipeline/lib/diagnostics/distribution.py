@@ -95,7 +95,7 @@ def token_distribution(summary: Summary, component_by: str = "auto", top: int = 
         mode, raw_stats = scan_components(a.source, component_by)
         # Component names come from the raw log (a step named "Run curl -u ci:PASS ..."):
         # redacted like everything else shown.
-        stats: dict[str, dict] = {}
+        stats: dict[str, dict[str, int]] = {}
         for name, st in raw_stats.items():
             into = stats.setdefault(redact_text(name), {"lines": 0, "bytes": 0, "tokens_estimated": 0})
             for k in into:

@@ -192,7 +192,7 @@ def _ds(pattern: re.Pattern[str]) -> str:
     return f"(?i:{pattern.pattern})" if pattern.flags & re.IGNORECASE else f"(?:{pattern.pattern})"
 
 
-def _token(kind: str, body: str, hints: str, *, tail: bool = True, check=None, left: str = _LEFT) -> Rule:
+def _token(kind: str, body: str, hints: str, *, tail: bool = True, check: Callable[[str], bool] | None = None, left: str = _LEFT) -> Rule:
     """A self-identifying token (``ghp_...``): redacted whole, wherever it stands."""
     end = _TOKEN_CHARS if tail else _RIGHT
     return Rule(kind, re.compile(left + body + end), check=check, hints=tuple(hints.split()))
