@@ -70,10 +70,18 @@ def store_health(timeout: float = 2.0) -> dict:
         return info
     import duckdb
 
+    from tokopt_pipeline.lib.errors import StoreError
+    from tokopt_pipeline.lib.store.db import open_duckdb, sniff
+
+    try:
+        sniff(Path(store.path))
+    except StoreError as exc:
+        info.update(status="error", detail=exc.message)
+        return info
     deadline = time.monotonic() + timeout
     while True:
         try:
-            conn = duckdb.connect(str(store.path), read_only=True)
+            conn = open_duckdb(store.path, read_only=True)
             break
         except duckdb.Error as exc:
             text = str(exc)
