@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tokopt_pipeline.lib.store import RETENTION_DAYS, RETENTION_MAX_MB
 from tokopt_pipeline.lib.store.db import operation
 from tokopt_pipeline.lib.store.records import RUN_TABLES, refresh_error_entities
 
 __all__ = ["prune_store", "store_bytes", "DEFAULT_DAYS", "DEFAULT_MAX_MB"]
 
-DEFAULT_DAYS = 30
-DEFAULT_MAX_MB = 512.0
+DEFAULT_DAYS = RETENTION_DAYS
+DEFAULT_MAX_MB = RETENTION_MAX_MB
 _HEADERS = 3 * 4096
 
 
