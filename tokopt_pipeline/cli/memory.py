@@ -89,6 +89,10 @@ def check(ctx: click.Context, **_: object) -> int:
     replayed = len(pending) - left
     print(f"memory store OK: {store.path} (schema {version} of {latest_version()}): {ents} entities, {rels} relations, {runs} runs")
     print(f"pending writes: {left} in {store.pending_dir}" + (f" ({replayed} replayed just now)" if replayed else ""))
+    quarantined = store.quarantined()
+    if quarantined:
+        print(f"quarantined: {len(quarantined)} pending write{'s' if len(quarantined) != 1 else ''} that could not be replayed, "
+              f"in {store.pending_dir / 'quarantine'} (look at them, then delete them)")
     return EXIT_OK
 
 

@@ -321,6 +321,11 @@ class Store:
             return []
         return sorted(p for p in self.pending_dir.glob("*.json") if not p.name.startswith("."))
 
+    def quarantined(self) -> list[Path]:
+        """The pending writes moved aside because they could not be replayed."""
+        folder = self.pending_dir / QUARANTINE
+        return sorted(folder.iterdir()) if folder.is_dir() else []
+
     def replay(self, timeout: float | None = None) -> int:
         """Apply everything pending (the spec's ``--reconnect-memory``); return how many."""
         with self.connect(timeout=timeout, replay=False) as conn:

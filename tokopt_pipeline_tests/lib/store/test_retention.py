@@ -24,6 +24,8 @@ FAILED tests/test_c.py::test_only_{n} - KeyError: 'run {n}'
 ========================= 2 failed, 2 passed in 0.10s ==========================
 """
 
+pytestmark = pytest.mark.slow  # three runs of the command per test
+
 PER_RUN = ("runs", "chunks", "templates", "error_groups", "failed_tests", "summaries", "usage_ledger", "mem_runs",
            "mem_sightings")
 

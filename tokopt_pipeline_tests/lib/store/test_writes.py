@@ -87,6 +87,7 @@ def test_foreign_and_corrupt_pending_writes_are_quarantined_and_the_rest_replaye
     rc, out, err = run_main(capsys, "memory", "check")
     assert rc == 0, err
     assert "pending writes: 0" in out
+    assert f"quarantined: {len(BAD_PENDING)} pending writes that could not be replayed" in out
     for name, data in BAD_PENDING.items():
         moved = pending / "quarantine" / name
         assert moved.read_bytes() == data  # kept, byte for byte
@@ -99,6 +100,7 @@ def test_foreign_and_corrupt_pending_writes_are_quarantined_and_the_rest_replaye
 
 
 # -- a full disk ----------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_full_disk_during_a_write_is_a_clear_error_and_nothing_is_kept(tmp_path, capsys, monkeypatch):
     """The fault injected at the seam: the operation's writes fail with ENOSPC."""
     monkeypatch.setenv("TOKOPT_DUCKDB_PATH", str(tmp_path / "s.duckdb"))
