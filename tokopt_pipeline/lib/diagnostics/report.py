@@ -71,7 +71,8 @@ def store_health(timeout: float = 2.0) -> dict:
     import duckdb
 
     from tokopt_pipeline.lib.errors import StoreError
-    from tokopt_pipeline.lib.store.db import open_duckdb, sniff
+    from tokopt_pipeline.lib.store.db import open_duckdb
+    from tokopt_pipeline.lib.store.health import sniff
 
     try:
         sniff(Path(store.path))

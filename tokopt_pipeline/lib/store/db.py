@@ -28,7 +28,6 @@ Example:
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import sys
@@ -44,6 +43,14 @@ import duckdb
 from tokopt_pipeline.lib.errors import StoreError
 from tokopt_pipeline.lib.outputs import atomic_write_text
 from tokopt_pipeline.lib.settings.environment import path_value, seconds
+from tokopt_pipeline.lib.store.health import (
+    check_opened,
+    damaged,
+    disk_full,
+    first_line,
+    is_disk_full,
+    sniff,
+)
 from tokopt_pipeline.lib.store.schema import MIGRATIONS, latest_version
 
 DEFAULT_PATH = Path(".tokopt") / "tokopt.duckdb"
@@ -63,9 +70,6 @@ _OPERATIONS: dict[str, Callable[[duckdb.DuckDBPyConnection, dict], None]] = {}
 OPERATION_MODULES: list[str] = ["tokopt_pipeline.lib.store.records", "tokopt_pipeline.lib.store.retention"]
 OPERATION_MODULES += ["tokopt_pipeline.lib.memory", "tokopt_pipeline.lib.usage.ledger"]
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_DUCKDB_MAGIC = b"DUCK"          # at byte 8 of every DuckDB file
-_HEADERS = 3 * 4096              # the file header and two database headers
 # DuckDB errors that say the file or the disk is at fault, not the statement.
 _FILE_ERRORS = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException, duckdb.FatalException)
 
@@ -84,97 +88,14 @@ class StoreBusy(StoreError):
     """The store's lock is held by another process."""
 
 
-class StoreUnusable(StoreError):
-    """The file at the store's path is damaged or not a tokopt store; it is left as it is."""
-
-
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc)
     return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """Whether ``exc`` (an OSError or a DuckDB error) says the disk is full."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    text = str(exc).lower()
-    return "no space left" in text or "disk quota exceeded" in text
-
-
 def open_duckdb(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with tokopt's settings (:data:`DUCKDB_CONFIG`)."""
     return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-def damaged(path: Path, why: str) -> StoreUnusable:
-    return StoreUnusable(
-        f"the store {path} is damaged ({why}); it was left as it is. Move it aside (the next run starts a new, "
-        f"empty store) or restore it from a backup, or point --store-path / TOKOPT_DUCKDB_PATH at another file"
-    )
-
-
-def foreign(path: Path, what: str) -> StoreUnusable:
-    return StoreUnusable(
-        f"{path} is not a tokopt store ({what}); it was left as it is. Point --store-path / TOKOPT_DUCKDB_PATH "
-        f"at another file, or move this one away"
-    )
-
-
-def disk_full(path: Path, exc: BaseException) -> StoreError:
-    return StoreError(
-        f"no space left on the disk of the store {path} ({_first_line(exc)}); nothing of this write was kept and "
-        f"the store holds what it held before it. Free some space and run again"
-    )
-
-
-def sniff(path: Path) -> None:
-    """Refuse a file that is plainly not a DuckDB store, before DuckDB opens it (a SQLite
-    file would make DuckDB look for an extension)."""
-    try:
-        if not path.exists():
-            return
-        if not path.is_file():
-            raise foreign(path, "not a regular file")
-        with path.open("rb") as f:
-            head = f.read(16)
-        size = path.stat().st_size
-    except OSError as exc:
-        raise StoreError(f"cannot read the store {path}: {exc.strerror or exc}") from exc
-    if head.startswith(_SQLITE_MAGIC):
-        raise foreign(path, "a SQLite database")
-    if size == 0:
-        raise damaged(path, "the file is empty")
-    if head[8:12] != _DUCKDB_MAGIC:
-        raise foreign(path, "not a DuckDB file")
-    if size < _HEADERS:
-        raise damaged(path, f"the file ends after {size:,} bytes, inside its headers")
-
-
-def _check_opened(conn, path: Path) -> None:
-    """After opening: the file holds whole blocks, at least those in use (else it was
-    truncated), and it is tokopt's (a DuckDB database with tables has schema_version)."""
-    try:
-        info = conn.execute("SELECT used_blocks, block_size FROM pragma_database_size()").fetchone()
-        tables = {r[0] for r in conn.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
-        ).fetchall()}
-    except duckdb.Error as exc:
-        raise damaged(path, _first_line(exc)) from exc
-    if info is not None and info[1]:
-        # A DuckDB file is its headers and whole blocks (free blocks at the end are cut
-        # off by a checkpoint, so only the blocks in use must be there).
-        used, block_size = int(info[0] or 0), int(info[1])
-        size = path.stat().st_size
-        if (size - _HEADERS) % block_size or size < _HEADERS + used * block_size:
-            raise damaged(path, f"the file ends after {size:,} bytes, inside its blocks: it was truncated")
-    if tables and "schema_version" not in tables:
-        shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
-        raise foreign(path, f"a DuckDB database with other tables: {shown}")
 
 
 def migrate(conn: duckdb.DuckDBPyConnection) -> int:
@@ -266,15 +187,15 @@ class Store:
                 if is_disk_full(exc):
                     raise disk_full(self.path, exc) from exc
                 if existed:
-                    raise damaged(self.path, _first_line(exc)) from exc
-                raise StoreError(f"cannot open the store {self.path}: {_first_line(exc)}") from exc
+                    raise damaged(self.path, first_line(exc)) from exc
+                raise StoreError(f"cannot open the store {self.path}: {first_line(exc)}") from exc
             except duckdb.Error as exc:
                 if existed:
-                    raise damaged(self.path, _first_line(exc)) from exc
-                raise StoreError(f"cannot open the store {self.path}: {_first_line(exc)}") from exc
+                    raise damaged(self.path, first_line(exc)) from exc
+                raise StoreError(f"cannot open the store {self.path}: {first_line(exc)}") from exc
         try:
             if existed:
-                _check_opened(conn, self.path)
+                check_opened(conn, self.path)
             migrate(conn)
             if replay:
                 self._replay(conn)
@@ -282,12 +203,12 @@ class Store:
         except _FILE_ERRORS as exc:
             if is_disk_full(exc):
                 raise disk_full(self.path, exc) from exc
-            raise damaged(self.path, _first_line(exc)) from exc
+            raise damaged(self.path, first_line(exc)) from exc
         finally:
             try:
                 conn.close()
             except duckdb.Error as exc:  # a checkpoint that failed: the committed writes stay in the WAL
-                warn(f"the store {self.path} was not checkpointed on close ({_first_line(exc)}); the next run finishes it")
+                warn(f"the store {self.path} was not checkpointed on close ({first_line(exc)}); the next run finishes it")
 
     # -- writes that never get lost -------------------------------------------
     def write(self, op: str, payload: dict, timeout: float | None = None) -> str:
@@ -355,7 +276,7 @@ class Store:
             except FileNotFoundError:  # replayed meanwhile by another process
                 continue
             except (OSError, ValueError) as exc:
-                self.quarantine(path, f"not a JSON file: {getattr(exc, 'strerror', None) or _first_line(exc)}")
+                self.quarantine(path, f"not a JSON file: {getattr(exc, 'strerror', None) or first_line(exc)}")
                 continue
             if not (isinstance(rec, dict) and isinstance(rec.get("op"), str) and isinstance(rec.get("payload"), dict)):
                 self.quarantine(path, "not a tokopt pending write (no op and payload)")
@@ -369,7 +290,7 @@ class Store:
             except (StoreError, *_FILE_ERRORS, OSError, MemoryError):
                 raise
             except Exception as exc:  # the payload does not fit the operation
-                self.quarantine(path, f"{op}: {type(exc).__name__}: {_first_line(exc)[:200]}")
+                self.quarantine(path, f"{op}: {type(exc).__name__}: {first_line(exc)[:200]}")
                 continue
             path.unlink(missing_ok=True)
             done += 1

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tokopt_pipeline.lib.store.db import Store, StoreUnusable
+from tokopt_pipeline.lib.store.db import Store
+from tokopt_pipeline.lib.store.health import StoreUnusable
 from tokopt_pipeline_tests.conftest import tokopt
 
 LOG = """\
@@ -99,6 +100,7 @@ def test_a_folder_at_the_store_path_is_refused(tmp_path):
             pass
 
 
+@pytest.mark.slow
 def test_truncated_anywhere_the_store_is_refused_or_whole(tmp_path, good_store):
     """Cut at many points: either the store is refused (and untouched) or, when only
     free blocks were cut off, it opens with every run in it."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tokopt_pipeline.lib.errors import StoreError
-from tokopt_pipeline.lib.store import db
+from tokopt_pipeline.lib.store import db, health
 from tokopt_pipeline.lib.store.db import Store
 from tokopt_pipeline_tests.conftest import run_main, tokopt
 
@@ -132,10 +132,10 @@ def test_a_full_disk_during_a_write_is_a_clear_error_and_nothing_is_kept(tmp_pat
 
 
 def test_disk_full_is_told_apart_from_other_errors():
-    assert db.is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
-    assert db.is_disk_full(Exception('Could not write file "x.wal": No space left on device'))
-    assert not db.is_disk_full(OSError(errno.EACCES, "Permission denied"))
-    err = db.disk_full(Path("s.duckdb"), OSError(errno.ENOSPC, "No space left on device"))
+    assert health.is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    assert health.is_disk_full(Exception('Could not write file "x.wal": No space left on device'))
+    assert not health.is_disk_full(OSError(errno.EACCES, "Permission denied"))
+    err = health.disk_full(Path("s.duckdb"), OSError(errno.ENOSPC, "No space left on device"))
     assert isinstance(err, StoreError) and err.exit_code == 6
 
 
