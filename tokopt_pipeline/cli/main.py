@@ -18,6 +18,7 @@ from tokopt_pipeline.cli.run import run as run_command
 from tokopt_pipeline.cli.summarize import summarize
 from tokopt_pipeline.cli.usage import usage
 from tokopt_pipeline.lib.errors import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, TokoptError
+from tokopt_pipeline.lib.settings.environment import check_environment
 
 __all__ = ["tokopt", "main", "run", "EXIT_CODES"]
 
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     _threads_from_argv(argv)
     words: list[str] = []
     try:
+        check_environment()
         words = _command_words(argv)
         rc = tokopt.main(args=words, prog_name="tokopt", standalone_mode=False)
         return rc if isinstance(rc, int) else 0

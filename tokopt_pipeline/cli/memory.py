@@ -16,6 +16,8 @@ from tokopt_pipeline.cli.command import Command, Group
 from tokopt_pipeline.cli.output import error
 from tokopt_pipeline.cli.params import args_of, use
 from tokopt_pipeline.lib.errors import EXIT_OK, EXIT_STORE
+from tokopt_pipeline.lib.store import RETENTION_DAYS as DEFAULT_DAYS
+from tokopt_pipeline.lib.store import RETENTION_MAX_MB as DEFAULT_MAX_MB
 
 __all__ = ["memory", "report"]
 
@@ -87,6 +89,10 @@ def check(ctx: click.Context, **_: object) -> int:
     replayed = len(pending) - left
     print(f"memory store OK: {store.path} (schema {version} of {latest_version()}): {ents} entities, {rels} relations, {runs} runs")
     print(f"pending writes: {left} in {store.pending_dir}" + (f" ({replayed} replayed just now)" if replayed else ""))
+    quarantined = store.quarantined()
+    if quarantined:
+        print(f"quarantined: {len(quarantined)} pending write{'s' if len(quarantined) != 1 else ''} that could not be replayed, "
+              f"in {store.pending_dir / 'quarantine'} (look at them, then delete them)")
     return EXIT_OK
 
 
@@ -135,6 +141,26 @@ def import_(ctx: click.Context, path: str, **_: object) -> int:
     ents, rels, status = mem.import_jsonl(_store(ctx), path)
     where = "" if status == "applied" else f" (store busy: queued in {status})"
     print(f"imported {path}: {ents} entities, {rels} relations{where}")
+    return EXIT_OK
+
+
+@memory.command("prune")
+@click.option("--days", type=click.IntRange(min=0), default=DEFAULT_DAYS, metavar="N",
+              help=f"delete the runs older than N days, with their rows, memory and usage (default: {DEFAULT_DAYS})")
+@click.option("--max-mb", type=click.FloatRange(min=1), default=DEFAULT_MAX_MB, metavar="MB",
+              help=f"then the oldest runs while the store is bigger than MB (default: {DEFAULT_MAX_MB:g})")
+@use("store_path")
+@click.pass_context
+def prune(ctx: click.Context, days: int, max_mb: float, **_: object) -> int:
+    """Retention: prune every table of the store by age, then by size (what nightly
+    retention does in Dagster)."""
+    from tokopt_pipeline.lib.store.retention import prune_store
+
+    store = _store(ctx)
+    with store.connect() as conn:
+        got = prune_store(conn, days=days, max_mb=max_mb)
+    print(f"pruned {got['runs']} runs, {got['memory_runs']} memory runs and {got['usage_rows']} usage rows from {store.path}; "
+          f"store {got['bytes_before'] / 1e6:.1f} MB -> {got['bytes_after'] / 1e6:.1f} MB")
     return EXIT_OK
 
 

@@ -155,15 +155,18 @@ def _summarize(args, done, shown: str):
         out_path = Path(args.output) if args.output else outputs.summary_path(args.output_dir, log, args.format)
         outputs.atomic_write_text(out_path, text)
         if not args.output:
-            outputs.rotate(args.output_dir, args.max_logs, args.max_log_size, keep=out_path)
+            written = [out_path, *([chunks] if chunks else [])]
+            outputs.record_outputs(args.output_dir, written)  # rotation touches only what tokopt wrote
+            outputs.rotate(args.output_dir, args.max_logs, args.max_log_size, keep=written)
     if args.verbose:
         f = summary.figures()
         print(f"summary: {out_path or 'stdout'}: {f['tokens_out']:,} of {f['budget']:,} tokens, "
               f"{f['failing_tests']} failing tests, {f['error_groups']} distinct errors", file=sys.stderr)
-    if not args.no_store:
-        _record(args, summary, out_path)
-    with contextlib.redirect_stdout(sys.stderr):  # the memory's and usage's notes: stdout is the summary's
-        _remember(args, summary, out_path, marker)
+    # A store that fails is said on stderr; the exit code stays the command's own.
+    _rc, recorded = _record(args, summary, out_path, marker)
+    if recorded is not None:
+        with contextlib.redirect_stdout(sys.stderr):  # the memory's and usage's notes: stdout is the summary's
+            _remember(args, summary, out_path, marker, recorded)
     return out_path, text, summary.figures()
 
 

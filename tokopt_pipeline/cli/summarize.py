@@ -100,10 +100,33 @@ def summarize_logs(args, distribution: bool = False) -> int:
         threading.Thread(target=_import_store, name="tokopt-import-store").start()
     if args.baseline_log and args.baseline_log in logs:
         raise CommandUsageError(f"--baseline-log {args.baseline_log} is also the log to summarize: give the log of an earlier, passing run")
+    _clean_leftovers(args)
     rc = 0
     for log in logs:
         rc = max(rc, run_summary(args, log, opts, distribution))
+    _clean_leftovers(args)
     return rc
+
+
+def _clean_leftovers(args) -> None:
+    """Remove what killed runs left in the folders this command writes to: hidden
+    temporary files and ``--export-templates`` spool folders (never a user's file)."""
+    from tokopt_pipeline.lib.outputs_cleanup import clean_leftovers
+
+    folders = [args.output_dir]
+    if args.output and args.output != "-":
+        folders.append(os.path.dirname(os.path.abspath(args.output)))
+    if args.export_templates:
+        folders.append(os.path.dirname(os.path.abspath(args.export_templates)))
+    if args.store_memory or args.track_usage or not args.no_store:
+        from tokopt_pipeline.lib.settings.environment import path_value
+        from tokopt_pipeline.lib.store.db import DEFAULT_PENDING
+
+        folders.append(path_value("TOKOPT_PENDING_DIR") or str(DEFAULT_PENDING))
+    removed = clean_leftovers(folders)
+    if removed and args.verbose:
+        print(f"  removed {len(removed)} temporary file{'s' if len(removed) != 1 else ''} left by killed runs: "
+              + ", ".join(str(p) for p in removed), file=sys.stderr)
 
 
 def _import_store() -> None:
@@ -154,9 +177,10 @@ def run_summary(args, log: str, opts, distribution: bool = False) -> int:
         outputs.rotate(args.output_dir, args.max_logs, args.max_log_size, keep=written_now)
     _report(args, summary, out_path, to_stdout or args.format == "json", chunks_path, elapsed, where="stdout" if to_stdout else str(out_path))
     written = None if to_stdout else out_path
-    rc = 0 if args.no_store else _record(args, summary, written)
+    rc, recorded = _record(args, summary, written, marker)
     _components_and_distribution(args, summary, written, distribution)
-    _remember(args, summary, written, marker)
+    if recorded is not None:
+        _remember(args, summary, written, marker, recorded)
     return rc
 
 
@@ -214,33 +238,62 @@ def _store(args):
     return Store.from_env(args.store_path)
 
 
-def _record(args, summary, out_path) -> int:
-    """The run in the store (tables ``runs``, ``summaries`` ...), as the UI shows it."""
+def _record(args, summary, out_path, marker) -> tuple[int, dict | None]:
+    """The run in the store, whole or not at all: its ``runs`` row and rows (as the UI
+    shows them), its memory (``--store-memory``) and its usage (``--track-usage``) in one
+    transaction, or queued as one pending write when the store is busy. Returns the exit
+    code and what was recorded (None: nothing to record, or the store failed)."""
+    from tokopt_pipeline.lib import memory
     from tokopt_pipeline.lib.errors import StoreError
     from tokopt_pipeline.lib.logfiles import DEFAULT_LOG_DIR, partition_key
     from tokopt_pipeline.lib.store import records
+    from tokopt_pipeline.lib.usage import ledger as usage
+
+    track = args.track_usage or args.enable_monitoring
+    if args.no_store and marker is None and not track:
+        return 0, None
+    from tokopt_pipeline.lib.usage import alerts
 
     source = summary.analysis.source
-    if source in ("-", ""):
-        path, key = "-", "stdin"
-    else:
-        path = os.path.abspath(source)
-        key = partition_key(path, os.environ.get("TOKOPT_LOG_DIR") or DEFAULT_LOG_DIR)
+    # --suite is checked at the option; a name derived from the log's file name may
+    # still hold a control character (a newline in the name): stored escaped.
+    suite = args.suite or alerts.escape_label(memory.derive_suite(source, summary.analysis.profile))
+    run_id = marker.run.run_id if marker is not None and marker.run is not None else records.new_run_id("cli")
+    ops: list[tuple[str, dict]] = []
+    usage_payload = None
+    if track:
+        from tokopt_pipeline.cli.usage import monitor_of
+
+        usage_payload = usage.usage_payload(summary, source, suite, run_id=run_id,
+                                            monitor=monitor_of(args) if args.enable_monitoring else None)
+    if not args.no_store:
+        if source in ("-", ""):
+            path, key = "-", "stdin"
+        else:
+            path = os.path.abspath(source)
+            key = partition_key(path, os.environ.get("TOKOPT_LOG_DIR") or DEFAULT_LOG_DIR)
+        payload = records.summary_payload(
+            summary, run_id=run_id, source="cli", file_key=key, path=path,
+            summary_path=str(out_path) if out_path else None,
+        )
+        payload["usage"] = {"component": suite, "sections": {k: v for k, v in summary.shown.items() if v},
+                            "recorded_at": usage_payload["recorded_at"] if usage_payload else None}
+        ops.append(("record_run", payload))
+    if marker is not None and marker.run is not None:
+        ops.append(marker.operation(summary_path=out_path))
+    if usage_payload is not None:
+        ops.append(("usage_record", usage_payload))
     store = _store(args)
-    payload = records.summary_payload(
-        summary, run_id=records.new_run_id("cli"), source="cli", file_key=key, path=path,
-        summary_path=str(out_path) if out_path else None,
-    )
     try:
-        where = store.write("record_run", payload)
+        where = store.write_all(ops)
     except StoreError as exc:
         print(f"tokopt: error: the summary was written but not recorded: {exc.message} (use --no-store to skip the store)", file=sys.stderr)
-        return EXIT_STORE
+        return EXIT_STORE, None
     if where != "applied":
         print(f"tokopt: the store {store.path} is busy; the run is saved in {where} and will be recorded by the next writer", file=sys.stderr)
     elif args.verbose:
         print(f"  recorded in {store.path}", file=sys.stderr)
-    return 0
+    return 0, {"status": where, "suite": suite, "usage": usage_payload, "store": store}
 
 
 def _components_and_distribution(args, summary, out_path, distribution: bool) -> None:
@@ -263,27 +316,15 @@ def _components_and_distribution(args, summary, out_path, distribution: bool) ->
             stream.write(render_distribution(d))
 
 
-def _remember(args, summary, out_path, marker) -> None:
-    """``--store-memory``: record the run the marker marked; ``--track-usage`` (and
-    ``--enable-monitoring``): record its token usage and mail any alert it raises."""
-    if not (args.store_memory or args.track_usage or args.enable_monitoring):
-        return
-    from tokopt_pipeline.cli.usage import monitor_of
-    from tokopt_pipeline.lib import memory
+def _remember(args, summary, out_path, marker, recorded: dict) -> None:
+    """What ``--store-memory`` and ``--track-usage`` recorded, said; an alert the run
+    raised is mailed (``--enable-monitoring``)."""
     from tokopt_pipeline.lib.usage import alerts
-    from tokopt_pipeline.lib.usage import ledger as usage
 
     say_to = sys.stderr if out_path is None or args.format == "json" else sys.stdout
-    store = _store(args)
-    log = summary.analysis.source
-    # --suite is checked at the option; a name derived from the log's file name may
-    # still hold a control character (a newline in the name): stored escaped.
-    suite = args.suite or alerts.escape_label(memory.derive_suite(log, summary.analysis.profile))
-    run_id = None
-    if marker is not None:
-        status = marker.record(summary_path=out_path)
+    status, suite, payload, store = recorded["status"], recorded["suite"], recorded["usage"], recorded["store"]
+    if marker is not None and marker.run is not None:
         run, marks = marker.run, marker.marks
-        run_id = run.run_id
         where = "stored" if status == "applied" else f"queued in {status} (store busy; replayed later)"
         if marks is None:
             print(f"  memory: run {run.run_id} {where}; not marked (the store was busy)", file=say_to)
@@ -295,9 +336,7 @@ def _remember(args, summary, out_path, marker) -> None:
                 extra.append("flaky: " + ", ".join(marks.flaky_tests))
             print(f"  memory: run {run.run_id} {where} (suite {run.suite}" + (f", commit {run.commit[:12]}" if run.commit else "") + ")"
                   + (f"; {'; '.join(extra)}" if extra else ""), file=say_to)
-    if args.track_usage or args.enable_monitoring:
-        payload = usage.usage_payload(summary, log, suite, run_id=run_id, monitor=monitor_of(args) if args.enable_monitoring else None)
-        status = store.write("usage_record", payload)
+    if payload is not None:
         where = "" if status == "applied" else f" (queued in {status})"
         print(f"  usage: {payload['tokens_out']:,} of {payload['budget']:,} tokens ({payload['budget_pct']}%), component {suite}{where}", file=say_to)
         try:

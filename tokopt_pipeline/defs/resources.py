@@ -31,6 +31,7 @@ import dagster as dg
 from pydantic import Field
 
 from tokopt_pipeline.lib.logfiles import DEFAULT_LOG_DIR, DEFAULT_OUTPUT_DIR
+from tokopt_pipeline.lib.store import RETENTION_DAYS, RETENTION_MAX_MB
 from tokopt_pipeline.lib.store.db import DEFAULT_PATH, DEFAULT_PENDING, Store
 from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT
 
@@ -76,7 +77,8 @@ class TokoptSettings(dg.ConfigurableResource):
     )
     warning_pct: float = WARNING_PCT
     critical_pct: float = CRITICAL_PCT
-    retention_days: int = 30
+    retention_days: int = RETENTION_DAYS
+    store_max_mb: float = Field(default=RETENTION_MAX_MB, description="Nightly retention prunes the oldest runs while the store is bigger (MB).")
     max_logs: int = 10
     max_log_size_mb: float = 5.0
 

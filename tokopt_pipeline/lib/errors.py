@@ -62,3 +62,9 @@ class StoreError(TokoptError):
     """The store or a configuration file is unusable."""
 
     exit_code = EXIT_STORE
+
+
+class BadEnvironment(TokoptError):
+    """A ``TOKOPT_*`` environment variable holds a value of the wrong kind."""
+
+    exit_code = EXIT_USAGE

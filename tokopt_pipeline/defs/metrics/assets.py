@@ -19,15 +19,13 @@ DAYS_SHOWN = 14
     automation_condition=CROSS_LOG_UPDATES,
 )
 def token_usage_metrics(context: dg.AssetExecutionContext, store: TokoptStore) -> dg.MaterializeResult:
-    """Token usage rolled up from every recorded summary (Dagster runs and ``tokopt``
-    commands): per day (``usage_daily``) and per file's latest run (``usage_by_file``).
+    """Token usage rolled up from the usage ledger, which holds every recorded summary
+    (Dagster runs and ``tokopt`` commands): per day (the view ``usage_daily``).
     Today's, the last 7 days' and all-time figures are plotted in the UI; the check
     ``token_usage_thresholds`` and the sensor ``usage_alert_sensor`` read
     ``budget_pct_max_today``. Updates after each new summary and every night, so the
     "today" figures start from zero on a day without logs (``automation.py``)."""
-    s = store.store()
-    with s.connect() as conn:
-        s.apply(conn, "refresh_usage", {})
+    with store.connect() as conn:
         figures = usage.rollup_figures(conn)
         by_day = usage.rollup_markdown(conn, DAYS_SHOWN)
     return dg.MaterializeResult(metadata={**figures, "by_day": dg.MetadataValue.md(by_day)})

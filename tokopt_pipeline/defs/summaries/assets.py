@@ -79,14 +79,15 @@ def budget_trimmed_summaries(
     out = settings.output_folder() / (output_name(key) + SUMMARY_SUFFIXES[config.format])
     atomic_write_text(out, summary.text)
     record_outputs(out.parent, [out])  # the nightly retention rotates only what tokopt wrote
-    store.write(
-        "record_run",
-        {
+    # The summary's run row, its usage and its memory: one transaction.
+    store.store().write_all([
+        ("record_run", {
             "run": {"run_id": run_id, **records.summary_fields(summary, str(out))},
             "summary": {"format": summary.fmt, "budget": summary.budget, "tokens_out": summary.tokens_out, "text": summary.text},
-        },
-    )
-    marker.record(summary_path=out)
+            "usage": {"component": marker.run.suite, "sections": {k: v for k, v in summary.shown.items() if v}},
+        }),
+        marker.operation(summary_path=out),
+    ])
     marks = marker.marks
     f = summary.figures()
     return dg.MaterializeResult(

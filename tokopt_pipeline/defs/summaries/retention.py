@@ -1,5 +1,6 @@
-"""Nightly retention: rotate the output folder, prune old runs from the store, and drop
-the ``log_files`` partitions of logs that are gone.
+"""Nightly retention: rotate the output folder, prune every table of the store by age
+and keep it under a size cap (:mod:`tokopt_pipeline.lib.store.retention`), and drop the
+``log_files`` partitions of logs that are gone.
 
 A partition is deleted from the instance only when both hold: its log file no longer
 exists (neither in the watched folder nor at the path it was registered with), and no
@@ -21,16 +22,19 @@ from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
 from tokopt_pipeline.lib.logfiles import scan
 from tokopt_pipeline.lib.outputs import rotate
 from tokopt_pipeline.lib.store import queries
+from tokopt_pipeline.lib.store.retention import prune_store
 
 RAW_LOGS = dg.AssetKey("raw_logs")
 
 
 class RetentionConfig(dg.Config):
-    """Unset values come from the ``settings`` resource (10 summaries, 5 MB, 30 days)."""
+    """Unset values come from the ``settings`` resource (10 summaries, 5 MB, 30 days,
+    a store of 512 MB)."""
 
     max_logs: int | None = None
     max_log_size_mb: float | None = None
     days: int | None = None
+    store_max_mb: float | None = None
 
 
 def _registered_path(instance: dg.DagsterInstance, key: str) -> str | None:
@@ -64,20 +68,25 @@ def stale_partitions(keys: Iterable[str], in_folder: set[str], with_runs: set[st
 @dg.op(pool="duckdb")
 def apply_retention(context: dg.OpExecutionContext, config: RetentionConfig, store: TokoptStore, settings: TokoptSettings) -> None:
     """Keep the newest ``max_logs`` summaries (none above ``max_log_size_mb``), delete
-    runs older than ``days`` with their rows (chunks, templates, errors, tests, summaries),
-    and delete the partitions of logs that are gone and have no run left."""
+    runs older than ``days`` with every row they left (chunks, templates, errors, tests,
+    summaries, usage, memory), then the oldest runs while the store is over
+    ``store_max_mb``, and delete the partitions of logs that are gone and have no run left."""
     max_logs = config.max_logs or settings.max_logs
     max_mb = config.max_log_size_mb or settings.max_log_size_mb
     days = settings.retention_days if config.days is None else config.days
+    store_mb = config.store_max_mb or settings.store_max_mb
     removed = rotate(settings.output_folder(), max_logs, max_mb)
-    s = store.store()
-    with s.connect() as conn:
+    with store.connect() as conn:
         before = queries.run_count(conn)
-        s.apply(conn, "prune", {"days": days})
+        pruned = prune_store(conn, days=days, max_mb=store_mb)
         after = queries.run_count(conn)
         with_runs = queries.file_keys_with_runs(conn)
         stored_paths = queries.registered_paths(conn)
-    context.log.info(f"retention: {len(removed)} output files removed, {before - after} runs older than {days} days pruned")
+    context.log.info(
+        f"retention: {len(removed)} output files removed, {before - after} runs pruned (older than {days} days, "
+        f"or over the store's {store_mb:g} MB), {pruned['memory_runs']} memory runs and {pruned['usage_rows']} usage rows; "
+        f"store {pruned['bytes_before'] / 1e6:.1f} MB -> {pruned['bytes_after'] / 1e6:.1f} MB"
+    )
 
     folder = settings.log_folder()
     keys = context.instance.get_dynamic_partitions(log_files.name)
@@ -101,6 +110,9 @@ def apply_retention(context: dg.OpExecutionContext, config: RetentionConfig, sto
         {
             "files_removed": len(removed),
             "runs_pruned": before - after,
+            "memory_runs_pruned": pruned["memory_runs"],
+            "usage_rows_pruned": pruned["usage_rows"],
+            "store_mb": round(pruned["bytes_after"] / 1e6, 2),
             "runs_kept": after,
             "partitions_deleted": len(stale),
             "partitions_kept": len(keys) - len(stale),
@@ -108,7 +120,7 @@ def apply_retention(context: dg.OpExecutionContext, config: RetentionConfig, sto
     )
 
 
-@dg.job(description="Rotate the output folder, prune old runs from the store and delete the partitions of removed logs.")
+@dg.job(description="Rotate the output folder, prune old runs from every table of the store (and the oldest while it is over its size cap) and delete the partitions of removed logs.")
 def retention_job():
     apply_retention()
 

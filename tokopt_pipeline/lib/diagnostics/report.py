@@ -141,10 +141,19 @@ def store_health(timeout: float = 2.0) -> StoreHealth:
         return info
     import duckdb
 
+    from tokopt_pipeline.lib.errors import StoreError
+    from tokopt_pipeline.lib.store.db import open_duckdb
+    from tokopt_pipeline.lib.store.health import sniff
+
+    try:
+        sniff(Path(store.path))
+    except StoreError as exc:
+        info["status"], info["detail"] = "error", exc.message
+        return info
     deadline = time.monotonic() + timeout
     while True:
         try:
-            conn = duckdb.connect(str(store.path), read_only=True)
+            conn = open_duckdb(store.path, read_only=True)
             break
         except duckdb.Error as exc:
             text = str(exc)

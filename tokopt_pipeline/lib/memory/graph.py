@@ -41,6 +41,27 @@ def relate(conn, src: str, dst: str, rel: str) -> None:
     conn.execute("INSERT INTO mem_relations VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [src, dst, rel])
 
 
+def record_results(conn, seq: int, failed: list[str], passed: list[str]) -> None:
+    """The run's test results: one row of integers per test (``mem_results``), test ids
+    kept once each in ``mem_tests``. A test both failed and passed counts as failed."""
+    outcome = dict.fromkeys(passed, False)
+    outcome.update(dict.fromkeys(failed, True))
+    if not outcome:
+        return
+    ids, flags = list(outcome), list(outcome.values())
+    conn.execute(
+        "INSERT INTO mem_tests SELECT (SELECT coalesce(max(test_key), 0) FROM mem_tests) + row_number() OVER (), t "
+        "FROM (SELECT unnest(?::VARCHAR[]) AS t) WHERE t NOT IN (SELECT test_id FROM mem_tests)",
+        [ids],
+    )
+    conn.execute(
+        "INSERT INTO mem_results SELECT ?, k.test_key, x.failed "
+        "FROM (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::BOOLEAN[]) AS failed) x JOIN mem_tests k ON k.test_id = x.id "
+        "ORDER BY k.test_key",
+        [seq, ids, flags],
+    )
+
+
 @operation("memory_record_run")
 def record_run(conn, run: dict) -> None:
     """Add one run to the graph (idempotent: a run id already stored is skipped)."""
@@ -87,10 +108,7 @@ def record_run(conn, run: dict) -> None:
         observe(conn, f["test_id"], [f"{when} failed in run {run_id} (suite {run['suite']}{commit}): {f['what']}"], run_id)
         relate(conn, f["test_id"], run_id, "failed_in")
     failed_ids = [f["test_id"] for f in run["failed"]]
-    if failed_ids:
-        conn.execute("INSERT INTO mem_test_results SELECT ?, unnest(?::VARCHAR[]), 'failed' ON CONFLICT DO NOTHING", [run_id, failed_ids])
-    if passed:
-        conn.execute("INSERT INTO mem_test_results SELECT ?, unnest(?::VARCHAR[]), 'passed' ON CONFLICT DO NOTHING", [run_id, passed])
+    record_results(conn, seq, failed_ids, passed)
     conn.execute(
         "INSERT INTO mem_runs VALUES (?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?, ?, ?, ?, ?, ?)",
         [run_id, seq, run["suite"], run.get("commit"), run["log_path"], run.get("summary_path"), run["recorded_at"],

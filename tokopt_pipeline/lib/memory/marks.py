@@ -58,9 +58,9 @@ def histories(conn, suite: str, test_ids: list[str], before_run: str | None = No
     earlier, params = earlier_runs(conn, before_run) if before_run else ("SELECT run_id FROM mem_runs", [])
     rows = conn.execute(
         f"""
-        SELECT r.test_id, r.outcome, m.commit_sha
-        FROM mem_test_results r JOIN mem_runs m USING (run_id)
-        WHERE m.suite = ? AND r.test_id IN (SELECT unnest(?::VARCHAR[])) AND m.run_id IN ({earlier})
+        SELECT t.test_id, CASE WHEN r.failed THEN 'failed' ELSE 'passed' END, m.commit_sha
+        FROM mem_results r JOIN mem_runs m ON m.seq = r.run_seq JOIN mem_tests t ON t.test_key = r.test_key
+        WHERE m.suite = ? AND t.test_id IN (SELECT unnest(?::VARCHAR[])) AND m.run_id IN ({earlier})
         ORDER BY m.recorded_at, m.seq
         """,
         [suite, test_ids, *params],
@@ -79,8 +79,9 @@ def implied_passes(conn, run: dict) -> list[str]:
     failing = [f["test_id"] for f in run["failed"]]
     rows = conn.execute(
         """
-        SELECT DISTINCT r.test_id FROM mem_test_results r JOIN mem_runs m USING (run_id)
-        WHERE m.suite = ? AND r.outcome = 'failed' AND r.test_id NOT IN (SELECT unnest(?::VARCHAR[]))
+        SELECT DISTINCT t.test_id
+        FROM mem_results r JOIN mem_runs m ON m.seq = r.run_seq JOIN mem_tests t ON t.test_key = r.test_key
+        WHERE m.suite = ? AND r.failed AND t.test_id NOT IN (SELECT unnest(?::VARCHAR[]))
         """,
         [run["suite"], failing],
     ).fetchall()
@@ -200,14 +201,21 @@ class Marker:
         self.marks = annotate(self.store, self.run, analysis, timeout=self.timeout,
                               use_baseline=self.use_baseline and not analysis.baseline)
 
-    def record(self, summary_path: str | os.PathLike | None = None) -> str:
-        """Write the run into the memory (``memory_record_run``); returns ``"applied"``,
-        or the pending file when the store was busy."""
+    def operation(self, summary_path: str | os.PathLike | None = None) -> tuple[str, dict]:
+        """The store operation that records the run (``memory_record_run`` and its
+        payload), to write alone (:meth:`record`) or with the run's other rows in one
+        transaction (:meth:`~tokopt_pipeline.lib.store.db.Store.write_all`)."""
         if self.run is None:
             raise ValueError("Marker.record() before the marker saw an analysis")
         if summary_path is not None:
             self.run.summary_path = str(summary_path)
-        return self.store.write("memory_record_run", self.run.payload(), timeout=self.timeout)
+        return "memory_record_run", self.run.payload()
+
+    def record(self, summary_path: str | os.PathLike | None = None) -> str:
+        """Write the run into the memory (``memory_record_run``); returns ``"applied"``,
+        or the pending file when the store was busy."""
+        op, payload = self.operation(summary_path)
+        return self.store.write(op, payload, timeout=self.timeout)
 
 
 

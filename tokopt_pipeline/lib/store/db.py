@@ -10,7 +10,14 @@ default) and replayed, in order, by the next process that gets the lock. Writes 
 
 The file's schema is versioned (:mod:`.schema`); :func:`migrate` upgrades an older
 file in place, each step in a transaction. A file newer than this code is refused
-rather than misread.
+rather than misread, and so is a file that is not a tokopt store (a SQLite file,
+another program's DuckDB database, random bytes) or a damaged one (truncated): the
+message says what to do, and the file is left exactly as it was. A pending write that
+cannot be replayed (foreign, corrupt) is moved to ``quarantine/`` in the pending folder
+with a warning naming it, and the others are replayed.
+
+DuckDB is opened with extension autoloading and autoinstalling off
+(:data:`DUCKDB_CONFIG`): tokopt never reaches the network, nor writes ``~/.duckdb``.
 
 Example:
     store = Store.from_env()
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -34,15 +42,36 @@ import duckdb
 
 from tokopt_pipeline.lib.errors import StoreError
 from tokopt_pipeline.lib.outputs import atomic_write_text
+from tokopt_pipeline.lib.settings.environment import path_value, seconds
+from tokopt_pipeline.lib.store.health import (
+    check_opened,
+    damaged,
+    disk_full,
+    first_line,
+    is_disk_full,
+    sniff,
+)
 from tokopt_pipeline.lib.store.schema import MIGRATIONS, latest_version
 
 DEFAULT_PATH = Path(".tokopt") / "tokopt.duckdb"
 DEFAULT_PENDING = Path(".mcp_local_storage")
+QUARANTINE = "quarantine"
+
+#: Every connection's settings: no extension is loaded or installed on demand (a query
+#: or a file that needs one fails instead of downloading it).
+DUCKDB_CONFIG = {
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+}
 
 _OPERATIONS: dict[str, Callable[[duckdb.DuckDBPyConnection, dict], None]] = {}
 # Modules that register operations; imported before a replay so every handler exists.
-OPERATION_MODULES: list[str] = ["tokopt_pipeline.lib.store.records"]
+OPERATION_MODULES: list[str] = ["tokopt_pipeline.lib.store.records", "tokopt_pipeline.lib.store.retention"]
 OPERATION_MODULES += ["tokopt_pipeline.lib.memory", "tokopt_pipeline.lib.usage.ledger"]
+
+# DuckDB errors that say the file or the disk is at fault, not the statement.
+_FILE_ERRORS = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException, duckdb.FatalException)
 
 
 def operation(name: str):
@@ -64,15 +93,23 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
 
 
+def open_duckdb(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with tokopt's settings (:data:`DUCKDB_CONFIG`)."""
+    return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
+
+
 def migrate(conn: duckdb.DuckDBPyConnection) -> int:
-    """Bring the schema up to date; return the version now in the file."""
+    """Bring the schema up to date: apply, in version order, every migration the file
+    has not had; return the highest version now in the file."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)")
-    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-    current = int(row[0])
-    if current > latest_version():
-        raise StoreError(f"the store was written by a newer tokopt (schema {current}, this one knows {latest_version()}): upgrade tokopt")
+    applied = {int(r[0]) for r in conn.execute("SELECT version FROM schema_version").fetchall()}
+    unknown = applied - {v for v, _, _ in MIGRATIONS}
+    if unknown:
+        raise StoreError(
+            f"the store was written by a newer tokopt (schema {max(applied)}, this one knows {latest_version()}): upgrade tokopt"
+        )
     for version, description, sql in sorted(MIGRATIONS):
-        if version <= current:
+        if version in applied:
             continue
         conn.execute("BEGIN TRANSACTION")
         try:
@@ -80,10 +117,24 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
             conn.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description])
             conn.execute("COMMIT")
         except Exception as exc:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
+            if isinstance(exc, _FILE_ERRORS):
+                raise
             raise StoreError(f"could not upgrade the store to schema {version}: {exc}") from exc
-        current = version
-    return current
+        applied.add(version)
+    return max(applied)
+
+
+def _rollback(conn) -> None:
+    try:
+        conn.execute("ROLLBACK")
+    except duckdb.Error:  # no transaction left, or the database was invalidated: nothing was committed
+        pass
+
+
+def warn(message: str) -> None:
+    """A warning on stderr (never on stdout, where summaries and MCP answers go)."""
+    print(f"tokopt: warning: {message}", file=sys.stderr)
 
 
 @dataclass
@@ -96,11 +147,11 @@ class Store:
 
     @classmethod
     def from_env(cls, path: str | os.PathLike | None = None, pending_dir: str | os.PathLike | None = None) -> Store:
-        """``TOKOPT_DUCKDB_PATH`` / ``TOKOPT_PENDING_DIR`` override the defaults."""
-        p = Path(path or os.environ.get("TOKOPT_DUCKDB_PATH") or DEFAULT_PATH)
-        pend = Path(pending_dir or os.environ.get("TOKOPT_PENDING_DIR") or DEFAULT_PENDING)
-        timeout = float(os.environ.get("TOKOPT_LOCK_TIMEOUT", "10"))
-        return cls(p, pend, timeout)
+        """``TOKOPT_DUCKDB_PATH`` / ``TOKOPT_PENDING_DIR`` / ``TOKOPT_LOCK_TIMEOUT``
+        override the defaults; a wrong value raises :class:`BadEnvironment` (exit 2)."""
+        p = Path(path or path_value("TOKOPT_DUCKDB_PATH") or DEFAULT_PATH)
+        pend = Path(pending_dir or path_value("TOKOPT_PENDING_DIR") or DEFAULT_PENDING)
+        return cls(p, pend, seconds("TOKOPT_LOCK_TIMEOUT", 10.0))
 
     @contextmanager
     def connect(self, timeout: float | None = None, replay: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -108,50 +159,77 @@ class Store:
 
         Raises:
             StoreBusy: the lock did not come in time.
-            StoreError: the file is not a DuckDB store or cannot be upgraded.
+            StoreUnusable: the file is damaged or not a tokopt store (left as it is).
+            StoreError: the store cannot be upgraded, or the disk is full.
         """
         timeout = self.lock_timeout if timeout is None else timeout
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
+            if is_disk_full(exc):
+                raise disk_full(self.path, exc) from exc
             raise StoreError(f"cannot create the store's folder {self.path.parent}: {exc.strerror or exc}") from exc
+        sniff(self.path)
+        existed = self.path.exists()
         deadline = time.monotonic() + timeout
         delay = 0.05
         while True:
             try:
-                conn = duckdb.connect(str(self.path))
+                conn = open_duckdb(self.path)
                 break
             except duckdb.IOException as exc:
-                if not _is_lock_error(exc):
-                    raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(f"the store {self.path} is locked by another process") from exc
-                time.sleep(delay)
-                delay = min(delay * 2, 0.5)
+                if _is_lock_error(exc):
+                    if time.monotonic() >= deadline:
+                        raise StoreBusy(f"the store {self.path} is locked by another process") from exc
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.5)
+                    continue
+                if is_disk_full(exc):
+                    raise disk_full(self.path, exc) from exc
+                if existed:
+                    raise damaged(self.path, first_line(exc)) from exc
+                raise StoreError(f"cannot open the store {self.path}: {first_line(exc)}") from exc
             except duckdb.Error as exc:
-                raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
+                if existed:
+                    raise damaged(self.path, first_line(exc)) from exc
+                raise StoreError(f"cannot open the store {self.path}: {first_line(exc)}") from exc
         try:
+            if existed:
+                check_opened(conn, self.path)
             migrate(conn)
             if replay:
                 self._replay(conn)
             yield conn
+        except _FILE_ERRORS as exc:
+            if is_disk_full(exc):
+                raise disk_full(self.path, exc) from exc
+            raise damaged(self.path, first_line(exc)) from exc
         finally:
-            conn.close()
+            try:
+                conn.close()
+            except duckdb.Error as exc:  # a checkpoint that failed: the committed writes stay in the WAL
+                warn(f"the store {self.path} was not checkpointed on close ({first_line(exc)}); the next run finishes it")
 
     # -- writes that never get lost -------------------------------------------
     def write(self, op: str, payload: dict, timeout: float | None = None) -> str:
         """Apply operation ``op`` now, or queue it in the pending folder if the store is
         busy. Returns ``"applied"`` or the path of the pending file."""
-        if op not in _OPERATIONS:
-            _load_operation_modules()
-        if op not in _OPERATIONS:
-            raise StoreError(f"unknown store operation {op!r}")
+        _known(op)
         try:
             with self.connect(timeout=timeout) as conn:
                 self._apply(conn, op, payload)
             return "applied"
         except StoreBusy:
             return str(self.queue(op, payload))
+
+    def write_all(self, ops: list[tuple[str, dict]], timeout: float | None = None) -> str:
+        """Apply several operations in one transaction (all of them or none), or queue
+        them as one pending write. Returns ``"applied"`` or the pending file."""
+        for op, _ in ops:
+            _known(op)
+        if len(ops) == 1:
+            return self.write(ops[0][0], ops[0][1], timeout=timeout)
+        return self.write("batch", {"ops": [{"op": op, "payload": payload} for op, payload in ops]}, timeout=timeout)
 
     def queue(self, op: str, payload: dict) -> Path:
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}-{op}.json"
@@ -164,10 +242,27 @@ class Store:
             return []
         return sorted(p for p in self.pending_dir.glob("*.json") if not p.name.startswith("."))
 
+    def quarantined(self) -> list[Path]:
+        """The pending writes moved aside because they could not be replayed."""
+        folder = self.pending_dir / QUARANTINE
+        return sorted(folder.iterdir()) if folder.is_dir() else []
+
     def replay(self, timeout: float | None = None) -> int:
         """Apply everything pending (the spec's ``--reconnect-memory``); return how many."""
         with self.connect(timeout=timeout, replay=False) as conn:
             return self._replay(conn)
+
+    def quarantine(self, path: Path, why: str) -> Path | None:
+        """Move a pending write that cannot be replayed to ``quarantine/``, warning."""
+        dest = self.pending_dir / QUARANTINE / path.name
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, dest)
+        except OSError as exc:
+            warn(f"the pending write {path} cannot be replayed ({why}) nor moved aside ({exc.strerror or exc}); remove it")
+            return None
+        warn(f"the pending write {path} cannot be replayed ({why}); moved to {dest}")
+        return dest
 
     def _replay(self, conn) -> int:
         files = self.pending()
@@ -177,25 +272,33 @@ class Store:
         done = 0
         for path in files:
             try:
-                rec = json.loads(path.read_text(encoding="utf-8"))
-                op, payload = rec["op"], rec["payload"]
-            except (OSError, ValueError, KeyError):
-                bad = path.with_suffix(".bad")
-                path.rename(bad)
+                rec = json.loads(path.read_bytes().decode("utf-8"))
+            except FileNotFoundError:  # replayed meanwhile by another process
                 continue
+            except (OSError, ValueError) as exc:
+                self.quarantine(path, f"not a JSON file: {getattr(exc, 'strerror', None) or first_line(exc)}")
+                continue
+            if not (isinstance(rec, dict) and isinstance(rec.get("op"), str) and isinstance(rec.get("payload"), dict)):
+                self.quarantine(path, "not a tokopt pending write (no op and payload)")
+                continue
+            op, payload = rec["op"], rec["payload"]
             if op not in _OPERATIONS:
+                self.quarantine(path, f"unknown operation {op[:60]!r}")
                 continue
-            self._apply(conn, op, payload)
-            path.unlink()
+            try:
+                self._apply(conn, op, payload)
+            except (StoreError, *_FILE_ERRORS, OSError, MemoryError):
+                raise
+            except Exception as exc:  # the payload does not fit the operation
+                self.quarantine(path, f"{op}: {type(exc).__name__}: {first_line(exc)[:200]}")
+                continue
+            path.unlink(missing_ok=True)
             done += 1
         return done
 
     def apply(self, conn, op: str, payload: dict) -> None:
         """Apply operation ``op`` on an open connection, in one transaction."""
-        if op not in _OPERATIONS:
-            _load_operation_modules()
-        if op not in _OPERATIONS:
-            raise StoreError(f"unknown store operation {op!r}")
+        _known(op)
         self._apply(conn, op, payload)
 
     def _apply(self, conn, op: str, payload: dict) -> None:
@@ -203,9 +306,30 @@ class Store:
         try:
             _OPERATIONS[op](conn, payload)
             conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(conn)
+            if is_disk_full(exc):
+                raise disk_full(self.path, exc) from exc
             raise
+
+
+def _known(op: str) -> None:
+    if op not in _OPERATIONS:
+        _load_operation_modules()
+    if op not in _OPERATIONS:
+        raise StoreError(f"unknown store operation {op!r}")
+
+
+@operation("batch")
+def _batch(conn, payload: dict) -> None:
+    """Several operations in the caller's one transaction (:meth:`Store.write_all`)."""
+    ops = payload["ops"]
+    if not isinstance(ops, list):
+        raise ValueError("batch: ops must be a list")
+    for item in ops:
+        if item["op"] == "batch" or item["op"] not in _OPERATIONS:
+            raise ValueError(f"batch: unknown operation {item['op']!r}")
+        _OPERATIONS[item["op"]](conn, item["payload"])
 
 
 def _load_operation_modules() -> None:

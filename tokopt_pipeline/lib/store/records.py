@@ -10,14 +10,14 @@ one transaction (:meth:`~tokopt_pipeline.lib.store.db.Store.write`):
 ``record_run``
     a ``runs`` row (upserted: only the columns given change) and, when present, the
     run's ``chunks``, ``templates``, ``error_groups``, ``failed_tests``, its compact
-    ``analyses`` JSON and a ``summaries`` row. Child rows of the run are replaced.
+    ``analyses`` JSON and a ``summaries`` row. Child rows of the run are replaced. A run
+    with a rendered summary enters the usage ledger (``usage`` in the payload may give
+    its component, time and sections; :func:`~tokopt_pipeline.lib.usage.ledger.enter_run`).
 ``refresh_error_entities``
     rebuilds ``error_entities`` (error groups deduplicated across every run).
 ``refresh_usage``
-    rebuilds ``usage_daily`` and ``usage_by_file`` from the runs.
-``prune``
-    deletes runs (and their rows) older than a number of days, and log files no run
-    refers to any more.
+    nothing any more: ``usage_daily`` and ``usage_by_file`` are views of the one usage
+    ledger, which ``record_run`` keeps (kept so that older callers still work).
 
 Example:
     store.write("record_run", summary_payload(summary, run_id="cli-1", source="cli"))
@@ -35,6 +35,7 @@ from tokopt_pipeline.lib.engine.runmeta import RunMeta
 from tokopt_pipeline.lib.engine.testresults import FailedTest, RunTotals
 from tokopt_pipeline.lib.store.db import operation
 from tokopt_pipeline.lib.store.ids import fingerprint, new_run_id
+from tokopt_pipeline.lib.usage import ledger
 
 __all__ = [
     "analysis_from_json",
@@ -201,6 +202,7 @@ def record_run(conn, payload: dict) -> None:
     if "analysis" in payload:
         conn.execute("DELETE FROM analyses WHERE run_id = ?", [run_id])
         conn.execute("INSERT INTO analyses (run_id, analysis) VALUES (?, ?)", [run_id, payload["analysis"]])
+    ledger.enter_run(conn, run_id, payload.get("usage"))
     s = payload.get("summary")
     if s:
         conn.execute("DELETE FROM summaries WHERE run_id = ? AND format = ? AND budget = ?", [run_id, s["format"], s["budget"]])
@@ -229,39 +231,4 @@ def refresh_error_entities(conn, payload: dict) -> None:
 
 @operation("refresh_usage")
 def refresh_usage(conn, payload: dict) -> None:
-    conn.execute("DELETE FROM usage_daily")
-    conn.execute(
-        """
-        INSERT INTO usage_daily
-        SELECT CAST(started_at AS DATE), count(*), sum(tokens_in), sum(tokens_out),
-               round(100.0 * (1 - sum(tokens_out) / nullif(sum(tokens_in), 0)), 2),
-               round(avg(budget_pct), 2), max(budget_pct)
-        FROM runs WHERE tokens_out IS NOT NULL
-        GROUP BY 1
-        """
-    )
-    conn.execute("DELETE FROM usage_by_file")
-    conn.execute(
-        """
-        INSERT INTO usage_by_file
-        SELECT coalesce(file_key, path), count(*), max(started_at),
-               arg_max(tokens_in, started_at), arg_max(tokens_out, started_at),
-               arg_max(reduction_pct, started_at), arg_max(budget_pct, started_at)
-        FROM runs WHERE tokens_out IS NOT NULL
-        GROUP BY 1
-        """
-    )
-
-
-@operation("prune")
-def prune(conn, payload: dict) -> None:
-    days = int(payload["days"])
-    old = "SELECT run_id FROM runs WHERE started_at < current_timestamp - to_days(?)"
-    for table in RUN_TABLES:
-        conn.execute(f"DELETE FROM {table} WHERE run_id IN ({old})", [days])
-    conn.execute("DELETE FROM runs WHERE started_at < current_timestamp - to_days(?)", [days])
-    conn.execute(
-        "DELETE FROM log_files WHERE registered_at < current_timestamp - to_days(?) "
-        "AND file_key NOT IN (SELECT file_key FROM runs WHERE file_key IS NOT NULL)",
-        [days],
-    )
+    """Nothing to do: the usage roll-ups are views of the ledger."""

@@ -5,7 +5,8 @@ applies every migration above it, each in one transaction, so an older file is
 upgraded in place. Never edit a released migration: append a new one.
 
 Version ranges by owner: 1-9 core (runs, summaries, templates, chunks, errors, tests),
-10-19 memory (entities, relations, observations), 20-29 usage monitoring.
+10-19 memory (entities, relations, observations), 20-29 usage monitoring. Migrations
+are applied in version order, so a store at 20 that needs 11 gets it (each number once).
 """
 
 from __future__ import annotations
@@ -219,6 +220,94 @@ MIGRATIONS += [
             sent_at    TIMESTAMP,
             error      VARCHAR
         );
+        """,
+    ),
+]
+
+# -- compact test history (11) and one usage ledger (21) -----------------------------
+MIGRATIONS += [
+    (
+        11,
+        "memory: test results as integer keys (a dictionary of test ids), without a per-row index",
+        """
+        CREATE TABLE mem_tests (
+            test_key INTEGER PRIMARY KEY,
+            test_id  VARCHAR NOT NULL UNIQUE
+        );
+        INSERT INTO mem_tests
+        SELECT row_number() OVER (ORDER BY test_id), test_id FROM (SELECT DISTINCT test_id FROM mem_test_results);
+        CREATE TABLE mem_results (
+            run_seq  BIGINT NOT NULL,         -- mem_runs.seq
+            test_key INTEGER NOT NULL,        -- mem_tests.test_key
+            failed   BOOLEAN NOT NULL         -- false: passed
+        );
+        INSERT INTO mem_results
+        SELECT m.seq, t.test_key, r.outcome = 'failed'
+        FROM mem_test_results r JOIN mem_runs m USING (run_id) JOIN mem_tests t USING (test_id)
+        ORDER BY m.seq, t.test_key;
+        DROP TABLE mem_test_results;
+        """,
+    ),
+    (
+        21,
+        "one usage ledger: a row per recorded summary (usage_records and the runs' usage merged); "
+        "usage_daily and usage_by_file become views of it",
+        """
+        CREATE TABLE usage_ledger (
+            run_id          VARCHAR PRIMARY KEY,  -- runs.run_id when the summary was recorded there
+            recorded_at     TIMESTAMP NOT NULL,   -- UTC
+            source          VARCHAR,              -- cli | dagster | api | ci
+            file_key        VARCHAR,
+            log_path        VARCHAR,
+            component       VARCHAR,              -- the suite or job that spent the tokens
+            tokens_in       BIGINT,
+            tokens_in_exact BOOLEAN,
+            tokens_out      BIGINT,
+            budget          BIGINT,
+            reduction_pct   DOUBLE,
+            budget_pct      DOUBLE,
+            sections        VARCHAR,              -- JSON: items shown per summary section
+            tracked         BOOLEAN NOT NULL DEFAULT false  -- recorded with --track-usage
+        );
+        -- A tracked summary was in both old tables, under two ids: pair each usage record
+        -- with the run of the same log and figures nearest in time.
+        CREATE TEMP TABLE _usage_pairs AS
+        WITH cand AS (
+            SELECT u.run_id AS uid, r.run_id AS rid,
+                   abs(epoch(u.recorded_at) - epoch(r.started_at)) AS gap
+            FROM usage_records u JOIN runs r
+              ON r.tokens_in = u.tokens_in AND r.tokens_out = u.tokens_out AND r.budget = u.budget
+             AND regexp_extract(coalesce(r.path, ''), '[^/]*$') = regexp_extract(coalesce(u.log_path, ''), '[^/]*$')
+        ),
+        best_u AS (SELECT uid, arg_min(rid, gap) AS rid FROM cand GROUP BY uid),
+        best_r AS (SELECT rid, arg_min(uid, gap) AS uid FROM cand GROUP BY rid)
+        SELECT b.uid, b.rid FROM best_u b JOIN best_r c ON b.uid = c.uid AND b.rid = c.rid;
+        INSERT INTO usage_ledger
+        SELECT r.run_id, coalesce(u.recorded_at, r.started_at), r.source, r.file_key, coalesce(u.log_path, r.path),
+               coalesce(u.component, r.suite), r.tokens_in, r.tokens_in_exact, r.tokens_out, r.budget,
+               r.reduction_pct, r.budget_pct, u.sections, u.run_id IS NOT NULL
+        FROM runs r LEFT JOIN _usage_pairs p ON p.rid = r.run_id LEFT JOIN usage_records u ON u.run_id = p.uid
+        WHERE r.tokens_out IS NOT NULL;
+        INSERT INTO usage_ledger
+        SELECT u.run_id, u.recorded_at, 'cli', NULL, u.log_path, u.component, u.tokens_in, u.tokens_in_exact,
+               u.tokens_out, u.budget, u.reduction_pct, u.budget_pct, u.sections, true
+        FROM usage_records u
+        WHERE u.run_id NOT IN (SELECT uid FROM _usage_pairs) AND u.run_id NOT IN (SELECT run_id FROM usage_ledger);
+        DROP TABLE _usage_pairs;
+        DROP TABLE usage_records;
+        DROP TABLE usage_daily;
+        DROP TABLE usage_by_file;
+        CREATE VIEW usage_daily AS
+        SELECT CAST(recorded_at AS DATE) AS day, count(*) AS runs, sum(tokens_in) AS tokens_in,
+               sum(tokens_out) AS tokens_out,
+               round(100.0 * (1 - sum(tokens_out) / nullif(sum(tokens_in), 0)), 2) AS reduction_pct,
+               round(avg(budget_pct), 2) AS budget_pct_avg, max(budget_pct) AS budget_pct_max
+        FROM usage_ledger GROUP BY 1;
+        CREATE VIEW usage_by_file AS
+        SELECT coalesce(file_key, log_path) AS file_key, count(*) AS runs, max(recorded_at) AS last_run_at,
+               arg_max(tokens_in, recorded_at) AS tokens_in, arg_max(tokens_out, recorded_at) AS tokens_out,
+               arg_max(reduction_pct, recorded_at) AS reduction_pct, arg_max(budget_pct, recorded_at) AS budget_pct
+        FROM usage_ledger GROUP BY 1;
         """,
     ),
 ]

@@ -1,16 +1,23 @@
-"""Token usage: one record per run, reports per period and component, threshold alerts.
+"""Token usage: one ledger of every recorded summary, reports per period and component,
+threshold alerts.
 
-A usage record (store operation ``usage_record``) holds a run's tokens in (the raw
-log), tokens out (the summary), the budget, the reduction and the share of the budget
-the summary used. The *component* is what spends the tokens: the suite or job
-(``--suite``, else derived from the log's name like the memory's suite).
+The ledger (table ``usage_ledger``) holds one row per recorded summary: its tokens in
+(the raw log), tokens out (the summary), the budget, the reduction and the share of the
+budget the summary used, when and where it was made, and the *component* that spent
+the tokens: the suite or job (``--suite``, else derived from the log's name like the
+memory's suite). Every ``record_run`` of a rendered summary enters its row
+(:func:`enter_run`, in the same transaction); ``--track-usage`` (store operation
+``usage_record``) marks the row *tracked* and checks it against the alert thresholds.
 
-:func:`usage_report` sums the records for today (UTC), the last 7 days and all time,
-overall and per component: use against budget is ``tokens out / budget`` summed over
-the period's runs.
+Two readers, one table:
 
-Alerts (``--enable-monitoring``): each run's budget use is compared with the warning
-and critical thresholds (80% and 95% by default). An alert is raised once per
+* :func:`usage_report` (``tokopt usage check`` / ``--check-usage``, ``tokopt report``)
+  sums the tracked rows for today (UTC), the last 7 days and all time, overall and per
+  component: use against budget is ``tokens out / budget`` summed over the period's runs;
+* :func:`rollup_figures` (the Dagster asset ``token_usage_metrics``) sums every row.
+
+Alerts (``--enable-monitoring``): each tracked run's budget use is compared with the
+warning and critical thresholds (80% and 95% by default). An alert is raised once per
 crossing: when a component's use rises into a higher level than its current alert
 state. The state only falls back (re-arming the alert) when use drops more than
 :data:`REARM_MARGIN` points below the threshold, so use that hovers around a threshold
@@ -34,6 +41,7 @@ from tokopt_pipeline.lib.store.db import operation
 from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT, budget_state
 
 __all__ = [
+    "enter_run",
     "DEFAULT_CRITICAL",
     "DEFAULT_WARNING",
     "LEVELS",
@@ -126,16 +134,68 @@ def save_monitor(conn, payload: dict) -> None:
     )
 
 
+_LEDGER_COLUMNS = (
+    "run_id", "recorded_at", "source", "file_key", "log_path", "component", "tokens_in", "tokens_in_exact",
+    "tokens_out", "budget", "reduction_pct", "budget_pct", "sections", "tracked",
+)
+_FIGURES = ("tokens_in", "tokens_in_exact", "tokens_out", "budget", "reduction_pct", "budget_pct")
+
+
+def enter_run(conn, run_id: str, usage: dict | None = None) -> None:
+    """Enter (or update) the ledger row of run ``run_id`` from its ``runs`` row, when the
+    run has a rendered summary. ``usage`` may give ``component``, ``recorded_at`` (UTC)
+    and ``sections``; a rendered-again summary keeps its row's time and tracking."""
+    row = conn.execute(
+        "SELECT source, file_key, path, suite, profile, tokens_in, tokens_in_exact, tokens_out, budget, reduction_pct, "
+        "budget_pct FROM runs WHERE run_id = ? AND tokens_out IS NOT NULL",
+        [run_id],
+    ).fetchone()
+    if row is None:
+        return
+    source, file_key, path, suite, profile, *figures = row
+    usage = usage or {}
+    component = usage.get("component") or suite
+    if not component:
+        from tokopt_pipeline.lib.memory.runs import derive_suite
+
+        component = derive_suite(path or file_key or "-", profile or "")
+    values = {
+        "run_id": run_id, "recorded_at": usage.get("recorded_at") or _utcnow().isoformat(timespec="microseconds"),
+        "source": source, "file_key": file_key, "log_path": path, "component": component,
+        **dict(zip(_FIGURES, figures, strict=True)),
+        "sections": json.dumps(usage.get("sections") or {}), "tracked": False,
+    }
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _FIGURES)
+    if usage.get("component"):
+        updates += ", component = excluded.component"
+    if usage.get("sections"):
+        updates += ", sections = excluded.sections"
+    conn.execute(
+        f"INSERT INTO usage_ledger ({', '.join(_LEDGER_COLUMNS)}) VALUES ({', '.join('?' for _ in _LEDGER_COLUMNS)}) "
+        f"ON CONFLICT (run_id) DO UPDATE SET {updates}",
+        [values[c] for c in _LEDGER_COLUMNS],
+    )
+
+
 @operation("usage_record")
 def record_usage(conn, p: dict) -> None:
-    """Store one run's usage (idempotent by run id) and raise an alert on a crossing."""
-    if conn.execute("SELECT 1 FROM usage_records WHERE run_id = ?", [p["run_id"]]).fetchone():
+    """Track one run's usage (idempotent by run id): its ledger row, entered now or by
+    ``record_run`` before, is marked tracked; then an alert is raised on a crossing."""
+    row = conn.execute("SELECT tracked FROM usage_ledger WHERE run_id = ?", [p["run_id"]]).fetchone()
+    if row is not None and row[0]:
         return
-    conn.execute(
-        "INSERT INTO usage_records VALUES (?, ?::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [p["run_id"], p["recorded_at"], p.get("log_path"), p["component"], p["tokens_in"], p.get("tokens_in_exact"),
-         p["tokens_out"], p["budget"], p.get("reduction_pct"), p.get("budget_pct"), json.dumps(p.get("sections") or {})],
-    )
+    if row is not None:
+        conn.execute(
+            "UPDATE usage_ledger SET tracked = true, component = ?, sections = ? WHERE run_id = ?",
+            [p["component"], json.dumps(p.get("sections") or {}), p["run_id"]],
+        )
+    else:
+        conn.execute(
+            f"INSERT INTO usage_ledger ({', '.join(_LEDGER_COLUMNS)}) VALUES (?, ?::TIMESTAMP, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
+            [p["run_id"], p["recorded_at"], p.get("source") or "cli", p.get("log_path"), p["component"], p["tokens_in"],
+             p.get("tokens_in_exact"), p["tokens_out"], p["budget"], p.get("reduction_pct"), p.get("budget_pct"),
+             json.dumps(p.get("sections") or {})],
+        )
     mon = Monitor(**p["monitor"]) if p.get("monitor") else _saved_monitor(conn)
     if mon is None or not mon.enabled:
         return
@@ -183,7 +243,7 @@ def usage_report(conn, now: datetime | None = None) -> dict:
         rows = conn.execute(
             """
             SELECT coalesce(component, '(all)'), count(*), sum(tokens_in), sum(tokens_out), sum(budget), max(budget_pct)
-            FROM usage_records WHERE recorded_at >= ?
+            FROM usage_ledger WHERE tracked AND recorded_at >= ?
             GROUP BY GROUPING SETS ((), (component)) ORDER BY component NULLS FIRST
             """,
             [start],
@@ -226,40 +286,43 @@ def format_report(report: dict) -> str:
 
 
 def usage_history(conn, limit: int = 500) -> list[dict]:
-    """Usage records oldest first (for charts)."""
+    """Tracked usage rows oldest first (for charts)."""
     rows = conn.execute(
-        "SELECT recorded_at, component, tokens_in, tokens_out, budget, budget_pct FROM (SELECT * FROM usage_records ORDER BY recorded_at DESC LIMIT ?) ORDER BY recorded_at",
+        "SELECT recorded_at, component, tokens_in, tokens_out, budget, budget_pct "
+        "FROM (SELECT * FROM usage_ledger WHERE tracked ORDER BY recorded_at DESC LIMIT ?) ORDER BY recorded_at",
         [limit],
     ).fetchall()
     keys = ["recorded_at", "component", "tokens_in", "tokens_out", "budget", "budget_pct"]
     return [dict(zip(keys, r, strict=False)) for r in rows]
 
 
-def rollup_figures(conn) -> dict[str, int | float]:
-    """Every recorded summary's usage (the ``usage_daily`` and ``usage_by_file`` roll-ups
-    that ``refresh_usage`` rebuilds from ``runs``: the Dagster runs and every ``tokopt``
-    command that records) under the stable names the Dagster UI plots.
+def rollup_figures(conn, now: datetime | None = None) -> dict[str, int | float]:
+    """Every recorded summary's usage (every row of the ledger: the Dagster runs and
+    every ``tokopt`` command that records) under the stable names the Dagster UI plots.
 
-    Today (the store's current date): ``runs_today``, ``tokens_in_today``,
-    ``tokens_out_today``, ``reduction_pct_today``, ``budget_pct_avg_today``,
-    ``budget_pct_max_today`` (the highest share of its budget one summary used). The
-    last 7 days, today included: ``runs_7d``, ``tokens_in_7d``, ``tokens_out_7d``,
-    ``budget_pct_max_7d``. All time: ``runs_total``, ``tokens_in_total``,
-    ``tokens_out_total``, ``files``. And ``alerts_pending``: ``--enable-monitoring``
-    alerts raised and not yet mailed.
+    Today (UTC): ``runs_today``, ``tokens_in_today``, ``tokens_out_today``,
+    ``reduction_pct_today``, ``budget_pct_avg_today``, ``budget_pct_max_today`` (the
+    highest share of its budget one summary used). The last 7 days, today included:
+    ``runs_7d``, ``tokens_in_7d``, ``tokens_out_7d``, ``budget_pct_max_7d``. All time:
+    ``runs_total``, ``tokens_in_total``, ``tokens_out_total``, ``files``. And
+    ``alerts_pending``: ``--enable-monitoring`` alerts raised and not yet mailed.
     """
-    def period(where: str) -> tuple:
+    now = now or _utcnow()
+    today = datetime(now.year, now.month, now.day)
+
+    def period(start: datetime) -> tuple:
         return conn.execute(
-            "SELECT coalesce(sum(runs), 0), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), "
+            "SELECT count(*), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), "
             "coalesce(round(100.0 * (1 - sum(tokens_out) / nullif(sum(tokens_in), 0)), 2), 0), "
-            "coalesce(round(sum(budget_pct_avg * runs) / nullif(sum(runs), 0), 2), 0), coalesce(max(budget_pct_max), 0) "
-            f"FROM usage_daily WHERE {where}"
+            "coalesce(round(avg(budget_pct), 2), 0), coalesce(max(budget_pct), 0) "
+            "FROM usage_ledger WHERE recorded_at >= ?",
+            [start],
         ).fetchone()
 
-    t_runs, t_in, t_out, t_red, t_avg, t_max = period("day = current_date")
-    w_runs, w_in, w_out, _, _, w_max = period("day > current_date - 7")
-    a_runs, a_in, a_out, _, _, _ = period("true")
-    files = conn.execute("SELECT count(*) FROM usage_by_file").fetchone()[0]
+    t_runs, t_in, t_out, t_red, t_avg, t_max = period(today)
+    w_runs, w_in, w_out, _, _, w_max = period(today - timedelta(days=6))
+    a_runs, a_in, a_out, _, _, _ = period(datetime(1970, 1, 1))
+    files = conn.execute("SELECT count(DISTINCT coalesce(file_key, log_path)) FROM usage_ledger").fetchone()[0]
     pending = conn.execute("SELECT count(*) FROM usage_alerts WHERE sent_at IS NULL").fetchone()[0]
     return {
         "runs_today": int(t_runs), "tokens_in_today": int(t_in), "tokens_out_today": int(t_out),
@@ -271,7 +334,8 @@ def rollup_figures(conn) -> dict[str, int | float]:
 
 
 def rollup_markdown(conn, days: int = 14) -> str:
-    """The last ``days`` days of ``usage_daily`` as a Markdown table, newest first."""
+    """The last ``days`` days of the ledger (view ``usage_daily``, days in UTC) as a
+    Markdown table, newest first."""
     rows = conn.execute(
         "SELECT day, runs, tokens_in, tokens_out, reduction_pct, budget_pct_max FROM usage_daily ORDER BY day DESC LIMIT ?", [days]
     ).fetchall()

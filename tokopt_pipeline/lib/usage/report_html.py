@@ -32,7 +32,7 @@ def _daily(conn, days: int) -> list[tuple]:
     return conn.execute(
         """
         SELECT CAST(recorded_at AS DATE) AS day, count(*), sum(tokens_in), sum(tokens_out), sum(budget)
-        FROM usage_records WHERE recorded_at >= ? GROUP BY 1 ORDER BY 1
+        FROM usage_ledger WHERE tracked AND recorded_at >= ? GROUP BY 1 ORDER BY 1
         """,
         [start],
     ).fetchall()

@@ -1,0 +1,153 @@
+"""Retention: every table of the store pruned by age, and the file kept under a size cap.
+
+A run is pruned whole: its ``runs`` row and child rows (chunks, templates, error
+groups, failed tests, summaries, analyses), its usage ledger row, its memory (the
+TestRun entity, its observations, sightings, test results and relations; error types
+and tests left with no observation are dropped too, and test ids no result refers to),
+and the alerts it raised once they are mailed (an alert still waiting for its mail is
+kept). ``log_files`` rows no run refers to go when they are older than the cut too.
+The cross-run ``error_entities`` are rebuilt from what is left. Error types and tests
+imported from a JSONL file (never seen in a run) are kept.
+
+Size cap: after the age cut, while the file is bigger than ``max_mb``, the oldest
+quarter of what is left is pruned the same way and the file checkpointed (DuckDB then
+gives the freed blocks back, and the file shrinks).
+
+Example:
+    with store.connect() as conn:
+        counts = prune_store(conn, days=30, max_mb=512)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tokopt_pipeline.lib.store import RETENTION_DAYS, RETENTION_MAX_MB
+from tokopt_pipeline.lib.store.db import operation
+from tokopt_pipeline.lib.store.records import RUN_TABLES, refresh_error_entities
+
+__all__ = ["prune_store", "store_bytes", "DEFAULT_DAYS", "DEFAULT_MAX_MB"]
+
+DEFAULT_DAYS = RETENTION_DAYS
+DEFAULT_MAX_MB = RETENTION_MAX_MB
+_HEADERS = 3 * 4096
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def store_bytes(conn) -> int:
+    """The file's size as DuckDB counts it (headers and every block, free or used)."""
+    blocks, block_size = conn.execute("SELECT total_blocks, block_size FROM pragma_database_size()").fetchone()
+    return _HEADERS + int(blocks or 0) * int(block_size or 0)
+
+
+def _count(conn, sql: str, params: list) -> int:
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+@operation("prune")
+def prune(conn, payload: dict) -> None:
+    """Delete what is older than ``days`` days, or than ``before`` (an ISO time, UTC)."""
+    _prune(conn, payload)
+
+
+def _prune(conn, payload: dict) -> dict[str, int]:
+    if payload.get("before"):
+        cut = datetime.fromisoformat(str(payload["before"]))
+        runs_old = "started_at < ?"
+        runs_params: list = [cut]
+    else:
+        days = int(payload["days"])
+        cut = _utcnow() - timedelta(days=days)
+        runs_old = "started_at < current_timestamp - to_days(?)"
+        runs_params = [days]
+    conn.execute("CREATE OR REPLACE TEMP TABLE _gone_mem AS SELECT run_id, seq FROM mem_runs WHERE recorded_at < ?", [cut])
+    conn.execute("CREATE OR REPLACE TEMP TABLE _gone_usage AS SELECT run_id FROM usage_ledger WHERE recorded_at < ?", [cut])
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _gone_runs AS SELECT run_id FROM runs WHERE {runs_old} "
+        "OR run_id IN (SELECT run_id FROM _gone_mem) OR run_id IN (SELECT run_id FROM _gone_usage)",
+        runs_params,
+    )
+    counts = {
+        "runs": _count(conn, "SELECT count(*) FROM _gone_runs", []),
+        "memory_runs": _count(conn, "SELECT count(*) FROM _gone_mem", []),
+        "usage_rows": _count(conn, "SELECT count(*) FROM usage_ledger WHERE run_id IN (SELECT run_id FROM _gone_usage) "
+                                   "OR run_id IN (SELECT run_id FROM _gone_runs)", []),
+    }
+    # the runs and their rows
+    for table in RUN_TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM _gone_runs)")
+    conn.execute("DELETE FROM runs WHERE run_id IN (SELECT run_id FROM _gone_runs)")
+    conn.execute("DELETE FROM log_files WHERE registered_at < ? AND file_key NOT IN "
+                 "(SELECT file_key FROM runs WHERE file_key IS NOT NULL)", [cut])
+    # usage: the ledger rows of those runs and every older row; mailed alerts
+    conn.execute("DELETE FROM usage_ledger WHERE run_id IN (SELECT run_id FROM _gone_usage) "
+                 "OR run_id IN (SELECT run_id FROM _gone_runs)")
+    conn.execute("DELETE FROM usage_alerts WHERE sent_at IS NOT NULL AND created_at < ?", [cut])
+    # memory: the runs, what they observed, and what is left with nothing observed
+    conn.execute("INSERT INTO _gone_mem SELECT run_id, seq FROM mem_runs WHERE run_id IN (SELECT run_id FROM _gone_runs) "
+                 "AND run_id NOT IN (SELECT run_id FROM _gone_mem)")
+    conn.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT entity FROM mem_observations "
+                 "WHERE run_id IN (SELECT run_id FROM _gone_mem)")
+    conn.execute("DELETE FROM mem_results WHERE run_seq IN (SELECT seq FROM _gone_mem)")
+    conn.execute("DELETE FROM mem_sightings WHERE run_id IN (SELECT run_id FROM _gone_mem)")
+    conn.execute("DELETE FROM mem_observations WHERE run_id IN (SELECT run_id FROM _gone_mem)")
+    conn.execute("DELETE FROM mem_entities WHERE entity_type = 'TestRun' AND name IN (SELECT run_id FROM _gone_mem)")
+    conn.execute("DELETE FROM mem_entities WHERE name IN (SELECT entity FROM _touched) "
+                 "AND name NOT IN (SELECT entity FROM mem_observations)")
+    conn.execute("DELETE FROM mem_relations WHERE from_entity NOT IN (SELECT name FROM mem_entities) "
+                 "OR to_entity NOT IN (SELECT name FROM mem_entities)")
+    conn.execute("DELETE FROM mem_runs WHERE run_id IN (SELECT run_id FROM _gone_mem)")
+    conn.execute("DELETE FROM mem_tests WHERE test_key NOT IN (SELECT test_key FROM mem_results)")
+    refresh_error_entities(conn, {})
+    for t in ("_gone_mem", "_gone_usage", "_gone_runs", "_touched"):
+        conn.execute(f"DROP TABLE IF EXISTS {t}")
+    return counts
+
+
+def _oldest_quarter(conn) -> datetime | None:
+    """The time before which the oldest quarter of the recorded runs lie (UTC)."""
+    row = conn.execute(
+        "SELECT quantile_disc(t, 0.25), count(*) FROM (SELECT recorded_at AS t FROM mem_runs "
+        "UNION ALL SELECT recorded_at FROM usage_ledger UNION ALL SELECT started_at FROM runs)"
+    ).fetchone()
+    if row is None or not row[1]:
+        return None
+    return row[0]
+
+
+def prune_store(conn, days: int | None = DEFAULT_DAYS, max_mb: float | None = DEFAULT_MAX_MB) -> dict:
+    """Prune runs older than ``days`` (None: none by age), then the oldest runs while the
+    file is over ``max_mb`` MB (None: no cap); each step in one transaction. Returns
+    ``runs``, ``memory_runs`` and ``usage_rows`` pruned, and ``bytes_before`` /
+    ``bytes_after`` of the file."""
+    total = {"runs": 0, "memory_runs": 0, "usage_rows": 0}
+
+    def step(payload: dict) -> None:
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            got = _prune(conn, payload)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        for k, v in got.items():
+            total[k] += v
+        conn.execute("CHECKPOINT")
+
+    conn.execute("CHECKPOINT")
+    before = store_bytes(conn)
+    if days is not None:
+        step({"days": days})
+    if max_mb is not None:
+        cap = int(max_mb * 1024 * 1024)
+        for _ in range(64):  # each step prunes a quarter of what is left
+            if store_bytes(conn) <= cap:
+                break
+            cut = _oldest_quarter(conn)
+            if cut is None:
+                break
+            step({"before": (cut + timedelta(microseconds=1)).isoformat()})
+    return {**total, "bytes_before": before, "bytes_after": store_bytes(conn)}
