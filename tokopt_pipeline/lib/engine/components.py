@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -45,6 +44,7 @@ from pathlib import Path
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.analysis import analyze
 from tokopt_pipeline.lib.engine.export import SideOutputs
+from tokopt_pipeline.lib.engine.header import HeaderFacts, header_facts, header_json, header_lines
 from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.priority import UsageError
 from tokopt_pipeline.lib.engine.render import Summary, summarize_analysis
@@ -203,22 +203,16 @@ def _fragment(fmt: str, key: str, budget: int, part: _Part, text: str) -> str:
 
 
 def _header(fmt: str, path: str, mode: str, whole, results: list[ComponentResult], total_budget: int, tokens_out: int, scale: float) -> str:
-    name = os.path.basename(path) if path != "-" else "(stdin)"
-    parts = " · ".join(f"{r.key} {r.tokens:,}/{r.budget:,}" for r in results)
-    est = "exact" if whole.tokens_in_exact else "estimated"
-    lines = []
-    if fmt == "text":
-        lines.append(f"tokopt summary: {name} (by {mode})")
-    else:
-        lines.append(f"# tokopt summary: {name} (by {mode})")
-    lines.append("")
-    lines.append(f"- file: {path} · {whole.lines:,} lines · {whole.raw_bytes:,} bytes · profile {whole.profile}")
-    lines.append(f"- tokens: in {whole.tokens_in:,} ({est}) · out {tokens_out:,} of {total_budget:,} budget")
-    lines.append(f"- components (tokens used/budget): {parts}")
-    lines.append(f"- found (whole log): {len(whole.tests)} failing tests · {len(whole.groups)} distinct errors")
-    if scale < 1.0:
-        lines.append(f"- budgets scaled by {scale:.3f} so that their total fits --token-budget")
-    return "\n".join(lines) + "\n"
+    facts = _facts(whole, path, mode, results, total_budget, tokens_out, scale)
+    return "\n".join(header_lines(facts, fmt == "text", "components")) + "\n"
+
+
+def _facts(whole: Analysis, path: str, mode: str, results: list[ComponentResult], total_budget: int, tokens_out: int,
+           scale: float) -> HeaderFacts:
+    facts = header_facts(whole, tokens_out, total_budget, split_by=mode,
+                         parts=[(r.key, r.tokens, r.budget) for r in results], scale=scale)
+    facts.source = path
+    return facts
 
 
 def scan_components(path: str, mode: str = "auto", sample_lines: int = 2000) -> tuple[str, dict[str, dict]]:
@@ -402,19 +396,7 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
 
 def _assemble_json(path, mode, whole, results, frags, total, scale) -> str:
     doc = {
-        "header": {
-            "file": path,
-            "split_by": mode,
-            "lines": whole.lines,
-            "bytes": whole.raw_bytes,
-            "profile": whole.profile,
-            "tokens_in": whole.tokens_in,
-            "tokens_in_exact": whole.tokens_in_exact,
-            "token_budget": total,
-            "failing_tests": len(whole.tests),
-            "distinct_errors": len(whole.groups),
-            "budget_scale": round(scale, 4),
-        },
+        "header": header_json(_facts(whole, path, mode, results, total, 0, scale), "components"),
         "components": [],
     }
     for r in results:

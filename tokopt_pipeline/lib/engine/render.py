@@ -20,8 +20,10 @@ from functools import lru_cache
 
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.budget import Allocation, Item, TokenBudgetManager
+from tokopt_pipeline.lib.engine.header import HeaderFacts, header_facts, header_json, header_lines
 from tokopt_pipeline.lib.engine.model import Analysis, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.priority import Level
+from tokopt_pipeline.lib.engine.quote import code_fence, inline_code
 from tokopt_pipeline.lib.engine.testresults import FailedTest
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 
@@ -63,25 +65,6 @@ def clip(text: str, n: int = MAX_TEXT) -> str:
     m = _CUT_MARKER.search(text)
     tail = m.group(0) if m else ""
     return text[: max(1, n - 1 - len(tail))] + "…" + tail
-
-
-_TICKS = re.compile(r"`+")
-
-
-def inline_code(text: str) -> str:
-    """``text`` as Markdown inline code, verbatim: the fence is longer than any run of
-    backticks inside (CommonMark), padded with a space that Markdown removes."""
-    longest = max((len(m) for m in _TICKS.findall(text)), default=0)
-    if not longest:
-        return f"`{text}`"
-    fence = "`" * (longest + 1)
-    return f"{fence} {text} {fence}"
-
-
-def code_fence(body: str) -> str:
-    """A fence for a Markdown code block that ``body`` cannot close."""
-    longest = max((len(m) for m in _TICKS.findall(body)), default=0)
-    return "`" * max(3, longest + 1)
 
 
 @dataclass
@@ -519,39 +502,8 @@ class _Builder:
         return tok.count(self.fragment(it, variant)) + 1
 
     # -- rendering ------------------------------------------------------------
-    def header_lines(self, tokens_out: int, budget: int, compact: bool = False) -> list[str]:
-        a = self.a
-        name = a.source if a.source != "-" else "(stdin)"
-        est = "exact" if a.tokens_in_exact else "estimated"
-        red = f"{100 * (1 - tokens_out / a.tokens_in):.1f}%" if a.tokens_in else "n/a"
-        lv = " · ".join(f"{Level(i).label} {c:,}" for i, c in enumerate(a.level_counts))
-        b = (lambda s: s) if self.plain else (lambda s: f"**{s}**")
-        title = f"tokopt summary: {os.path.basename(name)}"
-        out = [title if self.plain else f"# {title}", ""]
-        if compact:
-            out.append(f"{a.lines:,} lines · tokens in {a.tokens_in:,} ({est}) · out {tokens_out:,}/{budget:,} · {len(a.tests)} failing tests · {len(a.groups)} distinct errors")
-            return out
-        out.append(f"- {b('file')}: {self.code(name)} · {a.lines:,} lines · {a.raw_bytes:,} bytes" + (f" ({a.compression})" if a.compression else "") + f" · profile {a.profile}")
-        out.append(f"- {b('tokens')}: in {a.tokens_in:,} ({est}) · out {tokens_out:,} of {budget:,} budget · reduction {red}")
-        out.append(f"- {b('priorities')} (lines): {lv}")
-        facts = []
-        if a.tests:
-            facts.append(f"{len(a.tests)} failing tests")
-        if a.groups:
-            facts.append(f"{len(a.groups)} distinct errors")
-        if a.runs:
-            facts.append(f"{len(a.runs)} test run{'s' if len(a.runs) != 1 else ''}")
-        if facts:
-            out.append(f"- {b('found')}: " + " · ".join(facts))
-        if a.first_timestamp:
-            out.append(f"- {b('time')}: {a.first_timestamp} → {a.last_timestamp}")
-        if a.redactions:
-            out.append(f"- {b('redacted')}: {sum(a.redactions.values())} secrets")
-        if a.lines_cut:
-            out.append(f"- {b('cut')}: {a.lines_cut} over-long lines cut")
-        if self.opts.priority_filter < Level.VERBOSE:
-            out.append(f"- {b('filter')}: only {self.opts.priority_filter.label} and above")
-        return out
+    def header(self, tokens_out: int, budget: int) -> HeaderFacts:
+        return header_facts(self.a, tokens_out, budget, self.opts.priority_filter)
 
     def section_title(self, sec: str, n_total: int) -> str:
         title = SECTION_TITLES[sec]
@@ -603,7 +555,7 @@ class _Builder:
     def render(self, alloc: Allocation, tokens_out: int, budget: int, compact_header: bool = False) -> str:
         if self.fmt == "json":
             return self.render_json(alloc, tokens_out, budget)
-        out = self.header_lines(tokens_out, budget, compact_header)
+        out = header_lines(self.header(tokens_out, budget), self.plain, "compact" if compact_header else "full")
         for sec in SECTION_ORDER:
             sec_items = [i for i in alloc.items if i.section == sec]
             if not sec_items:
@@ -649,25 +601,8 @@ class _Builder:
         return f"- … {n} more template{'s' if n != 1 else ''} ({lines:,} lines) not shown"
 
     def render_json(self, alloc: Allocation, tokens_out: int, budget: int) -> str:
-        a = self.a
         doc = {
-            "header": {
-                "file": a.source,
-                "lines": a.lines,
-                "bytes": a.raw_bytes,
-                "profile": a.profile,
-                "tokens_in": a.tokens_in,
-                "tokens_in_exact": a.tokens_in_exact,
-                "tokens_out": tokens_out,
-                "token_budget": budget,
-                "reduction_pct": round(100 * (1 - tokens_out / a.tokens_in), 2) if a.tokens_in else 0.0,
-                "priority_counts": {Level(i).label: c for i, c in enumerate(a.level_counts)},
-                "failing_tests": len(a.tests),
-                "distinct_errors": len(a.groups),
-                "first_timestamp": a.first_timestamp,
-                "last_timestamp": a.last_timestamp,
-                "redacted": sum(a.redactions.values()),
-            },
+            "header": header_json(self.header(tokens_out, budget)),
             "sections": [],
             "omitted": {},
         }
@@ -841,13 +776,11 @@ def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
     Tried from the fullest form to the shortest; the first that fits is returned (the
     last one is returned even when it does not fit, and is then cut by the caller).
     """
-    a = b.a
     tests = sum(1 for i in items if i.section == "tests")
     runs = sum(1 for i in items if i.section == "runs")
     crit_lines = sum(i.units for i in items if i.level == 0 and i.section not in ("tests", "runs"))
     errors = sum(1 for i in items if i.section == "errors")
-    name = os.path.basename(a.source) if a.source not in ("-", "") else "(stdin)"
-    est = "exact" if a.tokens_in_exact else "estimated"
+    facts = b.header(0, budget)
     parts = []
     if tests:
         parts.append(f"… {tests} more failing test{'s' if tests != 1 else ''} not shown")
@@ -861,15 +794,14 @@ def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
         omitted = {"tests": tests, "critical": crit_lines, "errors": errors, "runs": runs}
         omitted = {k: v for k, v in omitted.items() if v}
         forms = [
-            {"header": {"file": a.source, "lines": a.lines, "tokens_in": a.tokens_in, "tokens_in_exact": a.tokens_in_exact, "token_budget": budget}, "sections": [], "omitted": omitted, "note": "budget too small for details"},
+            {"header": header_json(facts, "minimal"), "sections": [], "omitted": omitted, "note": "budget too small for details"},
             {"sections": [], "omitted": omitted},
         ]
         texts = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) + "\n" for f in forms]
     else:
-        head = f"tokopt summary: {name}" if b.plain else f"# tokopt summary: {name}"
         bullet = "" if b.plain else "- "
         texts = [
-            "\n".join([head, f"{a.lines:,} lines · tokens in {a.tokens_in:,} ({est}) · budget {budget:,}: too small for details", *[bullet + p for p in parts]]) + "\n",
+            "\n".join([*header_lines(facts, b.plain, "minimal"), *[bullet + p for p in parts]]) + "\n",
             "\n".join([bullet + p for p in parts] or ["(budget too small)"]) + "\n",
         ]
     for text in texts:
