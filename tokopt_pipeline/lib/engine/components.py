@@ -47,6 +47,7 @@ from tokopt_pipeline.lib.engine.export import SideOutputs
 from tokopt_pipeline.lib.engine.header import HeaderFacts, header_facts, header_json, header_lines
 from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.priority import UsageError
+from tokopt_pipeline.lib.engine.quote import json_text, md_text, visible
 from tokopt_pipeline.lib.engine.render import Summary, summarize_analysis
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 
@@ -190,10 +191,12 @@ def _split_budgets(budgets: dict[str, int], available: int, need_other: bool) ->
 
 
 def _fragment(fmt: str, key: str, budget: int, part: _Part, text: str) -> str:
-    comps = ", ".join(f"{c} ({n:,} lines)" for c, n in list(part.components.items())[:6])
-    more = f", {len(part.components) - 6} more" if len(part.components) > 6 else ""
     if fmt == "json":
         return text  # assembled by _assemble_json
+    name = visible if fmt == "text" else (lambda s: md_text(visible(s)))
+    comps = ", ".join(f"{name(c)} ({n:,} lines)" for c, n in list(part.components.items())[:6])
+    more = f", {len(part.components) - 6} more" if len(part.components) > 6 else ""
+    key = name(key)
     if fmt == "text":
         body = text
         return f"== COMPONENT {key} (budget {budget:,}; {comps}{more}) ==\n{body}"
@@ -407,7 +410,7 @@ def _assemble_json(path, mode, whole, results, frags, total, scale) -> str:
             except ValueError:
                 entry["summary_text"] = frags[r.key]
         doc["components"].append(entry)
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json_text(doc)
 
 
 def check_budgets(budgets: dict[str, int], token_budget: int) -> list[str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.priority import Level
-from tokopt_pipeline.lib.engine.quote import inline_code
+from tokopt_pipeline.lib.engine.quote import inline_code, md_text, visible
 
 __all__ = ["FORMS", "HeaderFacts", "header_facts", "header_lines", "header_json"]
 
@@ -86,7 +86,7 @@ def header_lines(f: HeaderFacts, plain: bool, form: str = "full") -> list[str]:
     """The header as lines of Markdown, or of plain text when ``plain``."""
     if form == "components":
         return _components_lines(f, plain)
-    title = f"tokopt summary: {f.name}"
+    title = f"tokopt summary: {_name(f.name, plain)}"
     head = title if plain else f"# {title}"
     if form == "minimal":
         return [head, f"{f.lines:,} lines · tokens in {f.tokens_in:,} ({f.estimation}) · budget {f.budget:,}: too small for details"]
@@ -96,7 +96,7 @@ def header_lines(f: HeaderFacts, plain: bool, form: str = "full") -> list[str]:
                    f" · {f.failing_tests} failing tests · {f.distinct_errors} distinct errors")
         return out
     b = (lambda s: s) if plain else (lambda s: f"**{s}**")
-    code = (lambda s: s) if plain else inline_code
+    code = visible if plain else (lambda s: inline_code(visible(s)))
     red = f"{100 * (1 - f.tokens_out / f.tokens_in):.1f}%" if f.tokens_in else "n/a"
     lv = " · ".join(f"{Level(i).label} {c:,}" for i, c in enumerate(f.level_counts))
     out.append(f"- {b('file')}: {code(f.path)} · {f.lines:,} lines · {f.bytes:,} bytes"
@@ -113,7 +113,7 @@ def header_lines(f: HeaderFacts, plain: bool, form: str = "full") -> list[str]:
     if found:
         out.append(f"- {b('found')}: " + " · ".join(found))
     if f.first_timestamp:
-        out.append(f"- {b('time')}: {f.first_timestamp} → {f.last_timestamp}")
+        out.append(f"- {b('time')}: {_name(f.first_timestamp, plain)} → {_name(f.last_timestamp or '', plain)}")
     if f.redacted:
         out.append(f"- {b('redacted')}: {f.redacted} secrets")
     if f.lines_cut:
@@ -124,16 +124,22 @@ def header_lines(f: HeaderFacts, plain: bool, form: str = "full") -> list[str]:
 
 
 def _components_lines(f: HeaderFacts, plain: bool) -> list[str]:
-    title = f"tokopt summary: {f.name} (by {f.split_by})"
-    parts = " · ".join(f"{key} {used:,}/{budget:,}" for key, used, budget in f.parts)
+    title = f"tokopt summary: {_name(f.name, plain)} (by {f.split_by})"
+    parts = " · ".join(f"{_name(key, plain)} {used:,}/{budget:,}" for key, used, budget in f.parts)
     out = [title if plain else f"# {title}", ""]
-    out.append(f"- file: {f.source} · {f.lines:,} lines · {f.bytes:,} bytes · profile {f.profile}")
+    path = visible(f.source) if plain else inline_code(visible(f.source))
+    out.append(f"- file: {path} · {f.lines:,} lines · {f.bytes:,} bytes · profile {f.profile}")
     out.append(f"- tokens: in {f.tokens_in:,} ({f.estimation}) · out {f.tokens_out:,} of {f.budget:,} budget")
     out.append(f"- components (tokens used/budget): {parts}")
     out.append(f"- found (whole log): {f.failing_tests} failing tests · {f.distinct_errors} distinct errors")
     if f.scale < 1.0:
         out.append(f"- budgets scaled by {f.scale:.3f} so that their total fits --token-budget")
     return out
+
+
+def _name(text: str, plain: bool) -> str:
+    """A name from the user or the log in a header line."""
+    return visible(text) if plain else md_text(visible(text))
 
 
 def header_json(f: HeaderFacts, form: str = "full") -> dict:

@@ -11,7 +11,6 @@ their variants and costs, the three formats, the fit to the budget).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import OrderedDict
@@ -23,7 +22,7 @@ from tokopt_pipeline.lib.engine.budget import Allocation, Item, TokenBudgetManag
 from tokopt_pipeline.lib.engine.header import HeaderFacts, header_facts, header_json, header_lines
 from tokopt_pipeline.lib.engine.model import Analysis, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.priority import Level
-from tokopt_pipeline.lib.engine.quote import code_fence, inline_code
+from tokopt_pipeline.lib.engine.quote import code_fence, inline_code, json_text, md_text, visible
 from tokopt_pipeline.lib.engine.testresults import FailedTest
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 
@@ -255,7 +254,15 @@ class _Builder:
 
     # -- fragments ----------------------------------------------------------
     def code(self, s: str) -> str:
-        return s if self.plain else inline_code(s)
+        """Log text as the format shows it: verbatim, in Markdown as inline code."""
+        return visible(s) if self.plain else inline_code(visible(s))
+
+    def bare(self, s: str) -> str:
+        """A name from the log (a test's, a class's, a file's): as it is when it cannot
+        form any Markdown, else as inline code (JSON: as it is)."""
+        if self.fmt == "json":
+            return s
+        return visible(s) if self.plain else md_text(visible(s))
 
     def run_line(self, r, variant: int = 0) -> str:
         if isinstance(r, PassingRuns):
@@ -313,15 +320,17 @@ class _Builder:
 
     def block(self, lines: list[str]) -> str:
         """Lines as an indented code block (verbatim)."""
-        body = "\n".join(lines)
+        # A line the terminal would have broken (at a carriage return, a form feed ...)
+        # is shown as those lines; the characters no one sees are written out.
+        body = [visible(l) for l in "\n".join(lines).splitlines()]
         if self.plain:
-            return "\n".join("    " + l for l in body.splitlines())
-        fence = code_fence(body)
-        return "\n".join("  " + l for l in [fence, *body.splitlines(), fence])
+            return "\n".join("    " + l for l in body)
+        fence = code_fence("\n".join(body))
+        return "\n".join("  " + l for l in [fence, *body, fence])
 
     def test_label(self, t: FailedTest) -> str:
         rest = t.test_id.split("::")[1:] if "::" in t.test_id else [t.name]
-        return "::".join(rest) + self.test_tags(t)
+        return self.bare("::".join(rest)) + self.test_tags(t)
 
     def test_tags(self, t: FailedTest) -> str:
         ref = self.group_ids.get(t.group_key or "")
@@ -458,8 +467,8 @@ class _Builder:
             saved, it.chosen = it.chosen, variant
             try:
                 if it.section == "tests":
-                    return json.dumps(self.json_label(it.key), ensure_ascii=False) + ","
-                return json.dumps(self.json_item(it.section, it), ensure_ascii=False, separators=(",", ":")) + ","
+                    return json_text(self.json_label(it.key))[:-1] + ","
+                return json_text(self.json_item(it.section, it))[:-1] + ","
             finally:
                 it.chosen = saved
         if it.section == "runs":
@@ -534,7 +543,7 @@ class _Builder:
             cls = "::".join(parts[1:-1]) if len(parts) > 2 else ""
             name = "::".join(parts[1:]) if "::" in t.test_id else t.name
             name = name.split("::")[-1] if cls else name
-            by_file[t.file].setdefault(cls, []).append((name, self.test_tags(t)))
+            by_file[t.file].setdefault(cls, []).append((self.bare(name), self.test_tags(t)))
         out = []
         prefix = _common_dir(list(whole))
         if prefix:
@@ -545,7 +554,7 @@ class _Builder:
             # are named once ("Class: a, b").
             parts = whole[f][-1].test_id.split("::")
             own = "::".join(parts[1:-1]) if len(parts) > 2 else ""
-            chunks = [_names(names) if cls == own else (f"{cls}: " + _names(names) if cls else _names(names))
+            chunks = [_names(names) if cls == own else (f"{self.bare(cls)}: " + _names(names) if cls else _names(names))
                       for cls, names in sorted(classes.items(), key=lambda kv: kv[0] != own)]
             out.append(f"- {ids}" + (", " + "; ".join(chunks) if chunks else ""))
         for i in range(0, len(loose), 8):
@@ -579,7 +588,7 @@ class _Builder:
                         out.append(self.render_template(it.key, it.chosen))
             if omitted:
                 out.append(self.omission_line(sec, omitted))
-        return "\n".join(out) + "\n"
+        return visible("\n".join(out) + "\n")
 
     def omission_line(self, sec: str, omitted: list[Item]) -> str:
         n = len(omitted)
@@ -587,7 +596,7 @@ class _Builder:
             files = OrderedDict()
             for it in omitted:
                 files[it.key.file or "?"] = files.get(it.key.file or "?", 0) + 1
-            where = ", ".join(f"{os.path.basename(f)} {c}" for f, c in list(files.items())[:4])
+            where = ", ".join(f"{self.bare(os.path.basename(f))} {c}" for f, c in list(files.items())[:4])
             more = f", {len(files) - 4} more files" if len(files) > 4 else ""
             return f"- … {n} more failing test{'s' if n != 1 else ''} not shown ({where}{more})"
         if sec == "errors":
@@ -621,7 +630,7 @@ class _Builder:
                 section["omitted"] = {"count": len(omitted), "text": self.omission_line(sec, omitted)[4:]}
                 doc["omitted"][sec] = len(omitted)
             doc["sections"].append(section)
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return json_text(doc)
 
     def json_tests(self, shown: list[Item]) -> list[dict]:
         """Failing tests grouped by file, labels as in Markdown (``Class::name [E1]``; a
@@ -797,7 +806,7 @@ def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
             {"header": header_json(facts, "minimal"), "sections": [], "omitted": omitted, "note": "budget too small for details"},
             {"sections": [], "omitted": omitted},
         ]
-        texts = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) + "\n" for f in forms]
+        texts = [json_text(f) for f in forms]
     else:
         bullet = "" if b.plain else "- "
         texts = [
