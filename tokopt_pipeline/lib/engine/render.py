@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tokopt_pipeline.lib.engine import tokens as tok
-from tokopt_pipeline.lib.engine.budget import Allocation, Item, TokenBudgetManager
+from tokopt_pipeline.lib.engine.budget import Allocation, Item, TokenBudgetManager, require_room
 from tokopt_pipeline.lib.engine.header import HeaderFacts, header_facts, header_json, header_lines
 from tokopt_pipeline.lib.engine.model import Analysis, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.priority import Level
@@ -700,6 +700,8 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
     b = _Builder(a, opts)
     budget = opts.effective_budget
     items = b.items()
+    # The least a summary says is its header and the count of what it leaves out.
+    require_room(budget, _least(b, items, budget), opts, lambda n: _least(b, items, n))
     empty = Allocation(items, budget)
     fixed = tok.count(b.render(empty, budget, budget)) - sum(
         tok.count(b.omission_line(sec, [i for i in items if i.section == sec])) + 1 for sec in {i.section for i in items}
@@ -717,13 +719,11 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
     if n <= budget:
         text, n = _refill(b, alloc, items, budget, compact, text, n)
     if n > budget:
-        # Not even the header and the omission lines fit: say only what was left out.
+        # Not even the header and the omission lines fit: say only what was left out
+        # (it fits: checked above).
         for it in items:
             it.chosen = -1
         text = _minimal(b, items, budget)
-        n = tok.count(text)
-    if n > budget:  # a budget of a few tokens: cut at a token boundary, never exceed
-        text = tok.truncate_to(text, budget)
         n = tok.count(text)
     shown = {s: len(alloc.shown(s)) for s in SECTION_ORDER}
     omitted = {s: len(alloc.omitted(s)) for s in SECTION_ORDER}
@@ -779,17 +779,25 @@ def _refill(b: _Builder, alloc: Allocation, items: list[Item], budget: int, comp
         added.pop().chosen = -1
 
 
-def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
-    """The summary for a budget too small for any detail: the counts of what is left out.
+def _least(b: _Builder, items: list[Item], budget: int) -> int:
+    """Tokens of the least summary at ``budget``: its header and the counts of what it
+    leaves out (:func:`_minimal`)."""
+    return tok.count(_minimal(b, items, budget))
 
-    Tried from the fullest form to the shortest; the first that fits is returned (the
-    last one is returned even when it does not fit, and is then cut by the caller).
-    """
+
+def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
+    """The summary for a budget too small for any detail: the header and the counts of
+    what is left out."""
     tests = sum(1 for i in items if i.section == "tests")
     runs = sum(1 for i in items if i.section == "runs")
     crit_lines = sum(i.units for i in items if i.level == 0 and i.section not in ("tests", "runs"))
     errors = sum(1 for i in items if i.section == "errors")
     facts = b.header(0, budget)
+    if b.fmt == "json":
+        omitted = {"tests": tests, "critical": crit_lines, "errors": errors, "runs": runs}
+        omitted = {k: v for k, v in omitted.items() if v}
+        return json_text({"header": header_json(facts, "minimal"), "sections": [], "omitted": omitted,
+                          "note": "budget too small for details"})
     parts = []
     if tests:
         parts.append(f"… {tests} more failing test{'s' if tests != 1 else ''} not shown")
@@ -799,21 +807,5 @@ def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
         parts.append(f"… {errors} more distinct error{'s' if errors != 1 else ''} not shown")
     if runs:
         parts.append(f"… {runs} more run totals not shown")
-    if b.fmt == "json":
-        omitted = {"tests": tests, "critical": crit_lines, "errors": errors, "runs": runs}
-        omitted = {k: v for k, v in omitted.items() if v}
-        forms = [
-            {"header": header_json(facts, "minimal"), "sections": [], "omitted": omitted, "note": "budget too small for details"},
-            {"sections": [], "omitted": omitted},
-        ]
-        texts = [json_text(f) for f in forms]
-    else:
-        bullet = "" if b.plain else "- "
-        texts = [
-            "\n".join([*header_lines(facts, b.plain, "minimal"), *[bullet + p for p in parts]]) + "\n",
-            "\n".join([bullet + p for p in parts] or ["(budget too small)"]) + "\n",
-        ]
-    for text in texts:
-        if tok.count(text) <= budget:
-            return text
-    return texts[-1]
+    bullet = "" if b.plain else "- "
+    return visible("\n".join([*header_lines(facts, b.plain, "minimal"), *[bullet + p for p in parts]]) + "\n")

@@ -33,7 +33,8 @@ def summarize(
     With ``options.component_budgets``, each component is summarized within its own
     budget (:func:`.components.summarize_components`).
 
-    Side outputs are written atomically, and only when the whole pass succeeds.
+    Side outputs are written atomically, and only when the whole pass and the summary
+    succeed (a budget too small for the header leaves none).
     """
     options = options or SummaryOptions()
     if options.component_budgets:
@@ -44,10 +45,11 @@ def summarize(
     side = SideOutputs(export_templates, preprocess_to)
     try:
         analysis = analyze(path, options, on_batch=side.add, progress=progress)
+        if annotate is not None:
+            annotate(analysis)
+        summary = summarize_analysis(analysis, options)  # a budget too small is refused here
         side.finish()
     except BaseException:
         side.discard()
         raise
-    if annotate is not None:
-        annotate(analysis)
-    return summarize_analysis(analysis, options)
+    return summary

@@ -4,6 +4,7 @@ come, and that every format stays within its budget and counts what it leaves ou
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -42,12 +43,102 @@ LOG = "\n".join(
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "json", "text"])
-@pytest.mark.parametrize("budget", [60, 200, 800, 3000])
+@pytest.mark.parametrize("budget", [70, 200, 800, 3000])
 def test_every_format_within_budget_and_every_failure_shown_or_counted(tmp_path, fmt, budget):
     log = tmp_path / "t.log"
     log.write_text(LOG)
     s = summarize(str(log), SummaryOptions(token_budget=budget, fmt=fmt))
     assert s.tokens_out == tok.count(s.text) <= budget
     assert s.critical_shown + s.critical_omitted == s.analysis.critical_units
-    if fmt == "json" and budget >= 200:
+    if fmt == "json":
         json.loads(s.text)  # whole JSON, never cut
+
+
+# -- a budget that cannot hold the header ---------------------------------------------
+SESSION = """============================= test session starts ==============================
+collected 50 items
+
+tests/test_a.py ..F.....                                                  [ 16%]
+tests/test_b.py .....F..F.......                                           [ 48%]
+
+=================================== FAILURES ===================================
+___________________________________ test_two ___________________________________
+
+    def test_two():
+>       assert 1 == 2
+E       assert 1 == 2
+
+tests/test_a.py:9: AssertionError
+_________________________________ test_five ____________________________________
+
+    def test_five():
+>       raise ValueError("bad value 5")
+E       ValueError: bad value 5
+
+tests/test_b.py:20: ValueError
+=========================== short test summary info ============================
+FAILED tests/test_a.py::test_two - assert 1 == 2
+FAILED tests/test_b.py::test_five - ValueError: bad value 5
+FAILED tests/test_b.py::test_eight - ValueError: bad value 8
+========================= 3 failed, 47 passed in 0.52s =========================
+"""
+
+
+def _need(capsys, log, *opts) -> int:
+    from tokopt_pipeline_tests.conftest import run_main
+
+    rc, out, err = run_main(capsys, log, "-o", "-", *opts)
+    assert rc == 2 and out == "", (rc, out)
+    m = re.search(r"use --token-budget ([\d,]+) or more", err)
+    assert m and "Traceback" not in err, err
+    return int(m.group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json", "text"])
+def test_a_budget_that_cannot_hold_the_header_is_a_usage_error_naming_the_smallest_that_works(tmp_path, capsys, fmt):
+    from tokopt_pipeline_tests.conftest import run_main
+
+    log = tmp_path / "t.log"
+    log.write_text(SESSION)
+    # --token-budget 100 --token-buffer 100 printed an empty summary and exited 0
+    csv = tmp_path / "templates.csv"
+    need = _need(capsys, log, "--token-budget", "100", "--token-buffer", "100", "--format", fmt, "--export-templates", csv)
+    assert need > 100
+    assert not csv.exists()  # refused: no side output either
+    rc, out, _ = run_main(capsys, log, "-o", "-", "--token-budget", need, "--token-buffer", "100", "--format", fmt)
+    assert rc == 0 and 0 < tok.count(out) <= need - 100
+    assert "3 more failing tests not shown" in out or '"tests":3' in out  # the least it says: the counts
+    if fmt == "json":
+        json.loads(out)
+    # without a buffer, the smallest budget is the one named, and one less is refused
+    least = _need(capsys, log, "--token-budget", "5", "--format", fmt)
+    assert least == need - 100
+    assert _need(capsys, log, "--token-budget", least - 1, "--format", fmt) == least
+
+
+def test_the_python_api_raises_a_usage_error_for_a_budget_below_the_header(tmp_path):
+    from tokopt_pipeline import api
+    from tokopt_pipeline.lib.engine.budget import BudgetTooSmall
+    from tokopt_pipeline.lib.errors import EXIT_USAGE
+
+    log = tmp_path / "t.log"
+    log.write_text(SESSION)
+    with pytest.raises(BudgetTooSmall) as exc:
+        api.process_logs({"log_file": str(log), "output_dir": str(tmp_path / "out"), "token_budget": 100, "token_buffer": 100})
+    assert exc.value.exit_code == EXIT_USAGE and exc.value.need > 0
+    assert f"--token-budget {exc.value.need + 100:,} or more with --token-buffer 100" in str(exc.value)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing half-written
+
+
+def test_mcp_get_summary_answers_a_budget_below_the_header_with_an_error(tmp_path):
+    from tokopt_pipeline.mcp_server import summary_of
+    from tokopt_pipeline_tests.lib.memory.test_memory import store_at, summarize_and_remember
+
+    log = tmp_path / "t.log"
+    log.write_text(SESSION)
+    store = store_at(tmp_path)
+    _, run, _ = summarize_and_remember(store, log)
+    with pytest.raises(ValueError, match=r"use --token-budget \d+ or more"):
+        summary_of(store, str(log), 10)
+    assert "3 failing tests" in summary_of(store, str(log), 400)
+
