@@ -77,6 +77,39 @@ class PassingRuns:
         return self.runs[0].line_no
 
 
+@dataclass
+class SameRuns:
+    """Runs whose totals lines read the same (one log holding the same session many
+    times): shown once, with their count."""
+
+    runs: list
+
+    @property
+    def line_no(self) -> int:
+        return self.runs[0].line_no
+
+    @property
+    def last_line(self) -> int:
+        return self.runs[-1].line_no
+
+    @property
+    def text(self) -> str:
+        return self.runs[0].text
+
+    @property
+    def runner(self) -> str:
+        return self.runs[0].runner
+
+
+def same_runs(runs: list) -> list:
+    """``runs`` with those whose totals read the same (same runner, same text) merged
+    into one :class:`SameRuns`, in the order each first appears."""
+    by_text: dict[tuple[str, str], list] = {}
+    for r in runs:
+        by_text.setdefault((r.runner, r.text), []).append(r)
+    return [rs[0] if len(rs) == 1 else SameRuns(rs) for rs in by_text.values()]
+
+
 #: What a reader of a failure looks for: a source file, a file:line, an error code.
 #: What a reader of a failure looks for, in one word of a line: a source file, a
 #: file:line, an error code (checked word by word: one regex over a whole long line
@@ -246,6 +279,9 @@ class _Builder:
         self.tests = sorted(a.tests.values(), key=lambda t: (t.file, t.first_line))
         self.test_prefix = _common_dir([t.file for t in self.tests if "::" in t.test_id])
         self.file_firsts: set[int] = set()
+        # A log of the same session many times: every test failed in every run, said once.
+        counts = {t.runs for t in self.tests}
+        self.runs_each = counts.pop() if len(counts) == 1 and len(a.runs) > 1 else 0
         seen_files: set[str] = set()
         for t in self.tests:
             if t.file not in seen_files:
@@ -270,9 +306,11 @@ class _Builder:
             n = len(r.runs)
             if variant >= 1:  # every one, when there is room
                 return f"- {n} passing runs:\n" + "\n".join(
-                    f"  - {self.code(clip(x.text))} (line {x.line_no})" for x in r.runs[:PASSING_RUNS_MAX])
+                    "  " + self.run_line(x) for x in same_runs(r.runs)[:PASSING_RUNS_MAX])
             return f"- {n} passing runs, lines {r.runs[0].line_no}–{last.line_no}; the last: {self.code(clip(last.text))}"
         text = f"=== {r.text} ===" if r.runner == "pytest" and r.text[:1].isdigit() else r.text
+        if isinstance(r, SameRuns):
+            return f"- ×{len(r.runs)} {self.code(clip(text))} (lines {r.line_no}–{r.last_line})"
         return f"- {self.code(clip(text))} (line {r.line_no})"
 
     def step_lines(self, step, variant: int) -> list[str]:
@@ -341,6 +379,8 @@ class _Builder:
             tags.append("new")
         if getattr(t, "flaky", False):
             tags.append("flaky")
+        if t.runs > 1 and not self.runs_each:
+            tags.append(f"in {t.runs} runs")
         if ref:
             tags.append(ref)
         return f" [{', '.join(tags)}]" if tags else ""
@@ -433,9 +473,8 @@ class _Builder:
         hidden = set(dropped.values())
         passing = [r for r in a.runs if not r.failed]
         listed = set(map(id, passing)) if len(passing) > PASSING_RUNS_LISTED else set()
-        for r in a.runs:
-            if id(r) not in listed:
-                items.append(Item("runs", 0, [0], units=0, key=r))
+        for r in same_runs([r for r in a.runs if id(r) not in listed]):
+            items.append(Item("runs", 0, [0], units=0, key=r))
         if listed:
             items.append(Item("runs", 0, [0, 0], units=0, key=PassingRuns(passing)))
         for t in self.tests:
@@ -517,7 +556,7 @@ class _Builder:
     def section_title(self, sec: str, n_total: int) -> str:
         title = SECTION_TITLES[sec]
         if sec == "tests":
-            title += f" ({n_total})"
+            title += f" ({n_total}, each in {self.runs_each} runs)" if self.runs_each > 1 else f" ({n_total})"
         if sec == "errors":
             title += f" ({n_total} distinct)"
         return title.upper() if self.plain else f"## {title}"
@@ -626,11 +665,24 @@ class _Builder:
             else:
                 entries = [self.json_item(sec, it) for it in shown]
             section = {"name": sec, "title": SECTION_TITLES[sec], "total": len(sec_items), "items": entries}
+            if sec == "tests" and self.runs_each > 1:
+                section["each_in_runs"] = self.runs_each
             if omitted:
                 section["omitted"] = {"count": len(omitted), "text": self.omission_line(sec, omitted)[4:]}
                 doc["omitted"][sec] = len(omitted)
             doc["sections"].append(section)
         return json_text(doc)
+
+    @staticmethod
+    def json_run(r, runner: str | None = None) -> dict:
+        """A run's totals (with its runner); runs that read the same, once with their count."""
+        d = {"line": r.line_no}
+        if isinstance(r, SameRuns):
+            d.update(last_line=r.last_line, runs=len(r.runs))
+        if runner is not None:
+            d["runner"] = runner
+        d["totals"] = r.text
+        return d
 
     def json_tests(self, shown: list[Item]) -> list[dict]:
         """Failing tests grouped by file, labels as in Markdown (``Class::name [E1]``; a
@@ -647,10 +699,10 @@ class _Builder:
         if sec == "runs" and isinstance(k, PassingRuns):
             d = {"line": k.line_no, "runner": k.runs[-1].runner, "passing_runs": len(k.runs), "totals": k.runs[-1].text}
             if it.chosen >= 1:
-                d["all"] = [{"line": x.line_no, "totals": x.text} for x in k.runs[:PASSING_RUNS_MAX]]
+                d["all"] = [self.json_run(x) for x in same_runs(k.runs)[:PASSING_RUNS_MAX]]
             return d
         if sec == "runs":
-            return {"line": k.line_no, "runner": k.runner, "totals": k.text}
+            return self.json_run(k, k.runner)
         if sec == "failed":
             d = {"step": k.name, "first_line": k.first_line, "last_line": k.last_line, "exit_code": k.exit_code,
                  "annotations": [t for _, t in k.annotations]}

@@ -142,3 +142,77 @@ def test_mcp_get_summary_answers_a_budget_below_the_header_with_an_error(tmp_pat
         summary_of(store, str(log), 10)
     assert "3 failing tests" in summary_of(store, str(log), 400)
 
+
+# -- one log holding the same session many times ----------------------------------------
+def test_identical_runs_are_shown_once_with_their_count_and_their_tests_named(tmp_path):
+    log = tmp_path / "t.log"
+    log.write_text(SESSION * 100)
+    n = len(SESSION.splitlines())
+    for fmt in ("markdown", "text"):
+        s = summarize(str(log), SummaryOptions(token_budget=1500, fmt=fmt))
+        assert s.tokens_out <= 1500
+        # was: 80 identical totals lines, and 2 of the 3 failing tests only counted
+        assert s.text.count("3 failed, 47 passed in 0.52s") == 1
+        assert "×100 " in s.text and f"(lines {n}–{100 * n})" in s.text
+        for name in ("test_two", "test_five", "test_eight"):
+            assert name in s.text
+        assert "Failing tests (3, each in 100 runs)" in s.text or "FAILING TESTS (3, EACH IN 100 RUNS)" in s.text
+        assert s.critical_omitted == 0
+    doc = json.loads(summarize(str(log), SummaryOptions(token_budget=1500, fmt="json")).text)
+    runs = next(sec for sec in doc["sections"] if sec["name"] == "runs")["items"]
+    assert runs == [{"line": n, "last_line": 100 * n, "runs": 100, "runner": "pytest", "totals": "3 failed, 47 passed in 0.52s"}]
+    tests = next(sec for sec in doc["sections"] if sec["name"] == "tests")
+    assert tests["each_in_runs"] == 100
+
+
+def test_a_test_is_tagged_with_the_runs_it_failed_in_when_runs_differ(tmp_path):
+    other = SESSION.replace("FAILED tests/test_b.py::test_eight - ValueError: bad value 8\n", "").replace(
+        "3 failed, 47 passed", "2 failed, 48 passed")
+    log = tmp_path / "t.log"
+    log.write_text(SESSION * 3 + other * 2)
+    s = summarize(str(log), SummaryOptions(token_budget=3000))
+    assert "- ×3 `=== 3 failed, 47 passed in 0.52s ===`" in s.text
+    assert "- ×2 `=== 2 failed, 48 passed in 0.52s ===`" in s.text
+    assert re.search(r"test_two`? \[in 5 runs, E\d\]", s.text), s.text
+    assert re.search(r"test_eight`? \[in 3 runs\]", s.text), s.text
+
+
+def test_identical_totals_of_any_runner_are_merged(tmp_path):
+    cargo = ("running 3 tests\ntest a ... ok\ntest b ... FAILED\ntest c ... ok\n\nfailures:\n    b\n\n"
+             "test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n\n")
+    log = tmp_path / "t.log"
+    log.write_text(cargo * 40)
+    s = summarize(str(log), SummaryOptions(token_budget=2000))
+    assert s.text.count("test result: FAILED. 2 passed; 1 failed") == 1, s.text
+    assert "×40 " in s.text
+
+
+GTEST = """[==========] Running 3 tests from 1 test suite.
+[ RUN      ] ParserTest.A
+[       OK ] ParserTest.A (0 ms)
+[ RUN      ] ParserTest.B
+/src/parser_test.cc:12: Failure
+[  FAILED  ] ParserTest.B (0 ms)
+[==========] 3 tests from 1 test suite ran. (1 ms total)
+[  PASSED  ] 2 tests.
+[  FAILED  ] 1 test, listed below:
+[  FAILED  ] ParserTest.B
+
+ 1 FAILED TEST
+"""
+
+
+def test_a_run_of_several_totals_lines_counts_once_and_a_wrapping_run_not_at_all(tmp_path):
+    log = tmp_path / "t.log"
+    log.write_text(GTEST * 3)  # four totals lines per run, the failing test listed between them
+    s = summarize(str(log), SummaryOptions(token_budget=2000))
+    assert "Failing tests (1, each in 3 runs)" in s.text, s.text
+    assert "- ×3 `[  FAILED  ] 1 test, listed below:`" in s.text
+    # ctest around two different gtest runs lists the failures again after its own totals
+    wrapped = GTEST + GTEST.replace("ParserTest.B", "ParserTest.C") + (
+        "50% tests passed, 2 tests failed out of 4\n\nThe following tests FAILED:\n"
+        "\t  2 - ParserTest.B (Failed)\n\t  3 - ParserTest.C (Failed)\n")
+    log.write_text(wrapped)
+    s = summarize(str(log), SummaryOptions(token_budget=2000))
+    assert "runs]" not in s.text and "each in" not in s.text, s.text
+
