@@ -206,3 +206,15 @@ def test_a_name_stays_bare_only_when_it_cannot_form_markdown(name, bare):
     p.feed(MarkdownIt("commonmark").renderInline(shown))
     assert {t for t, _ in p.tags} <= {"code"}
     assert "".join(p.text) == name
+
+
+def test_mcp_get_summary_of_injection_payloads_renders_no_element_from_the_log(hostile, tmp_path):
+    """MCP's get_summary re-renders a stored run: the same quoting."""
+    from tokopt_pipeline.mcp_server import summary_of
+    from tokopt_pipeline_tests.lib.memory.test_memory import store_at, summarize_and_remember
+
+    store = store_at(tmp_path)
+    summarize_and_remember(store, hostile)
+    text = summary_of(store, str(hostile), 3000)
+    assert tok.count(text) <= 3000
+    assert FILE_NAME in "".join(assert_inert(text).text)
