@@ -457,7 +457,7 @@ class Analyzer:
             self.open_event = None
             if rest:
                 self._add_templates(pl.concat(rest))
-        self.tests.finalize()
+        self.tests.finalize(a.runs)
         a.tests = self.tests.tests
         a.failed_steps = self.steps.finish()
         # Tests merged by finalize() may be referenced by their header name in groups.

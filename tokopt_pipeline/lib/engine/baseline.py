@@ -48,6 +48,7 @@ import polars as pl
 
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.model import Analysis, TemplateStat
+from tokopt_pipeline.lib.engine.quote import md_text, visible
 from tokopt_pipeline.lib.engine.templates import WILDCARD, mask_series
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 
@@ -236,7 +237,8 @@ def note(a: Analysis, fmt: str) -> list[str]:
     if errors:
         what += f" and {errors} distinct error{'s' if errors != 1 else ''} (×{occ:,})"
     name = "baseline" if fmt == "text" else "**baseline**"
-    src = f" ({label})" if label else ""
+    # The label is a file name or a run id: text from the user, quoted like every name.
+    src = f" ({visible(label) if fmt == 'text' else md_text(visible(label))})" if label else ""
     return [f"- {name}: {what} also in {GREEN_RUN}{src} demoted: listed after what is new"]
 
 

@@ -21,14 +21,23 @@ Whatever does not fit is counted: each section ends with an exact count of what 
 left out. The renderer produces the final text, which is counted exactly; if it is
 over budget (token merges across item boundaries), the last chosen items are dropped
 and counted until it fits. The result is never over budget.
+
+The least a summary says is its header and the count of what it leaves out; a budget
+too small for that is a usage error (:func:`require_room`, :class:`BudgetTooSmall`)
+that names the smallest budget that works, never an empty or cut summary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline.lib.engine.priority import UsageError
+
+if TYPE_CHECKING:
+    from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 # Shares of the budget left after critical content, by level (high, medium, low, verbose).
 LEVEL_SHARES = {1: 0.45, 2: 0.25, 3: 0.2, 4: 0.1}
@@ -38,6 +47,42 @@ HIGH_BREADTH_SHARE = 0.3
 #: Most of the budget the items in the baseline (what the last green run had too) may
 #: take, after every new item.
 DEMOTED_SHARE = 0.1
+
+
+class BudgetTooSmall(UsageError):
+    """The budget cannot hold a summary's header and the count of what it leaves out.
+
+    ``need`` is the smallest budget (after the buffer) that works for this log and
+    format.
+    """
+
+    def __init__(self, message: str, budget: int, need: int):
+        super().__init__(message)
+        self.budget, self.need = budget, need
+
+
+def require_room(budget: int, need: int, opts: SummaryOptions, need_at: Callable[[int], int]) -> None:
+    """Raise :class:`BudgetTooSmall` when ``budget`` is below ``need``, the tokens of the
+    least summary (its header states the budget, so its size is ``need_at(budget)``).
+
+    The message names the smallest budget that works (with ``opts.token_buffer``, the
+    ``--token-budget`` that gives it) and the format.
+    """
+    if need <= budget:
+        return
+    least = need
+    for _ in range(8):  # the header's own figures change with the budget it states
+        n = need_at(least)
+        if n <= least:
+            break
+        least = n
+    buffer = max(0, getattr(opts, "token_buffer", 0) or 0)
+    given = f"--token-budget {opts.token_budget:,} minus --token-buffer {buffer:,} leaves {budget:,} tokens, too few" if buffer \
+        else f"a token budget of {budget:,} is too small"
+    fix = f"--token-budget {least + buffer:,} or more with --token-buffer {buffer:,}" if buffer else f"--token-budget {least:,} or more"
+    raise BudgetTooSmall(
+        f"{given} for the header of this log's {opts.fmt} summary and the count of what it leaves out "
+        f"({least:,} tokens): use {fix}", budget, least)
 
 
 @dataclass(eq=False)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -44,9 +43,12 @@ from pathlib import Path
 
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.analysis import analyze
+from tokopt_pipeline.lib.engine.budget import BudgetTooSmall, require_room
 from tokopt_pipeline.lib.engine.export import SideOutputs
+from tokopt_pipeline.lib.engine.header import HeaderFacts, header_facts, header_json, header_lines
 from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.priority import UsageError
+from tokopt_pipeline.lib.engine.quote import json_text, md_text, visible
 from tokopt_pipeline.lib.engine.render import Summary, summarize_analysis
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 
@@ -55,6 +57,7 @@ __all__ = ["MODES", "Splitter", "detect_mode", "parse_component_budgets", "match
 MODES = ("auto", "step", "logger", "file")
 CATCH_ALL = ("misc", "*", "other")
 MIN_PART = 120  # tokens: below this a part cannot hold even its heading and counts
+MATCHED_LISTED = 6  # components a part names (the others are counted)
 
 _GROUP = re.compile(r"^(?:##\[group\]|::group::)(.*)$")
 _LEVELS = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|CRITICAL|FATAL)"
@@ -171,6 +174,7 @@ class ComponentResult:
     tokens: int
     lines: int
     components: dict[str, int]
+    #: None when the part is counted, not shown (no room in its budget).
     summary: Summary | None
 
 
@@ -189,11 +193,24 @@ def _split_budgets(budgets: dict[str, int], available: int, need_other: bool) ->
     return {k: max(1, int(v * scale)) for k, v in wanted.items()}, scale
 
 
+def _note(fmt: str, a: Analysis) -> str:
+    """A part its budget has no room to summarize: what it holds, counted."""
+    crit = sum(t.count for t in a.critical_templates)
+    counts = {"failing tests": len(a.tests), "distinct errors": len(a.groups), "critical lines": crit, "runs": len(a.runs)}
+    counts = {k: v for k, v in counts.items() if v}
+    if fmt == "json":
+        return json_text({"not_shown": {k.replace(" ", "_"): v for k, v in counts.items()}, "note": "no room in its budget"})
+    said = ", ".join(f"{v} {k if v != 1 else k[:-1]}" for k, v in counts.items()) or "no failures"
+    return ("" if fmt == "text" else "- ") + f"… not shown, no room in its budget: {said}\n"
+
+
 def _fragment(fmt: str, key: str, budget: int, part: _Part, text: str) -> str:
-    comps = ", ".join(f"{c} ({n:,} lines)" for c, n in list(part.components.items())[:6])
-    more = f", {len(part.components) - 6} more" if len(part.components) > 6 else ""
     if fmt == "json":
         return text  # assembled by _assemble_json
+    name = visible if fmt == "text" else (lambda s: md_text(visible(s)))
+    comps = ", ".join(f"{name(c)} ({n:,} lines)" for c, n in list(part.components.items())[:MATCHED_LISTED])
+    more = f", {len(part.components) - MATCHED_LISTED} more" if len(part.components) > MATCHED_LISTED else ""
+    key = name(key)
     if fmt == "text":
         body = text
         return f"== COMPONENT {key} (budget {budget:,}; {comps}{more}) ==\n{body}"
@@ -203,22 +220,16 @@ def _fragment(fmt: str, key: str, budget: int, part: _Part, text: str) -> str:
 
 
 def _header(fmt: str, path: str, mode: str, whole, results: list[ComponentResult], total_budget: int, tokens_out: int, scale: float) -> str:
-    name = os.path.basename(path) if path != "-" else "(stdin)"
-    parts = " · ".join(f"{r.key} {r.tokens:,}/{r.budget:,}" for r in results)
-    est = "exact" if whole.tokens_in_exact else "estimated"
-    lines = []
-    if fmt == "text":
-        lines.append(f"tokopt summary: {name} (by {mode})")
-    else:
-        lines.append(f"# tokopt summary: {name} (by {mode})")
-    lines.append("")
-    lines.append(f"- file: {path} · {whole.lines:,} lines · {whole.raw_bytes:,} bytes · profile {whole.profile}")
-    lines.append(f"- tokens: in {whole.tokens_in:,} ({est}) · out {tokens_out:,} of {total_budget:,} budget")
-    lines.append(f"- components (tokens used/budget): {parts}")
-    lines.append(f"- found (whole log): {len(whole.tests)} failing tests · {len(whole.groups)} distinct errors")
-    if scale < 1.0:
-        lines.append(f"- budgets scaled by {scale:.3f} so that their total fits --token-budget")
-    return "\n".join(lines) + "\n"
+    facts = _facts(whole, path, mode, results, total_budget, tokens_out, scale)
+    return "\n".join(header_lines(facts, fmt == "text", "components")) + "\n"
+
+
+def _facts(whole: Analysis, path: str, mode: str, results: list[ComponentResult], total_budget: int, tokens_out: int,
+           scale: float) -> HeaderFacts:
+    facts = header_facts(whole, tokens_out, total_budget, split_by=mode,
+                         parts=[(r.key, r.tokens, r.budget) for r in results], scale=scale)
+    facts.source = path
+    return facts
 
 
 def scan_components(path: str, mode: str = "auto", sample_lines: int = 2000) -> tuple[str, dict[str, dict]]:
@@ -297,18 +308,20 @@ def summarize_components(
 
     try:
         try:
-            whole = analyze(path, options, on_batch=on_batch, progress=progress)
+            try:
+                whole = analyze(path, options, on_batch=on_batch, progress=progress)
+            finally:
+                for p in parts.values():
+                    p.handle.close()
+            if annotate is not None:
+                annotate(whole)
+            split_mode = state["splitter"].mode if "splitter" in state else (mode if mode != "auto" else "file")
+            summary = _compose(path, options, whole, parts, budgets, split_mode)  # a budget too small is refused here
             side.finish()
         except BaseException:
             side.discard()
             raise
-        finally:
-            for p in parts.values():
-                p.handle.close()
-        if annotate is not None:
-            annotate(whole)
-        split_mode = state["splitter"].mode if "splitter" in state else (mode if mode != "auto" else "file")
-        return _compose(path, options, whole, parts, budgets, split_mode)
+        return summary
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -332,61 +345,93 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
     frags: dict[str, str] = {}
     results: dict[str, ComponentResult] = {}
 
+    def count_part(key: str, budget: int, frags=frags, results=results) -> None:
+        """The part counted in one line instead of summarized."""
+        p = parts[key]
+        frag = _fragment(fmt, key, budget, p, _note(fmt, analyses[key]))
+        frags[key] = frag
+        results[key] = ComponentResult(key, budget, tok.count(frag), p.lines, p.components, None)
+
     def render_part(key: str, budget: int) -> None:
         p = parts[key]
         b = max(1, budget - tok.count(_fragment(fmt, key, budget, p, "")) - 2)
         s = None
-        for _ in range(8):
-            s = summarize_analysis(analyses[key], replace(part_opts, token_budget=b))
-            frag = _fragment(fmt, key, budget, p, s.text)
-            n = tok.count(frag)
-            if n <= budget or b <= 1:
-                break
-            b = max(1, b - (n - budget) - 2)
-        if fmt == "json":
-            frag = s.text
-        n = tok.count(frag)
-        if n > budget:
-            frag = tok.truncate_to(frag, budget)
-            n = tok.count(frag)
+        try:
+            for _ in range(8):
+                s = summarize_analysis(analyses[key], replace(part_opts, token_budget=b))
+                frag = _fragment(fmt, key, budget, p, s.text)
+                n = tok.count(frag)
+                if n <= budget or b <= 1:
+                    break
+                b = max(1, b - (n - budget) - 2)
+        except BudgetTooSmall:
+            count_part(key, budget)
+            return
         frags[key] = frag
         results[key] = ComponentResult(key, budget, n, p.lines, p.components, s)
+
+    def compose(results=results, frags=frags, total=total, scale=scale) -> str:
+        ordered = [results[k] for k in order]
+        if fmt == "json":
+            return _assemble_json(path, mode, whole, ordered, frags, total, scale)
+        body = "\n".join(frags[k] for k in order if k in frags)
+        return tok.settle(
+            lambda claimed: _header(fmt, path, mode, whole, ordered, total, claimed, scale) + "\n" + body,
+            tok.count(body) + 40, 3,
+        )[0]
+
+    def least(budget: int, frags: dict, results: dict) -> str:
+        """The least this summary says at ``budget``: its header and each part counted
+        in one line."""
+        shares_at, scale_at = _split_budgets(budgets, max(0, budget - header_reserve), need_other) if budget != total \
+            else (shares, scale)
+        for key in order:
+            if key in parts:
+                count_part(key, shares_at[key], frags, results)
+            else:
+                results[key] = ComponentResult(key, shares_at[key], 0, 0, {}, None)
+        return compose(results, frags, budget, scale_at)
+
+    least_text = least(total, frags, results)
+    require_room(total, tok.count(least_text), options, lambda n: tok.count(least(n, {}, {})))
 
     for key in order:
         if key in parts:
             render_part(key, shares[key])
-        else:
-            results[key] = ComponentResult(key, shares[key], 0, 0, {}, None)
-
-    text = ""
+    text = compose()
     for _ in range(8):
-        ordered = [results[k] for k in order]
-        if fmt == "json":
-            text = _assemble_json(path, mode, whole, ordered, frags, total, scale)
-        else:
-            body = "\n".join(frags[k] for k in order if k in frags)
-            text, _ = tok.settle(
-                lambda claimed, ordered=ordered, body=body: _header(fmt, path, mode, whole, ordered, total, claimed, scale) + "\n" + body,
-                tok.count(body) + 40, 3,
-            )
         n = tok.count(text)
         if n <= total:
             break
         # Over the total (header larger than reserved): shrink the largest part.
-        biggest = max((k for k in order if k in parts), key=lambda k: results[k].tokens, default=None)
+        biggest = max((k for k in order if k in parts and results[k].summary is not None),
+                      key=lambda k: results[k].tokens, default=None)
         if biggest is None:
             break
         shares[biggest] = max(1, results[biggest].budget - (n - total) - 4)
         render_part(biggest, shares[biggest])
+        text = compose()
+    while tok.count(text) > total:
+        # Still over: the largest parts are counted instead of shown, one by one (the
+        # header and every part counted fit: checked above).
+        shown_parts = [k for k in order if k in parts and results[k].summary is not None]
+        if not shown_parts:
+            text = least(total, frags, results)
+            break
+        biggest = max(shown_parts, key=lambda k: results[k].tokens)
+        count_part(biggest, results[biggest].budget)
+        text = compose()
     n = tok.count(text)
-    if n > total:
-        text = tok.truncate_to(text, total)
-        n = tok.count(text)
     shown: dict[str, int] = {}
     omitted: dict[str, int] = {}
     crit_shown = crit_omitted = 0
     for r in results.values():
         if r.summary is None:
+            if r.key in analyses:  # counted, not shown
+                a = analyses[r.key]
+                for sec, v in (("tests", len(a.tests)), ("errors", len(a.groups)), ("runs", len(a.runs))):
+                    omitted[sec] = omitted.get(sec, 0) + v
+                crit_omitted += a.critical_units
             continue
         for k, v in r.summary.shown.items():
             shown[k] = shown.get(k, 0) + v
@@ -402,30 +447,18 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
 
 def _assemble_json(path, mode, whole, results, frags, total, scale) -> str:
     doc = {
-        "header": {
-            "file": path,
-            "split_by": mode,
-            "lines": whole.lines,
-            "bytes": whole.raw_bytes,
-            "profile": whole.profile,
-            "tokens_in": whole.tokens_in,
-            "tokens_in_exact": whole.tokens_in_exact,
-            "token_budget": total,
-            "failing_tests": len(whole.tests),
-            "distinct_errors": len(whole.groups),
-            "budget_scale": round(scale, 4),
-        },
+        "header": header_json(_facts(whole, path, mode, results, total, 0, scale), "components"),
         "components": [],
     }
     for r in results:
-        entry = {"name": r.key, "budget": r.budget, "tokens": r.tokens, "lines": r.lines, "matched": r.components}
+        matched = dict(list(r.components.items())[:MATCHED_LISTED])
+        entry = {"name": r.key, "budget": r.budget, "tokens": r.tokens, "lines": r.lines, "matched": matched}
+        if len(r.components) > MATCHED_LISTED:
+            entry["more_matched"] = len(r.components) - MATCHED_LISTED
         if r.key in frags:
-            try:
-                entry["summary"] = json.loads(frags[r.key])
-            except ValueError:
-                entry["summary_text"] = frags[r.key]
+            entry["summary"] = json.loads(frags[r.key])
         doc["components"].append(entry)
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json_text(doc)
 
 
 def check_budgets(budgets: dict[str, int], token_budget: int) -> list[str]:

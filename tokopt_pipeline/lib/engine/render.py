@@ -11,7 +11,6 @@ their variants and costs, the three formats, the fit to the budget).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import OrderedDict
@@ -20,9 +19,11 @@ from functools import lru_cache
 
 from tokopt_pipeline.lib.engine import baseline
 from tokopt_pipeline.lib.engine import tokens as tok
-from tokopt_pipeline.lib.engine.budget import Allocation, Item, TokenBudgetManager
+from tokopt_pipeline.lib.engine.budget import Allocation, Item, TokenBudgetManager, require_room
+from tokopt_pipeline.lib.engine.header import HeaderFacts, header_facts, header_json, header_lines
 from tokopt_pipeline.lib.engine.model import Analysis, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.priority import Level
+from tokopt_pipeline.lib.engine.quote import code_fence, inline_code, json_text, md_text, visible
 from tokopt_pipeline.lib.engine.testresults import FailedTest
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 
@@ -66,25 +67,6 @@ def clip(text: str, n: int = MAX_TEXT) -> str:
     return text[: max(1, n - 1 - len(tail))] + "…" + tail
 
 
-_TICKS = re.compile(r"`+")
-
-
-def inline_code(text: str) -> str:
-    """``text`` as Markdown inline code, verbatim: the fence is longer than any run of
-    backticks inside (CommonMark), padded with a space that Markdown removes."""
-    longest = max((len(m) for m in _TICKS.findall(text)), default=0)
-    if not longest:
-        return f"`{text}`"
-    fence = "`" * (longest + 1)
-    return f"{fence} {text} {fence}"
-
-
-def code_fence(body: str) -> str:
-    """A fence for a Markdown code block that ``body`` cannot close."""
-    longest = max((len(m) for m in _TICKS.findall(body)), default=0)
-    return "`" * max(3, longest + 1)
-
-
 @dataclass
 class PassingRuns:
     """The totals lines of the runs that passed, counted in one line."""
@@ -94,6 +76,39 @@ class PassingRuns:
     @property
     def line_no(self) -> int:
         return self.runs[0].line_no
+
+
+@dataclass
+class SameRuns:
+    """Runs whose totals lines read the same (one log holding the same session many
+    times): shown once, with their count."""
+
+    runs: list
+
+    @property
+    def line_no(self) -> int:
+        return self.runs[0].line_no
+
+    @property
+    def last_line(self) -> int:
+        return self.runs[-1].line_no
+
+    @property
+    def text(self) -> str:
+        return self.runs[0].text
+
+    @property
+    def runner(self) -> str:
+        return self.runs[0].runner
+
+
+def same_runs(runs: list) -> list:
+    """``runs`` with those whose totals read the same (same runner, same text) merged
+    into one :class:`SameRuns`, in the order each first appears."""
+    by_text: dict[tuple[str, str], list] = {}
+    for r in runs:
+        by_text.setdefault((r.runner, r.text), []).append(r)
+    return [rs[0] if len(rs) == 1 else SameRuns(rs) for rs in by_text.values()]
 
 
 #: What a reader of a failure looks for: a source file, a file:line, an error code.
@@ -265,6 +280,9 @@ class _Builder:
         self.tests = sorted(a.tests.values(), key=lambda t: (t.file, t.first_line))
         self.test_prefix = _common_dir([t.file for t in self.tests if "::" in t.test_id])
         self.file_firsts: set[int] = set()
+        # A log of the same session many times: every test failed in every run, said once.
+        counts = {t.runs for t in self.tests}
+        self.runs_each = counts.pop() if len(counts) == 1 and len(a.runs) > 1 else 0
         seen_files: set[str] = set()
         for t in self.tests:
             if t.file not in seen_files:
@@ -273,7 +291,15 @@ class _Builder:
 
     # -- fragments ----------------------------------------------------------
     def code(self, s: str) -> str:
-        return s if self.plain else inline_code(s)
+        """Log text as the format shows it: verbatim, in Markdown as inline code."""
+        return visible(s) if self.plain else inline_code(visible(s))
+
+    def bare(self, s: str) -> str:
+        """A name from the log (a test's, a class's, a file's): as it is when it cannot
+        form any Markdown, else as inline code (JSON: as it is)."""
+        if self.fmt == "json":
+            return s
+        return visible(s) if self.plain else md_text(visible(s))
 
     def run_line(self, r, variant: int = 0) -> str:
         if isinstance(r, PassingRuns):
@@ -281,9 +307,11 @@ class _Builder:
             n = len(r.runs)
             if variant >= 1:  # every one, when there is room
                 return f"- {n} passing runs:\n" + "\n".join(
-                    f"  - {self.code(clip(x.text))} (line {x.line_no})" for x in r.runs[:PASSING_RUNS_MAX])
+                    "  " + self.run_line(x) for x in same_runs(r.runs)[:PASSING_RUNS_MAX])
             return f"- {n} passing runs, lines {r.runs[0].line_no}–{last.line_no}; the last: {self.code(clip(last.text))}"
         text = f"=== {r.text} ===" if r.runner == "pytest" and r.text[:1].isdigit() else r.text
+        if isinstance(r, SameRuns):
+            return f"- ×{len(r.runs)} {self.code(clip(text))} (lines {r.line_no}–{r.last_line})"
         return f"- {self.code(clip(text))} (line {r.line_no})"
 
     def step_lines(self, step, variant: int) -> list[str]:
@@ -331,15 +359,17 @@ class _Builder:
 
     def block(self, lines: list[str]) -> str:
         """Lines as an indented code block (verbatim)."""
-        body = "\n".join(lines)
+        # A line the terminal would have broken (at a carriage return, a form feed ...)
+        # is shown as those lines; the characters no one sees are written out.
+        body = [visible(l) for l in "\n".join(lines).splitlines()]
         if self.plain:
-            return "\n".join("    " + l for l in body.splitlines())
-        fence = code_fence(body)
-        return "\n".join("  " + l for l in [fence, *body.splitlines(), fence])
+            return "\n".join("    " + l for l in body)
+        fence = code_fence("\n".join(body))
+        return "\n".join("  " + l for l in [fence, *body, fence])
 
     def test_label(self, t: FailedTest) -> str:
         rest = t.test_id.split("::")[1:] if "::" in t.test_id else [t.name]
-        return "::".join(rest) + self.test_tags(t)
+        return self.bare("::".join(rest)) + self.test_tags(t)
 
     def test_tags(self, t: FailedTest) -> str:
         ref = self.group_ids.get(t.group_key or "")
@@ -350,6 +380,8 @@ class _Builder:
             tags.append("new")
         if getattr(t, "flaky", False):
             tags.append("flaky")
+        if t.runs > 1 and not self.runs_each:
+            tags.append(f"in {t.runs} runs")
         if ref:
             tags.append(ref)
         return f" [{', '.join(tags)}]" if tags else ""
@@ -442,9 +474,8 @@ class _Builder:
         hidden = set(dropped.values())
         passing = [r for r in a.runs if not r.failed]
         listed = set(map(id, passing)) if len(passing) > PASSING_RUNS_LISTED else set()
-        for r in a.runs:
-            if id(r) not in listed:
-                items.append(Item("runs", 0, [0], units=0, key=r))
+        for r in same_runs([r for r in a.runs if id(r) not in listed]):
+            items.append(Item("runs", 0, [0], units=0, key=r))
         if listed:
             items.append(Item("runs", 0, [0, 0], units=0, key=PassingRuns(passing)))
         for t in self.tests:
@@ -478,8 +509,8 @@ class _Builder:
             saved, it.chosen = it.chosen, variant
             try:
                 if it.section == "tests":
-                    return json.dumps(self.json_label(it.key), ensure_ascii=False) + ","
-                return json.dumps(self.json_item(it.section, it), ensure_ascii=False, separators=(",", ":")) + ","
+                    return json_text(self.json_label(it.key))[:-1] + ","
+                return json_text(self.json_item(it.section, it))[:-1] + ","
             finally:
                 it.chosen = saved
         if it.section == "runs":
@@ -522,44 +553,13 @@ class _Builder:
         return tok.count(self.fragment(it, variant)) + 1
 
     # -- rendering ------------------------------------------------------------
-    def header_lines(self, tokens_out: int, budget: int, compact: bool = False) -> list[str]:
-        a = self.a
-        name = a.source if a.source != "-" else "(stdin)"
-        est = "exact" if a.tokens_in_exact else "estimated"
-        red = f"{100 * (1 - tokens_out / a.tokens_in):.1f}%" if a.tokens_in else "n/a"
-        lv = " · ".join(f"{Level(i).label} {c:,}" for i, c in enumerate(a.level_counts))
-        b = (lambda s: s) if self.plain else (lambda s: f"**{s}**")
-        title = f"tokopt summary: {os.path.basename(name)}"
-        out = [title if self.plain else f"# {title}", ""]
-        if compact:
-            out.append(f"{a.lines:,} lines · tokens in {a.tokens_in:,} ({est}) · out {tokens_out:,}/{budget:,} · {len(a.tests)} failing tests · {len(a.groups)} distinct errors")
-            return out
-        out.append(f"- {b('file')}: {self.code(name)} · {a.lines:,} lines · {a.raw_bytes:,} bytes" + (f" ({a.compression})" if a.compression else "") + f" · profile {a.profile}")
-        out.append(f"- {b('tokens')}: in {a.tokens_in:,} ({est}) · out {tokens_out:,} of {budget:,} budget · reduction {red}")
-        out.append(f"- {b('priorities')} (lines): {lv}")
-        facts = []
-        if a.tests:
-            facts.append(f"{len(a.tests)} failing tests")
-        if a.groups:
-            facts.append(f"{len(a.groups)} distinct errors")
-        if a.runs:
-            facts.append(f"{len(a.runs)} test run{'s' if len(a.runs) != 1 else ''}")
-        if facts:
-            out.append(f"- {b('found')}: " + " · ".join(facts))
-        if a.first_timestamp:
-            out.append(f"- {b('time')}: {a.first_timestamp} → {a.last_timestamp}")
-        if a.redactions:
-            out.append(f"- {b('redacted')}: {sum(a.redactions.values())} secrets")
-        if a.lines_cut:
-            out.append(f"- {b('cut')}: {a.lines_cut} over-long lines cut")
-        if self.opts.priority_filter < Level.VERBOSE:
-            out.append(f"- {b('filter')}: only {self.opts.priority_filter.label} and above")
-        return out
+    def header(self, tokens_out: int, budget: int) -> HeaderFacts:
+        return header_facts(self.a, tokens_out, budget, self.opts.priority_filter)
 
     def section_title(self, sec: str, n_total: int) -> str:
         title = SECTION_TITLES[sec]
         if sec == "tests":
-            title += f" ({n_total})"
+            title += f" ({n_total}, each in {self.runs_each} runs)" if self.runs_each > 1 else f" ({n_total})"
         if sec == "errors":
             title += f" ({n_total} distinct)"
         return title.upper() if self.plain else f"## {title}"
@@ -585,7 +585,7 @@ class _Builder:
             cls = "::".join(parts[1:-1]) if len(parts) > 2 else ""
             name = "::".join(parts[1:]) if "::" in t.test_id else t.name
             name = name.split("::")[-1] if cls else name
-            by_file[t.file].setdefault(cls, []).append((name, self.test_tags(t)))
+            by_file[t.file].setdefault(cls, []).append((self.bare(name), self.test_tags(t)))
         out = []
         prefix = _common_dir(list(whole))
         if prefix:
@@ -596,7 +596,7 @@ class _Builder:
             # are named once ("Class: a, b").
             parts = whole[f][-1].test_id.split("::")
             own = "::".join(parts[1:-1]) if len(parts) > 2 else ""
-            chunks = [_names(names) if cls == own else (f"{cls}: " + _names(names) if cls else _names(names))
+            chunks = [_names(names) if cls == own else (f"{self.bare(cls)}: " + _names(names) if cls else _names(names))
                       for cls, names in sorted(classes.items(), key=lambda kv: kv[0] != own)]
             out.append(f"- {ids}" + (", " + "; ".join(chunks) if chunks else ""))
         for i in range(0, len(loose), 8):
@@ -606,7 +606,7 @@ class _Builder:
     def render(self, alloc: Allocation, tokens_out: int, budget: int, compact_header: bool = False) -> str:
         if self.fmt == "json":
             return self.render_json(alloc, tokens_out, budget)
-        out = self.header_lines(tokens_out, budget, compact_header) + baseline.note(self.a, self.fmt)
+        out = header_lines(self.header(tokens_out, budget), self.plain, "compact" if compact_header else "full") + baseline.note(self.a, self.fmt)
         for sec in SECTION_ORDER:
             sec_items = [i for i in alloc.items if i.section == sec]
             if not sec_items:
@@ -630,7 +630,7 @@ class _Builder:
                         out.append(self.render_template(it.key, it.chosen))
             if omitted:
                 out.append(self.omission_line(sec, omitted))
-        return "\n".join(out) + "\n"
+        return visible("\n".join(out) + "\n")
 
     def omission_line(self, sec: str, omitted: list[Item]) -> str:
         n = len(omitted)
@@ -638,7 +638,7 @@ class _Builder:
             files = OrderedDict()
             for it in omitted:
                 files[it.key.file or "?"] = files.get(it.key.file or "?", 0) + 1
-            where = ", ".join(f"{os.path.basename(f)} {c}" for f, c in list(files.items())[:4])
+            where = ", ".join(f"{self.bare(os.path.basename(f))} {c}" for f, c in list(files.items())[:4])
             more = f", {len(files) - 4} more files" if len(files) > 4 else ""
             return f"- … {n} more failing test{'s' if n != 1 else ''} not shown ({where}{more})"
         if sec == "errors":
@@ -652,25 +652,8 @@ class _Builder:
         return f"- … {n} more template{'s' if n != 1 else ''} ({lines:,} lines) not shown"
 
     def render_json(self, alloc: Allocation, tokens_out: int, budget: int) -> str:
-        a = self.a
         doc = {
-            "header": {
-                "file": a.source,
-                "lines": a.lines,
-                "bytes": a.raw_bytes,
-                "profile": a.profile,
-                "tokens_in": a.tokens_in,
-                "tokens_in_exact": a.tokens_in_exact,
-                "tokens_out": tokens_out,
-                "token_budget": budget,
-                "reduction_pct": round(100 * (1 - tokens_out / a.tokens_in), 2) if a.tokens_in else 0.0,
-                "priority_counts": {Level(i).label: c for i, c in enumerate(a.level_counts)},
-                "failing_tests": len(a.tests),
-                "distinct_errors": len(a.groups),
-                "first_timestamp": a.first_timestamp,
-                "last_timestamp": a.last_timestamp,
-                "redacted": sum(a.redactions.values()),
-            },
+            "header": header_json(self.header(tokens_out, budget)),
             "sections": [],
             "omitted": {},
         }
@@ -687,11 +670,24 @@ class _Builder:
             else:
                 entries = [self.json_item(sec, it) for it in shown]
             section = {"name": sec, "title": SECTION_TITLES[sec], "total": len(sec_items), "items": entries}
+            if sec == "tests" and self.runs_each > 1:
+                section["each_in_runs"] = self.runs_each
             if omitted:
                 section["omitted"] = {"count": len(omitted), "text": self.omission_line(sec, omitted)[4:]}
                 doc["omitted"][sec] = len(omitted)
             doc["sections"].append(section)
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return json_text(doc)
+
+    @staticmethod
+    def json_run(r, runner: str | None = None) -> dict:
+        """A run's totals (with its runner); runs that read the same, once with their count."""
+        d = {"line": r.line_no}
+        if isinstance(r, SameRuns):
+            d.update(last_line=r.last_line, runs=len(r.runs))
+        if runner is not None:
+            d["runner"] = runner
+        d["totals"] = r.text
+        return d
 
     def json_tests(self, shown: list[Item]) -> list[dict]:
         """Failing tests grouped by file, labels as in Markdown (``Class::name [E1]``; a
@@ -708,10 +704,10 @@ class _Builder:
         if sec == "runs" and isinstance(k, PassingRuns):
             d = {"line": k.line_no, "runner": k.runs[-1].runner, "passing_runs": len(k.runs), "totals": k.runs[-1].text}
             if it.chosen >= 1:
-                d["all"] = [{"line": x.line_no, "totals": x.text} for x in k.runs[:PASSING_RUNS_MAX]]
+                d["all"] = [self.json_run(x) for x in same_runs(k.runs)[:PASSING_RUNS_MAX]]
             return d
         if sec == "runs":
-            return {"line": k.line_no, "runner": k.runner, "totals": k.text}
+            return self.json_run(k, k.runner)
         if sec == "failed":
             d = {"step": k.name, "first_line": k.first_line, "last_line": k.last_line, "exit_code": k.exit_code,
                  "annotations": [t for _, t in k.annotations]}
@@ -761,6 +757,8 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
     b = _Builder(a, opts)
     budget = opts.effective_budget
     items = b.items()
+    # The least a summary says is its header and the count of what it leaves out.
+    require_room(budget, _least(b, items, budget), opts, lambda n: _least(b, items, n))
     empty = Allocation(items, budget)
     fixed = tok.count(b.render(empty, budget, budget)) - sum(
         tok.count(b.omission_line(sec, [i for i in items if i.section == sec])) + 1 for sec in {i.section for i in items}
@@ -778,13 +776,11 @@ def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
     if n <= budget:
         text, n = _refill(b, alloc, items, budget, compact, text, n)
     if n > budget:
-        # Not even the header and the omission lines fit: say only what was left out.
+        # Not even the header and the omission lines fit: say only what was left out
+        # (it fits: checked above).
         for it in items:
             it.chosen = -1
         text = _minimal(b, items, budget)
-        n = tok.count(text)
-    if n > budget:  # a budget of a few tokens: cut at a token boundary, never exceed
-        text = tok.truncate_to(text, budget)
         n = tok.count(text)
     shown = {s: len(alloc.shown(s)) for s in SECTION_ORDER}
     omitted = {s: len(alloc.omitted(s)) for s in SECTION_ORDER}
@@ -840,19 +836,25 @@ def _refill(b: _Builder, alloc: Allocation, items: list[Item], budget: int, comp
         added.pop().chosen = -1
 
 
-def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
-    """The summary for a budget too small for any detail: the counts of what is left out.
+def _least(b: _Builder, items: list[Item], budget: int) -> int:
+    """Tokens of the least summary at ``budget``: its header and the counts of what it
+    leaves out (:func:`_minimal`)."""
+    return tok.count(_minimal(b, items, budget))
 
-    Tried from the fullest form to the shortest; the first that fits is returned (the
-    last one is returned even when it does not fit, and is then cut by the caller).
-    """
-    a = b.a
+
+def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
+    """The summary for a budget too small for any detail: the header and the counts of
+    what is left out."""
     tests = sum(1 for i in items if i.section == "tests")
     runs = sum(1 for i in items if i.section == "runs")
     crit_lines = sum(i.units for i in items if i.level == 0 and i.section not in ("tests", "runs"))
     errors = sum(1 for i in items if i.section == "errors")
-    name = os.path.basename(a.source) if a.source not in ("-", "") else "(stdin)"
-    est = "exact" if a.tokens_in_exact else "estimated"
+    facts = b.header(0, budget)
+    if b.fmt == "json":
+        omitted = {"tests": tests, "critical": crit_lines, "errors": errors, "runs": runs}
+        omitted = {k: v for k, v in omitted.items() if v}
+        return json_text({"header": header_json(facts, "minimal"), "sections": [], "omitted": omitted,
+                          "note": "budget too small for details"})
     parts = []
     if tests:
         parts.append(f"… {tests} more failing test{'s' if tests != 1 else ''} not shown")
@@ -862,22 +864,5 @@ def _minimal(b: _Builder, items: list[Item], budget: int) -> str:
         parts.append(f"… {errors} more distinct error{'s' if errors != 1 else ''} not shown")
     if runs:
         parts.append(f"… {runs} more run totals not shown")
-    if b.fmt == "json":
-        omitted = {"tests": tests, "critical": crit_lines, "errors": errors, "runs": runs}
-        omitted = {k: v for k, v in omitted.items() if v}
-        forms = [
-            {"header": {"file": a.source, "lines": a.lines, "tokens_in": a.tokens_in, "tokens_in_exact": a.tokens_in_exact, "token_budget": budget}, "sections": [], "omitted": omitted, "note": "budget too small for details"},
-            {"sections": [], "omitted": omitted},
-        ]
-        texts = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) + "\n" for f in forms]
-    else:
-        head = f"tokopt summary: {name}" if b.plain else f"# tokopt summary: {name}"
-        bullet = "" if b.plain else "- "
-        texts = [
-            "\n".join([head, f"{a.lines:,} lines · tokens in {a.tokens_in:,} ({est}) · budget {budget:,}: too small for details", *[bullet + p for p in parts]]) + "\n",
-            "\n".join([bullet + p for p in parts] or ["(budget too small)"]) + "\n",
-        ]
-    for text in texts:
-        if tok.count(text) <= budget:
-            return text
-    return texts[-1]
+    bullet = "" if b.plain else "- "
+    return visible("\n".join([*header_lines(facts, b.plain, "minimal"), *[bullet + p for p in parts]]) + "\n")

@@ -37,7 +37,8 @@ def summarize(
     shares with it are demoted below what is new, and counted (:mod:`.baseline`); it is
     read first, so a bad baseline log fails before this one is.
 
-    Side outputs are written atomically, and only when the whole pass succeeds.
+    Side outputs are written atomically, and only when the whole pass and the summary
+    succeed (a budget too small for the header leaves none).
     """
     options = options or SummaryOptions()
     if options.component_budgets:
@@ -57,12 +58,13 @@ def summarize(
     side = SideOutputs(export_templates, preprocess_to)
     try:
         analysis = analyze(path, options, on_batch=side.add, progress=progress)
+        if passing is not None:
+            baseline.apply(analysis, passing)
+        if annotate is not None:
+            annotate(analysis)
+        summary = summarize_analysis(analysis, options)  # a budget too small is refused here
         side.finish()
     except BaseException:
         side.discard()
         raise
-    if passing is not None:
-        baseline.apply(analysis, passing)
-    if annotate is not None:
-        annotate(analysis)
-    return summarize_analysis(analysis, options)
+    return summary

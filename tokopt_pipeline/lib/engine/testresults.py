@@ -10,6 +10,9 @@ lines to Python.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tokopt_pipeline.lib.engine import packs
@@ -83,6 +86,9 @@ class FailedTest:
     group_key: str | None = None
     flaky: bool = False
     new: bool = False
+    #: The runs of the log it failed in, when the log holds the same run more than once
+    #: (else 0).
+    runs: int = 0
 
 
 _PYTEST_SHORT = re.compile(r"^(FAILED|ERROR) (\S+?(?:\[[^\]]*\])?)(?: - (.*))?$")
@@ -110,6 +116,8 @@ class TestIndex:
 
     tests: dict[str, FailedTest] = field(default_factory=dict)
     _by_header: dict[str, str] = field(default_factory=dict)
+    #: The line numbers that mention each test, until :meth:`finalize` counts its runs.
+    _lines: dict[str, list[int]] = field(default_factory=dict)
 
     def _add(self, test_id: str, name: str, file: str, kind: str, line_no: int) -> FailedTest:
         t = self.tests.get(test_id)
@@ -123,6 +131,7 @@ class TestIndex:
         t.mentions += 1
         t.last_line = max(t.last_line, line_no)
         t.first_line = min(t.first_line, line_no)
+        self._lines.setdefault(test_id, []).append(line_no)
         return t
 
     def feed(self, line: str, line_no: int, in_section: bool = False) -> FailedTest | None:
@@ -154,6 +163,7 @@ class TestIndex:
             if test_id in self.tests:
                 t = self.tests[test_id]
                 t.mentions += 1
+                self._lines.setdefault(test_id, []).append(line_no)
                 return t
             return self._add(test_id, name, file, "error" if m.group(1) else "failed", line_no)
         m = _UNITTEST.match(line)
@@ -175,16 +185,50 @@ class TestIndex:
         header = m.group(2).strip()
         return self.tests.get(self._by_header.get(header, header))
 
-    def finalize(self) -> None:
-        """Merge header-only entries into the nodeid entries found later in the log."""
+    def finalize(self, runs: Sequence[RunTotals] = ()) -> None:
+        """Merge header-only entries into the nodeid entries found later in the log, and
+        count the ``runs`` each test failed in among the runs the log holds more than
+        once (:func:`run_blocks`)."""
         for key in list(self.tests):
             if "::" in key:
                 continue
             nodeid = self._by_header.get(key)
             if nodeid and nodeid in self.tests and nodeid != key:
                 src, dst = self.tests.pop(key), self.tests[nodeid]
+                self._lines.setdefault(nodeid, []).extend(self._lines.pop(key, []))
                 dst.mentions += src.mentions
                 dst.first_line = min(dst.first_line, src.first_line)
                 dst.exc_type = dst.exc_type or src.exc_type
                 dst.message = dst.message or src.message
                 dst.group_key = dst.group_key or src.group_key
+        blocks = run_blocks(runs)
+        alike = Counter(sig for _, sig in blocks)
+        if any(n > 1 for n in alike.values()):
+            ends = [end for end, _ in blocks]
+            same = {i for i, (_, sig) in enumerate(blocks) if alike[sig] > 1}
+            for test_id, t in self.tests.items():
+                t.runs = len({i for ln in self._lines.get(test_id, ()) if (i := bisect_left(ends, ln)) in same})
+        self._lines.clear()
+
+
+#: Totals lines at most this many lines apart sum up one run (gtest prints four: tests
+#: run, passed, failed and listed below, the list, then the count of failures), unless
+#: the line reads like one the run already has (the next run has begun).
+RUN_GAP = 12
+_DIGITS = re.compile(r"\d+")
+
+
+def run_blocks(runs: Sequence[RunTotals]) -> list[tuple[int, tuple[tuple[str, str], ...]]]:
+    """Each run of a log as its last totals line and what its totals lines say, in
+    order. A run whose totals read like another's is the same run again (a log holding
+    the same session many times); a run wrapping others (ctest around gtest) reads
+    like none of them."""
+    blocks: list[tuple[int, list[tuple[str, str]]]] = []
+    for r in sorted(runs, key=lambda r: r.line_no):
+        shape = (r.runner, _DIGITS.sub("0", r.text))
+        if blocks and r.line_no - blocks[-1][0] <= RUN_GAP and shape not in {
+                (runner, _DIGITS.sub("0", text)) for runner, text in blocks[-1][1]}:
+            blocks[-1] = (r.line_no, blocks[-1][1] + [(r.runner, r.text)])
+        else:
+            blocks.append((r.line_no, [(r.runner, r.text)]))
+    return [(end, tuple(sig)) for end, sig in blocks]

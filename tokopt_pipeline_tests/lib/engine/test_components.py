@@ -161,3 +161,38 @@ def test_the_python_api_applies_a_preset_and_explicit_values_win(tmp_path, capsy
     assert summary.text == (tmp_path / "cli.txt").read_text()
     mine, _ = process_logs({"log_file": str(log), "preset": "max-compression", "token_budget": 2500, "output_dir": "api2"})
     assert mine.budget == 2500 and mine.fmt == "text"
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown", "text"])
+def test_at_every_budget_the_summary_is_whole_or_the_budget_is_refused(tmp_path, fmt):
+    """A tight budget used to cut the composite at a token boundary: invalid JSON. Now
+    parts without room are counted in one line, and a budget below the header and those
+    lines is a usage error naming the smallest budget that works."""
+    from tokopt_pipeline.lib.engine.budget import BudgetTooSmall
+    from tokopt_pipeline.lib.engine.summarize import summarize
+    from tokopt_pipeline.lib.settings.options import SummaryOptions
+
+    log = tmp_path / "ci.log"
+    failing = _actions_log(log, 200)
+    needs = set()
+    for budget in (1, 60, 150, 250, 350, 450, 600, 900, 1500, 3000):
+        opts = SummaryOptions(token_budget=budget, fmt=fmt, component_budgets={"api": 300, "frontend": 300, "misc": 200})
+        try:
+            s = summarize(str(log), opts)
+        except BudgetTooSmall as exc:
+            assert exc.need > budget
+            needs.add(exc.need)
+            continue
+        assert s.tokens_out == tok.count(s.text) <= budget
+        if fmt == "json":
+            doc = json.loads(s.text)
+            for c in doc["components"]:
+                assert "summary" in c and len(c["matched"]) <= 6
+        # every failing test is named, or counted with its part
+        assert s.critical_shown + s.critical_omitted >= len(failing)
+    assert len(needs) == 1  # one smallest budget for this log and format ...
+    need = needs.pop()
+    s = summarize(str(log), SummaryOptions(token_budget=need, fmt=fmt, component_budgets={"api": 300, "frontend": 300, "misc": 200}))
+    assert s.tokens_out <= need  # ... and it works
+    if fmt == "json":
+        json.loads(s.text)

@@ -2,7 +2,11 @@
 
 Whatever the log and the budget:
 
-* the summary is never over budget, and ``tokens_out`` is its exact token count;
+* the summary is never over budget, and ``tokens_out`` is its exact token count; or the
+  budget cannot hold the header, and the usage error names the smallest budget that
+  works (which then does);
+* text from the log stays text: the Markdown renders no element from the log, plain
+  text carries no control character, JSON is valid;
 * every critical event (failing test, fatal line, crash) is shown or counted:
   ``critical_shown + critical_omitted == analysis.critical_units``, each failing
   test is named or covered by the "N more failing tests" line, and the fatal lines
@@ -21,8 +25,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline.lib.engine.budget import BudgetTooSmall
+from tokopt_pipeline.lib.engine.quote import _HIDDEN
 from tokopt_pipeline.lib.engine.summarize import summarize
 from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline_tests.lib.engine.test_render_hostile import PAYLOADS, assert_inert
 
 pytestmark = pytest.mark.slow  # property tests that summarize many generated logs
 
@@ -65,7 +72,22 @@ def traceback(draw):
     return lines
 
 
-block = st.one_of(noise(), noise(), noise(), failing_test(), fatal(), traceback())
+#: Characters that mean something to Markdown or HTML, for test ids (no space, no "]").
+MARKUP = "<>&`*_[(!#|~\\'\"=:/$@{}^"
+
+
+@st.composite
+def hostile(draw):
+    """A failing test whose id and message are markup, and log lines of injection
+    payloads and of any printable text (bidi and zero-width characters included)."""
+    w, payload = draw(word), draw(st.sampled_from(PAYLOADS))
+    tid = draw(st.text(alphabet=MARKUP + "ab1", min_size=1, max_size=12))
+    junk = draw(st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=30))
+    return [f"FAILED tests/test_{w}.py::test_{w}[{tid}] - ValueError: {payload}",
+            f"2025-01-02 10:00:00,000 ERROR {w}: {payload} {junk}", payload]
+
+
+block = st.one_of(noise(), noise(), noise(), failing_test(), fatal(), traceback(), hostile())
 
 
 @st.composite
@@ -81,6 +103,28 @@ def _write(lines: list[str]) -> str:
     return path
 
 
+def summarize_within(path: str, opts: SummaryOptions):
+    """The summary at ``opts``' budget; when that budget cannot hold the header, the
+    error names the smallest budget that works, and the summary at that budget."""
+    try:
+        return summarize(path, opts)
+    except BudgetTooSmall as exc:
+        assert exc.need > opts.effective_budget == exc.budget
+        assert f"--token-budget {exc.need:,} or more" in exc.message
+        opts.token_budget = exc.need
+        s = summarize(path, opts)
+        assert s.tokens_out <= exc.need
+        return s
+
+
+def assert_text_stays_text(text: str, fmt: str) -> None:
+    if fmt == "markdown":
+        assert_inert(text)
+    elif fmt == "json":
+        json.loads(text)
+    assert not _HIDDEN.search(text)
+
+
 def _omitted_tests(text: str, fmt: str) -> int:
     if fmt == "json":
         return json.loads(text).get("omitted", {}).get("tests", 0)
@@ -93,10 +137,11 @@ def _omitted_tests(text: str, fmt: str) -> int:
 def test_never_over_budget_and_every_critical_event_shown_or_counted(lines, budget, fmt):
     path = _write(lines)
     try:
-        s = summarize(path, SummaryOptions(token_budget=budget, fmt=fmt))
+        s = summarize_within(path, SummaryOptions(token_budget=budget, fmt=fmt))
     finally:
         os.unlink(path)
-    assert s.tokens_out == tok.count(s.text) <= budget
+    assert s.tokens_out == tok.count(s.text) <= s.budget
+    assert_text_stays_text(s.text, fmt)
     a = s.analysis
     assert s.critical_shown + s.critical_omitted == a.critical_units
     # Failing tests: named, or counted by the omission line.
@@ -121,10 +166,10 @@ def test_many_failures_in_a_small_budget_are_counted_exactly(n_tests, budget):
     lines = [f"FAILED tests/test_mod{i % 9}.py::test_case_{i} - AssertionError: value {i} differs" for i in range(n_tests)]
     path = _write(["collected 500 items", *lines, f"=== {n_tests} failed, 3 passed in 1.20s ==="])
     try:
-        s = summarize(path, SummaryOptions(token_budget=budget))
+        s = summarize_within(path, SummaryOptions(token_budget=budget))
     finally:
         os.unlink(path)
-    assert s.tokens_out == tok.count(s.text) <= budget
+    assert s.tokens_out == tok.count(s.text) <= s.budget
     shown = sum(1 for i in range(n_tests) if re.search(rf"\btest_case_{i}\b", s.text))
     omitted = _omitted_tests(s.text, "markdown")
     assert shown + omitted == n_tests, (shown, omitted)
