@@ -444,11 +444,21 @@ class Analyzer:
         named = packs.event_test(ev.head[0]) if test is None and ev.head else None
         if named is not None:
             test = self.tests.tests.get(named)
-        stated = packs.event_error(ev.head)  # a runner's own statement (a rust panic)
-        exc_type, msg = (None, stated) if stated else exception_of(ev.head + ev.tail)
+        # A runner's own statement of the error (a rust panic): the same in two tests is
+        # one error, shown with the test of its first occurrence.
+        stated = packs.event_error(ev.head)
+        if stated is not None:
+            msg, ident = stated
+            who = test.test_id if test is not None else named
+            if who and who not in msg:
+                msg = f"{who}: {msg}"
+            exc_type = None
+        else:
+            exc_type, msg = exception_of(ev.head + ev.tail)
+            ident = msg
         level = Level.CRITICAL if test is not None else Level(ev.level)
         if exc_type or msg:
-            key = f"{exc_type or ''}|{normalize_message(msg)[:100]}"
+            key = f"{exc_type or ''}|{normalize_message(ident)[:100]}"
         else:
             key = "T|" + ev.masked_head[:160]
         g = a.groups.get(key)

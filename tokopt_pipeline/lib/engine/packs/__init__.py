@@ -190,10 +190,12 @@ def _compiled_event_error_list() -> list[re.Pattern[str]]:
     return [re.compile(x) for p in PACKS for x in p.event_errors]
 
 
-def event_error(lines: list[str]) -> str | None:
-    """The error an event's ``lines`` state by the packs' ``event_errors``: the first such
-    line's message, with the line after it when it ends with ":" (a panic's header, then
-    its message)."""
+def event_error(lines: list[str]) -> tuple[str, str] | None:
+    """The error an event's ``lines`` state by the packs' ``event_errors``: (its message,
+    what identifies it). The first such line's group ``msg`` identifies it, with the line
+    after it when it ends with ":" (a panic's location, then its message); the message is
+    that, after the line's group ``who`` when it has one (the thread that panicked), so
+    that the same panic in two tests is one error, shown as the first one's."""
     gate = _compiled_event_errors()
     if gate is None:
         return None
@@ -204,11 +206,13 @@ def event_error(lines: list[str]) -> str | None:
             m = rx.search(line)
             if m is None:
                 continue
-            msg = (m.groupdict().get("msg") or line).strip()
+            d = m.groupdict()
+            ident = (d.get("msg") or line).strip()
             nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-            if msg.endswith(":") and nxt:
-                msg = f"{msg} {nxt}"
-            return msg
+            if ident.endswith(":") and nxt:
+                ident = f"{ident} {nxt}"
+            who = (d.get("who") or "").strip()
+            return (f"{who} {ident}" if who else ident), ident
     return None
 
 

@@ -10,6 +10,7 @@ Formats read (one example line each; lines arrive without ANSI colours and CI ti
 * cargo status lines (noise): ``   Compiling ledger-core v0.4.2 (/tmp/ci/rs-ledger/crates/ledger-core)``,
   ``     Running unittests src/lib.rs (target/debug/deps/ledger_core-2bcd121b08fdc1e4)``
 * libtest results: ``test money::tests::scale_rounds_half_to_even ... FAILED``,
+  ``money::tests::scale_rounds_half_to_even --- FAILED`` (``--quiet --nocapture``),
   ``test table::tests::empty_title_panics - should panic ... FAILED``, ``test tests::parse ... ok``
 * libtest failure section: ``---- money::tests::scale_rounds_half_to_even stdout ----``
   (under ``failures:``; under ``successes:`` it is a passing test's output, printed by
@@ -97,6 +98,8 @@ TESTS = (
     TestLine(r"^\s*test (?P<id>\S.*?)(?: - should panic(?: with .*)?| - compile fail| - compile)? \.\.\. FAILED$"),
     # a test's captured output: a failure's report, unless --show-output printed it under "successes:"
     TestLine(_SECTION, not_in=("successes",)),
+    # --quiet with --nocapture: a failing test's result on a line of its own
+    TestLine(r"^(?P<id>[\w:#]+|\S+\.rs - .*\(line \d+\))(?: - should panic| - compile fail| - compile)? --- FAILED$"),
     # the list under the second "failures:": a test path, or a doctest's "file - item (line N)"
     TestLine(r"^ {4}(?P<id>[\w:#]+|\S+\.rs - .*\(line \d+\))(?: - compile fail| - compile)?$", scopes=("failures-list",)),
     # a test thread that overflowed its stack (the whole test binary aborts; no FAILED line follows)
@@ -162,9 +165,9 @@ PACK = Pack(
     joins_next=(r"^\s*thread '[^']*'(?: \(\d+\))? panicked at \S.*:$",),
     # the test a failure's report or a panic in its thread belongs to
     event_tests=(_SECTION, r"^\s*thread '(?P<id>[^']+)'(?: \(\d+\))? (?:panicked at|has overflowed its stack)"),
-    # what a test's failure says: its panic (location, then the message under it), a
-    # should_panic test that did not panic
-    event_errors=(r"^\s*thread '[^']*'(?: \(\d+\))? (?P<msg>panicked at \S.*)$",
+    # what a test's failure says: its panic (location, then the message under it; the
+    # same in two tests is one error), a should_panic test that did not panic
+    event_errors=(r"^\s*(?P<who>thread '[^']*')(?: \(\d+\))? (?P<msg>panicked at \S.*)$",
                   r"^\s*note: (?P<msg>test did not panic as expected at \S+)$"),
     scopes=SCOPES,
     quiet_scopes=("successes",),

@@ -122,7 +122,8 @@ def test_scopes_carry_across_batches():
 @pytest.mark.parametrize("case", CASES)
 def test_each_failing_test_has_its_panic_message_and_location(case, analyses):
     """Every failing unit and integration test is linked to one error whose message is
-    its panic's location and message (or the should_panic note), as libtest printed them."""
+    its panic's thread, location and message (or its should_panic note), as libtest
+    printed them."""
     a = analyses[case]
     t = truth(case)
     messages = {msg for _, msg in t["exceptions"]}
@@ -130,7 +131,7 @@ def test_each_failing_test_has_its_panic_message_and_location(case, analyses):
         if test_id.endswith(")") and " - " in test_id:  # a doctest: its thread is 'main'
             continue
         msg = panic_of(a, test_id)
-        assert msg.startswith(("panicked at ", "test did not panic as expected at ")), (test_id, msg)
+        assert re.match(r"(thread '[^']+' panicked at |\S+: test did not panic as expected at )", msg), (test_id, msg)
         assert any(m in msg for m in messages), (test_id, msg)
         assert any(loc + ":" in msg for loc in t["error_locations"]), (test_id, msg)
 
@@ -182,18 +183,30 @@ def test_failures_list_names_tests_only_in_its_scope():
 
 
 def test_event_errors_read_the_panic_and_the_note():
+    ident = "panicked at src/stats.rs:63:41: called `Result::unwrap()` on an `Err` value: BadCount(\"x2\")"
     assert packs.event_error([
         "---- stats::tests::merge_reads_signed_counts stdout ----",
         "",
         "thread 'stats::tests::merge_reads_signed_counts' (13368) panicked at src/stats.rs:63:41:",
         "called `Result::unwrap()` on an `Err` value: BadCount(\"x2\")",
-    ]) == "panicked at src/stats.rs:63:41: called `Result::unwrap()` on an `Err` value: BadCount(\"x2\")"
-    assert packs.event_error(["---- a stdout ----", "note: test did not panic as expected at src/parse.rs:108:8"]) \
-        == "test did not panic as expected at src/parse.rs:108:8"
+    ]) == ("thread 'stats::tests::merge_reads_signed_counts' " + ident, ident)
+    note = "test did not panic as expected at src/parse.rs:108:8"
+    assert packs.event_error(["---- a stdout ----", "note: " + note]) == (note, note)
     # before Rust 1.73: the message inline
     assert packs.event_error(["thread 'tests::bad' panicked at 'boom', src/lib.rs:14:24"]) \
-        == "panicked at 'boom', src/lib.rs:14:24"
+        == ("thread 'tests::bad' panicked at 'boom', src/lib.rs:14:24", "panicked at 'boom', src/lib.rs:14:24")
     assert packs.event_error(["Traceback (most recent call last):", "ValueError: x"]) is None
+
+
+def test_the_same_panic_in_two_tests_is_one_error():
+    """Two tests that fail at the same place with the same message are one error of two
+    tests, shown by the first; each test names it."""
+    a = analyze(str(DATA / "rust-workspace-tests" / "job.log"))
+    g = a.tests["tests::parses_quoted_memo"].group_key
+    doc = "crates/ledger-parse/src/lib.rs - parse_journal (line 85)"
+    assert a.tests[doc].group_key == g
+    assert sorted(a.groups[g].tests) == sorted(["tests::parses_quoted_memo", doc])
+    assert a.groups[g].message.startswith("thread 'tests::parses_quoted_memo' panicked at crates/ledger-parse/src/lib.rs:149:9")
 
 
 @pytest.mark.parametrize("case", CASES)
