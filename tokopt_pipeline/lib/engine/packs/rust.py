@@ -92,6 +92,9 @@ RULES = (
 )
 
 _SECTION = r"^\s*---- (?P<id>\S.*?) stdout ----$"
+# A test's name: a path ("parse::tests::parses_negative", "r#try"), or a doctest's
+# "src/lib.rs - shares (line 22)".
+_TEST_PATH = r"[\w#]+(?:::[\w#]+)*|\S+\.rs - .*\(line \d+\)"
 
 TESTS = (
     # libtest and rustdoc: the id without the " - should panic" / " - compile fail" suffix
@@ -99,9 +102,9 @@ TESTS = (
     # a test's captured output: a failure's report, unless --show-output printed it under "successes:"
     TestLine(_SECTION, not_in=("successes",)),
     # --quiet with --nocapture: a failing test's result on a line of its own
-    TestLine(r"^(?P<id>[\w:#]+|\S+\.rs - .*\(line \d+\))(?: - should panic| - compile fail| - compile)? --- FAILED$"),
+    TestLine(r"^(?P<id>" + _TEST_PATH + r")(?: - should panic| - compile fail| - compile)? --- FAILED$"),
     # the list under the second "failures:": a test path, or a doctest's "file - item (line N)"
-    TestLine(r"^ {4}(?P<id>[\w:#]+|\S+\.rs - .*\(line \d+\))(?: - compile fail| - compile)?$", scopes=("failures-list",)),
+    TestLine(r"^ {4}(?P<id>" + _TEST_PATH + r")(?: - compile fail| - compile)?$", scopes=("failures-list",)),
     # a test thread that overflowed its stack (the whole test binary aborts; no FAILED line follows)
     TestLine(r"^\s*thread '(?P<id>[^']*[_:][^']*)'(?: \(\d+\))? has overflowed its stack$", "error"),
     # cargo-nextest: "<binary-id> <test name>"
@@ -165,9 +168,9 @@ PACK = Pack(
     joins_next=(r"^\s*thread '[^']*'(?: \(\d+\))? panicked at \S.*:$",),
     # the test a failure's report or a panic in its thread belongs to
     event_tests=(_SECTION, r"^\s*thread '(?P<id>[^']+)'(?: \(\d+\))? (?:panicked at|has overflowed its stack)"),
-    # what a test's failure says: its panic (location, then the message under it; the
-    # same in two tests is one error), a should_panic test that did not panic
-    event_errors=(r"^\s*(?P<who>thread '[^']*')(?: \(\d+\))? (?P<msg>panicked at \S.*)$",
+    # what a test's failure says: its panic, verbatim (thread, location, then the message
+    # under it; the same in two tests is one error), a should_panic test that did not panic
+    event_errors=(r"^\s*(?P<who>thread '[^']*'(?: \(\d+\))?) (?P<msg>panicked at \S.*)$",
                   r"^\s*note: (?P<msg>test did not panic as expected at \S+)$"),
     scopes=SCOPES,
     quiet_scopes=("successes",),

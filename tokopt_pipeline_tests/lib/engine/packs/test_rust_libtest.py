@@ -131,7 +131,7 @@ def test_each_failing_test_has_its_panic_message_and_location(case, analyses):
         if test_id.endswith(")") and " - " in test_id:  # a doctest: its thread is 'main'
             continue
         msg = panic_of(a, test_id)
-        assert re.match(r"(thread '[^']+' panicked at |\S+: test did not panic as expected at )", msg), (test_id, msg)
+        assert re.match(r"(thread '[^']+' \(\d+\) panicked at |\S+: test did not panic as expected at )", msg), (test_id, msg)
         assert any(m in msg for m in messages), (test_id, msg)
         assert any(loc + ":" in msg for loc in t["error_locations"]), (test_id, msg)
 
@@ -189,7 +189,7 @@ def test_event_errors_read_the_panic_and_the_note():
         "",
         "thread 'stats::tests::merge_reads_signed_counts' (13368) panicked at src/stats.rs:63:41:",
         "called `Result::unwrap()` on an `Err` value: BadCount(\"x2\")",
-    ]) == ("thread 'stats::tests::merge_reads_signed_counts' " + ident, ident)
+    ]) == ("thread 'stats::tests::merge_reads_signed_counts' (13368) " + ident, ident)
     note = "test did not panic as expected at src/parse.rs:108:8"
     assert packs.event_error(["---- a stdout ----", "note: " + note]) == (note, note)
     # before Rust 1.73: the message inline
@@ -206,7 +206,8 @@ def test_the_same_panic_in_two_tests_is_one_error():
     doc = "crates/ledger-parse/src/lib.rs - parse_journal (line 85)"
     assert a.tests[doc].group_key == g
     assert sorted(a.groups[g].tests) == sorted(["tests::parses_quoted_memo", doc])
-    assert a.groups[g].message.startswith("thread 'tests::parses_quoted_memo' panicked at crates/ledger-parse/src/lib.rs:149:9")
+    assert re.match(r"thread 'tests::parses_quoted_memo' \(\d+\) panicked at crates/ledger-parse/src/lib.rs:149:9: ",
+                    a.groups[g].message)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -219,3 +220,11 @@ def test_summary_names_each_test_with_its_panic_at_4000(case):
         assert loc in text, loc
     for _, msg in t["exceptions"]:
         assert msg in text, msg
+
+
+def test_a_failures_header_is_no_test_name():
+    """Inside another runner's output (nextest's captured stdout, indented by four) the
+    headers of libtest's lists are no test names."""
+    code = {n: i for i, n in enumerate(packs.SCOPES)}
+    for line in ("    failures:", "    successes:"):
+        assert packs.failing_test(line, code[("rust", "failures-list")]) is None
