@@ -11,6 +11,9 @@
 #   rust-compile-errors   rustc errors and warnings, a linker failure, a test-only error
 #   rust-clippy-fmt       cargo fmt --check, cargo clippy -D warnings, cargo test, cargo doc
 #   rust-nextest-excerpt  an excerpt of a real cargo-nextest + trybuild job (see its SOURCE.md)
+#   rust-libtest-*        one crate's failing tests under libtest's output modes: --show-output,
+#                         --nocapture, --test-threads=1, --quiet, RUST_BACKTRACE=full
+#   RUST_JOBS="tally" bench/ecosystems/rust.sh  runs only the jobs named
 # Needs cargo with clippy and rustfmt (no crates are downloaded) and python3.
 set -euo pipefail
 
@@ -1283,6 +1286,287 @@ pub fn codes_csv(rules: &[Rule]) -> String { rules.iter().map(|r| r.code.as_str(
 EOF
 }
 
+# Writes the "tally" crate (libtest flag-set fixtures) into $1: passing tests that print,
+# and failing ones: an assert_eq mismatch, a panic, an unwrap on Err, a should_panic that
+# does not panic, an integration test and a doctest.
+write_tally() {
+local root=$1
+rm -rf "$root"; mkdir -p "$root/src" "$root/tests"
+cat > "$root/Cargo.toml" <<'EOF'
+[package]
+name = "tally"
+version = "0.1.0"
+edition = "2024"
+
+[dependencies]
+EOF
+cat > "$root/src/lib.rs" <<'EOF'
+//! Tallies of labelled counts: parsing `label=count` lines and summing them up.
+//!
+//! ```
+//! let t = tally::parse::parse_line("apples=3").unwrap();
+//! assert_eq!(t, ("apples".to_string(), 3));
+//! ```
+
+pub mod parse;
+pub mod stats;
+
+/// Total of the counts of a tally text.
+///
+/// ```
+/// assert_eq!(tally::total("a=1\nb=2\n"), 3);
+/// ```
+pub fn total(text: &str) -> i64 {
+    parse::parse_text(text).iter().map(|(_, n)| n).sum()
+}
+
+/// The share of each label, in percent, rounded down.
+///
+/// ```
+/// let s = tally::shares("a=1\nb=3\n");
+/// assert_eq!(s, vec![("a".to_string(), 25), ("b".to_string(), 75)]);
+/// assert_eq!(tally::shares("a=1\nb=2\n")[0].1, 34);
+/// ```
+pub fn shares(text: &str) -> Vec<(String, i64)> {
+    let entries = parse::parse_text(text);
+    let sum: i64 = entries.iter().map(|(_, n)| n).sum();
+    entries.into_iter().map(|(l, n)| (l, n * 100 / sum)).collect()
+}
+EOF
+cat > "$root/src/parse.rs" <<'EOF'
+use std::fmt;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ParseError {
+    MissingEquals(String),
+    BadCount(String),
+    EmptyLabel,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::MissingEquals(l) => write!(f, "missing '=' in {l:?}"),
+            ParseError::BadCount(c) => write!(f, "bad count {c:?}"),
+            ParseError::EmptyLabel => write!(f, "empty label"),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// One `label=count` line.
+pub fn parse_line(line: &str) -> Result<(String, i64), ParseError> {
+    let (label, count) = line.split_once('=').ok_or_else(|| ParseError::MissingEquals(line.to_string()))?;
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(ParseError::EmptyLabel);
+    }
+    let count = count.trim();
+    // bug: a leading '+' or '-' sign is dropped
+    let digits = count.trim_start_matches(['+', '-']);
+    let n = digits.parse::<i64>().map_err(|_| ParseError::BadCount(count.to_string()))?;
+    Ok((label.to_string(), n))
+}
+
+/// Every non-blank line of a text, lines that do not parse skipped.
+pub fn parse_text(text: &str) -> Vec<(String, i64)> {
+    text.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| parse_line(l).ok()).collect()
+}
+
+/// A label must not be empty (panics otherwise).
+pub fn check_label(label: &str) -> &str {
+    // bug: only checks the length, a blank label passes
+    if label.len() == 0 {
+        panic!("empty label");
+    }
+    label
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! parses {
+        ($($name:ident: $line:expr => $label:expr, $n:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                println!("parsing {:?}", $line);
+                let got = parse_line($line).unwrap();
+                println!("got {:?}", got);
+                assert_eq!(got, ($label.to_string(), $n));
+            }
+        )*};
+    }
+
+    parses! {
+        parses_simple: "apples=3" => "apples", 3;
+        parses_spaces: " pears = 12 " => "pears", 12;
+        parses_zero: "plums=0" => "plums", 0;
+        parses_plus: "figs=+4" => "figs", 4;
+        parses_large: "grains=9000000000" => "grains", 9000000000;
+        parses_unicode_label: "äpfel=2" => "äpfel", 2;
+        parses_dotted_label: "fruit.apples=5" => "fruit.apples", 5;
+        parses_label_with_spaces: "green apples=7" => "green apples", 7;
+        parses_tab: "kiwis=\t8" => "kiwis", 8;
+        parses_leading_zero: "limes=007" => "limes", 7;
+        parses_error_label: "error=1" => "error", 1;
+        parses_failed_label: "failed=2" => "failed", 2;
+    }
+
+    #[test]
+    fn parses_negative() {
+        let got = parse_line("returns=-2").unwrap();
+        assert_eq!(got, ("returns".to_string(), -2));
+    }
+
+    #[test]
+    fn rejects_missing_equals() {
+        eprintln!("error: expected in this test: {}", parse_line("apples").unwrap_err());
+        assert_eq!(parse_line("apples"), Err(ParseError::MissingEquals("apples".into())));
+    }
+
+    #[test]
+    fn rejects_bad_count() {
+        println!("warning: the next parse is meant to fail");
+        assert!(matches!(parse_line("apples=three"), Err(ParseError::BadCount(_))));
+    }
+
+    #[test]
+    fn parse_text_skips_blank_and_bad_lines() {
+        let got = parse_text("a=1\n\nnot a line\nb=2\n");
+        println!("{got:?}");
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "empty label")]
+    fn blank_label_panics() {
+        check_label("   ");
+    }
+
+    #[test]
+    #[should_panic]
+    fn empty_label_panics() {
+        check_label("");
+    }
+}
+EOF
+cat > "$root/src/stats.rs" <<'EOF'
+use std::collections::BTreeMap;
+
+use crate::parse::{parse_line, ParseError};
+
+/// Counts per label, labels met more than once summed.
+pub fn merge(lines: &[&str]) -> Result<BTreeMap<String, i64>, ParseError> {
+    let mut out = BTreeMap::new();
+    for line in lines {
+        let (label, n) = parse_line(line)?;
+        *out.entry(label).or_insert(0) += n;
+    }
+    Ok(out)
+}
+
+/// The mean count (panics on no counts).
+pub fn mean(counts: &[i64]) -> f64 {
+    if counts.is_empty() {
+        panic!("mean of no counts: the tally is empty");
+    }
+    counts.iter().sum::<i64>() as f64 / counts.len() as f64
+}
+
+/// The label with the largest count.
+pub fn top(counts: &BTreeMap<String, i64>) -> Option<&str> {
+    counts.iter().max_by_key(|(_, n)| **n).map(|(l, _)| l.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! means {
+        ($($name:ident: $counts:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                let counts: Vec<i64> = $counts;
+                println!("mean of {counts:?}");
+                assert!((mean(&counts) - $want).abs() < 1e-9);
+            }
+        )*};
+    }
+
+    means! {
+        mean_of_one: vec![4] => 4.0;
+        mean_of_two: vec![1, 3] => 2.0;
+        mean_of_three: vec![1, 2, 6] => 3.0;
+        mean_of_negatives: vec![-1, -3] => -2.0;
+        mean_of_zeros: vec![0, 0, 0] => 0.0;
+        mean_of_halves: vec![1, 2] => 1.5;
+        mean_of_many: (1..=100).collect() => 50.5;
+        mean_of_large: vec![1_000_000_000, 3_000_000_000] => 2_000_000_000.0;
+    }
+
+    #[test]
+    fn merge_sums_repeated_labels() {
+        let m = merge(&["a=1", "b=2", "a=3"]).unwrap();
+        println!("merged: {m:?}");
+        assert_eq!(m["a"], 4);
+    }
+
+    #[test]
+    fn merge_reads_signed_counts() {
+        let m = merge(&["a=1", "a=x2"]).unwrap();
+        assert_eq!(m["a"], 3);
+    }
+
+    #[test]
+    fn mean_of_merged_empty_tally() {
+        let m = merge(&[]).unwrap();
+        let counts: Vec<i64> = m.values().copied().collect();
+        println!("counts: {counts:?}");
+        assert!(mean(&counts) >= 0.0);
+    }
+
+    #[test]
+    fn top_of_tally() {
+        let m = merge(&["a=1", "b=5", "c=2"]).unwrap();
+        eprintln!("top: {:?}", top(&m));
+        assert_eq!(top(&m), Some("b"));
+    }
+}
+EOF
+cat > "$root/tests/api.rs" <<'EOF'
+use tally::{shares, total};
+
+#[test]
+fn total_of_two_lines() {
+    println!("total of a=1, b=2");
+    assert_eq!(total("a=1\nb=2\n"), 3);
+}
+
+#[test]
+fn total_ignores_bad_lines() {
+    println!("total with a bad line");
+    assert_eq!(total("a=1\nnonsense\nb=2\n"), 3);
+}
+
+#[test]
+fn total_of_returns_is_negative() {
+    let t = total("sold=5\nreturned=-7\n");
+    println!("total: {t}");
+    assert!(t < 0, "a tally with more returns than sales must be negative, got {t}");
+}
+
+#[test]
+fn shares_sum_to_100() {
+    let s = shares("a=1\nb=1\nc=1\n");
+    println!("shares: {s:?}");
+    let sum: i64 = s.iter().map(|(_, p)| p).sum();
+    assert_eq!(sum, 100, "shares {s:?} do not sum to 100");
+}
+EOF
+}
+
 write_truth_py() {  # the script that derives truth.json from the machine-readable output
 cat > "$1" <<'EOF'
 """Builds truth.json (and the trimmed machine-readable report) of a Rust fixture.
@@ -1333,9 +1617,11 @@ LOC = [
 
 def libtest(raw, log_path, case, tool, command):
     log = Path(log_path).read_text()
-    failing, locations, codes, totals, keep = [], [], [], [], []
+    failing, locations, codes, totals, keep, panics = [], [], [], [], [], []
     started, finished = [], set()
-    lines = log.splitlines()
+    # lines as read: without a CI runner's timestamp prefix and colours
+    lines = [re.sub(r"^\d{4}-\d\d-\d\dT[\d:.]+Z ?", "", re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", ln))
+             for ln in log.splitlines()]
     pos = 0
 
     def close_suite(ev):
@@ -1377,10 +1663,18 @@ def libtest(raw, log_path, case, tool, command):
                 for rx in LOC:
                     locations += [f"{f}:{n}" for f, n in rx.findall(text) if not f.startswith("/")]
                 codes += re.findall(r"error\[(E\d{4})\]", text)
+                # the panic message's first line; a should_panic test's note
+                panics += [["panicked at", m] for m in re.findall(r"panicked at [^\n]*:\n([^\n]+)", text)]
+                if "did not panic as expected" in text:
+                    panics.append(["note", "test did not panic as expected"])
     if open_suite:
         close_suite(None)
     truth = {"tool": tool, "command": command, "failing_tests": uniq(failing),
              "error_locations": uniq(locations), "error_codes": uniq(codes), "totals": totals}
+    if panics:  # scored as exceptions: type and message
+        truth["exceptions"] = [list(x) for x in dict.fromkeys(map(tuple, panics))]
+        for _, msg in truth["exceptions"]:
+            assert msg in log, f"panic message {msg!r} does not occur in job.log"
     check(truth, log)
     with open(Path(case) / "report.jsonl", "w") as f:
         for ev in keep:
@@ -1432,6 +1726,67 @@ if __name__ == "__main__":
     Path(case, "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     print(f"{case}: {len(truth['failing_tests'])} failing tests, {len(truth['error_locations'])} locations, "
           f"{len(truth['error_codes'])} codes, {len(truth['totals'])} totals")
+EOF
+}
+
+write_gha_py() {  # the script that wraps console output as a GitHub Actions job log shows it
+cat > "$1" <<'EOF'
+"""Writes a GitHub Actions job log of one failing `run:` step.
+
+  gha.py OUT_LOG COMMAND OUTPUT_FILE EXIT_CODE [ENV=VALUE...]
+
+Every line gets the runner's timestamp prefix; the step is opened by `##[group]Run ...`
+with its echoed script, `shell:` and `env:`, closed by `##[endgroup]`, followed by its
+output and `##[error]Process completed with exit code N.`; checkout before it and the
+post-job cleanup after it, as the runner prints them.
+"""
+
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+out, command, output, code = sys.argv[1:5]
+env = [kv.split("=", 1) for kv in sys.argv[5:]]
+t = datetime(2026, 5, 11, 8, 2, 13, 412000, tzinfo=timezone.utc)
+lines = []
+
+
+def emit(text, step_ms=0.4):
+    global t
+    t += timedelta(milliseconds=step_ms)
+    lines.append(t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond:06d}0Z " + text if text else
+                 t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond:06d}0Z")
+
+
+emit("Current runner version: '2.333.1'")
+emit("##[group]Operating System")
+for x in ("Ubuntu", "24.04.4", "LTS"):
+    emit(x)
+emit("##[endgroup]")
+emit("Complete job name: test (ubuntu-latest)")
+emit("##[group]Run actions/checkout@v4")
+emit("with:")
+emit("  repository: acme/tally")
+emit("  fetch-depth: 1")
+emit("##[endgroup]")
+emit("Syncing repository: acme/tally", 120)
+emit("[command]/usr/bin/git checkout --progress --force -B main refs/remotes/origin/main", 300)
+emit("Switched to a new branch 'main'")
+emit(f"##[group]Run {command}", 50)
+emit(f"\x1b[36;1m{command}\x1b[0m")
+emit("shell: /usr/bin/bash -e {0}")
+emit("env:")
+for k, v in env:
+    emit(f"  {k}: {v}")
+emit("##[endgroup]")
+for line in Path(output).read_text().splitlines():
+    emit(line, 2.5)
+emit(f"##[error]Process completed with exit code {code}.", 20)
+emit("Post job cleanup.", 300)
+emit("[command]/usr/bin/git version")
+emit("git version 2.53.0")
+emit("Cleaning up orphan processes")
+Path(out).write_text("\n".join(lines) + "\n")
 EOF
 }
 
@@ -1559,6 +1914,67 @@ print(f"{case}: excerpt of {len(log.splitlines())} lines checked")
 EOF
 }
 
+# One crate, one failing test suite, under each of libtest's output modes (captured, with
+# --show-output, --nocapture, --test-threads=1, --quiet, RUST_BACKTRACE): the same failing
+# tests, named from different lines. Two of them as GitHub Actions shows a `run:` step.
+job_tally() {
+  cd "$WORK"; write_tally "$WORK/rs-tally"
+  cd "$WORK/rs-tally"
+  RUSTC_BOOTSTRAP=1 RUST_BACKTRACE=0 cargo test --no-fail-fast -- -Z unstable-options --format json \
+    > "$TMP/tally.jsonl" 2> /dev/null || true
+  local case log code
+  # captured output of every test shown, passing ones too (GitHub Actions, colours on)
+  case=$(fixture rust-libtest-show-output); log=$case/job.log
+  cargo clean -q
+  code=0; CARGO_TERM_COLOR=always RUST_BACKTRACE=0 cargo test --no-fail-fast -- --show-output > "$TMP/out.log" 2>&1 || code=$?
+  python3 "$TMP/gha.py" "$log" "cargo test --no-fail-fast -- --show-output" "$TMP/out.log" "$code" \
+    CARGO_TERM_COLOR=always RUST_BACKTRACE=0
+  python3 "$TMP/truth.py" libtest "$TMP/tally.jsonl" "$log" "$case" "cargo test (libtest)" \
+    "cargo test --no-fail-fast -- --show-output"
+  # output not captured: interleaved across threads, backtraces on (GitHub Actions)
+  case=$(fixture rust-libtest-nocapture); log=$case/job.log
+  code=0; CARGO_TERM_COLOR=always RUST_BACKTRACE=1 cargo test --no-fail-fast -- --nocapture > "$TMP/out.log" 2>&1 || code=$?
+  python3 "$TMP/gha.py" "$log" "cargo test --no-fail-fast -- --nocapture" "$TMP/out.log" "$code" \
+    CARGO_TERM_COLOR=always RUST_BACKTRACE=1
+  python3 "$TMP/truth.py" libtest "$TMP/tally.jsonl" "$log" "$case" "cargo test (libtest)" \
+    "cargo test --no-fail-fast -- --nocapture"
+  # one thread: captured, then not captured (each test's output between "test x ... " and its result)
+  case=$(fixture rust-libtest-serial); log=$case/job.log
+  : > "$log"
+  RUST_BACKTRACE=0 run "$log" cargo test --no-fail-fast -- --test-threads=1
+  RUST_BACKTRACE=0 run "$log" cargo test --no-fail-fast -- --nocapture --test-threads=1
+  python3 "$TMP/truth.py" libtest "$TMP/tally.jsonl" "$log" "$case" "cargo test (libtest)" \
+    "cargo test --no-fail-fast -- --test-threads=1"
+  # full backtraces of every panic
+  case=$(fixture rust-libtest-backtrace); log=$case/job.log
+  : > "$log"
+  RUST_BACKTRACE=full run "$log" cargo test --no-fail-fast
+  python3 "$TMP/truth.py" libtest "$TMP/tally.jsonl" "$log" "$case" "cargo test (libtest)" \
+    "RUST_BACKTRACE=full cargo test --no-fail-fast"
+  # terse progress (no test names) and output not captured: only the failures lists name them
+  case=$(fixture rust-libtest-quiet); log=$case/job.log
+  : > "$log"
+  RUST_BACKTRACE=0 run "$log" cargo test --quiet --no-fail-fast -- --nocapture
+  python3 "$TMP/truth.py" libtest "$TMP/tally.jsonl" "$log" "$case" "cargo test (libtest)" \
+    "cargo test --quiet --no-fail-fast -- --nocapture"
+  for case in show-output nocapture serial backtrace quiet; do
+    cat > "$OUT/rust-libtest-$case/SOURCE.md" <<'EOF'
+# Source
+
+Made by `bench/ecosystems/rust.sh` (`job_tally`): the std-only crate `tally` (written by
+`write_tally`: passing tests that print, an `assert_eq!` mismatch, a `panic!`, an `unwrap()` on
+an `Err`, a `#[should_panic]` test that does not panic, a failing integration test in
+`tests/api.rs` and a failing doctest) tested with cargo 1.95 under one of libtest's output
+modes; the command is in `truth.json`. `job.log` is the combined stdout and stderr (`2>&1`);
+for `show-output` and `nocapture` wrapped as a GitHub Actions job log shows a `run:` step
+(timestamps, `##[group]Run ...`, `##[error]Process completed with exit code 101.`; cargo's
+colours on). `truth.json` and `report.jsonl` come from a second run of the same tests with
+libtest's JSON output (`-Z unstable-options --format json`): the failing tests, their panic
+locations and the totals line of each test binary.
+EOF
+  done
+}
+
 # ------------------------------------------------------------------ main
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=${1:-$REPO/tokopt_pipeline_tests/data/ecosystems}
@@ -1582,9 +1998,10 @@ unset TERM
 export CARGO_TERM_COLOR=never RUST_BACKTRACE=1 CARGO_INCREMENTAL=0 LC_ALL=C.UTF-8
 mkdir -p "$WORK"
 write_truth_py "$TMP/truth.py"
+write_gha_py "$TMP/gha.py"
 
-job_ledger
-job_inventory
-job_pricing
-job_nextest_excerpt
+# RUST_JOBS: the jobs to run (default: all)
+for job in ${RUST_JOBS:-ledger inventory pricing nextest_excerpt tally}; do
+  "job_$job"
+done
 du -sh "$OUT"/rust-*

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from tokopt_pipeline.lib.engine import packs
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.cisteps import StepTracker
 from tokopt_pipeline.lib.engine.events import EventGrouper, exception_of, innermost, project_locations
@@ -42,7 +43,7 @@ from tokopt_pipeline.lib.engine.redact import Redactor
 from tokopt_pipeline.lib.engine.redact import preload as preload_redaction
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
 from tokopt_pipeline.lib.engine.templates import TemplateMiner
-from tokopt_pipeline.lib.engine.testresults import TestIndex, parse_totals
+from tokopt_pipeline.lib.engine.testresults import FailedTest, TestIndex, parse_totals
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 #: Lines kept before and after the first occurrence of a critical or high line.
@@ -121,6 +122,9 @@ class Analyzer:
         self.miner = miner or TemplateMiner()
         self.tests = TestIndex()
         self.steps = StepTracker()
+        self.scopes = packs.scope_tracker()
+        #: Error groups whose event names a test not (yet) known to fail: (test, group key).
+        self.named: list[tuple[str, str]] = []
         self.rules: list[Rule] | None = None  # chosen by prepare()
         self.open_event: _OpenEvent | None = None
         self.count_exact = options.strict_estimation
@@ -204,6 +208,13 @@ class Analyzer:
         demote = self.steps.feed(lines, level, feats["ci"].arg_true().to_list())
         if demote:
             level = level.scatter(pl.Series("i", demote, dtype=pl.UInt32), int(Level.VERBOSE))
+        # The runner packs' scopes (libtest's "successes:" and "failures:"), in batch order
+        # too: the scope of each line, and passing tests' output lowered.
+        scope = self.scopes.feed(lines, feats["scope"].arg_true().to_list(), self.active)
+        feats = feats.drop("scope")
+        if scope is not None:
+            feats = feats.with_columns(scope.alias("scope"))
+            level = self.scopes.quiet(scope, level)
         return lines, s, feats, level
 
     def process(self, lines: list[str], first_line_no: int, raw_bytes: int,
@@ -247,9 +258,13 @@ class Analyzer:
         if a.run_meta is not None:
             a.run_meta.feed(df.filter(feats["run_meta"])["line"].to_list())
         # Failing tests.
-        for line_no, line, in_section in df.filter(feats["test"]).select("line_no", "line", "in_section").iter_rows():
-            if self.tests.feed(line, line_no, in_section):
-                test_lines.add(line_no)
+        scoped = "scope" in feats.columns
+        cands = df.filter(feats["test"]).select("line_no", "line", "in_section")
+        if scoped:
+            cands = cands.with_columns(feats["scope"].filter(feats["test"]).alias("scope"))
+        for row in cands.iter_rows():
+            if self.tests.feed(row[1], row[0], row[2], row[3] if scoped else 0):
+                test_lines.add(row[0])
 
         # Multi-line events of high or critical priority -> error groups. The event the
         # batch ends in may go on in the next batch and only there turn out to matter (a
@@ -426,10 +441,24 @@ class Analyzer:
         a = self.a
         lines = ev.head + ([f"… {ev.total - len(ev.head) - len(ev.tail)} lines …"] if ev.total > len(ev.head) + len(ev.tail) else []) + ev.tail
         test = self.tests.header_test(ev.head[0]) if ev.in_section and ev.head else None
-        exc_type, msg = exception_of(ev.head + ev.tail)
+        named = packs.event_test(ev.head[0]) if test is None and ev.head else None
+        if named is not None:
+            test = self.tests.tests.get(named)
+        # A runner's own statement of the error (a rust panic): the same in two tests is
+        # one error, shown with the test of its first occurrence.
+        stated = packs.event_error(ev.head)
+        if stated is not None:
+            msg, ident = stated
+            who = test.test_id if test is not None else named
+            if who and who not in msg:
+                msg = f"{who}: {msg}"
+            exc_type = None
+        else:
+            exc_type, msg = exception_of(ev.head + ev.tail)
+            ident = msg
         level = Level.CRITICAL if test is not None else Level(ev.level)
         if exc_type or msg:
-            key = f"{exc_type or ''}|{normalize_message(msg)[:100]}"
+            key = f"{exc_type or ''}|{normalize_message(ident)[:100]}"
         else:
             key = "T|" + ev.masked_head[:160]
         g = a.groups.get(key)
@@ -448,6 +477,8 @@ class Analyzer:
             test.exc_type = test.exc_type or exc_type
             test.message = test.message or msg
             test.group_key = key
+        elif named is not None:
+            self.named.append((named, key))
 
     # -- end ------------------------------------------------------------------
     def finish(self, stats: ReadStats) -> Analysis:
@@ -459,6 +490,9 @@ class Analyzer:
                 self._add_templates(pl.concat(rest))
         self.tests.finalize(a.runs)
         a.tests = self.tests.tests
+        for name, key in self.named:  # events that came before their test's result line
+            if name in a.tests and key in a.groups and not a.tests[name].group_key:
+                _link(a.groups[key], a.tests[name])
         a.failed_steps = self.steps.finish()
         # Tests merged by finalize() may be referenced by their header name in groups.
         alias = {}
@@ -484,6 +518,15 @@ class Analyzer:
             a.tokens_in = tok.load_model().estimate(a.profile, a.raw_bytes, a.lines)
             a.tokens_in_exact, a.tokens_in_method = False, f"estimated ({a.profile} model)"
         return a
+
+
+def _link(g: ErrorGroup, test: FailedTest) -> None:
+    """Record that error group ``g`` is ``test``'s failure."""
+    if test.test_id not in g.tests:
+        g.tests.append(test.test_id)
+    test.exc_type = test.exc_type or g.exc_type
+    test.message = test.message or g.message
+    test.group_key = test.group_key or g.key
 
 
 def _merge_chunks(chunks: list[ChunkStat], new: list[ChunkStat]) -> None:

@@ -40,6 +40,7 @@ def feature_exprs(column: str = "line", with_packs: bool = True) -> list[pl.Expr
         line.str.contains(packs.continuation()).alias("pack_cont"),
         line.str.contains(packs.section_start()).alias("sec_start"),
         line.str.contains(packs.section_end()).alias("sec_end"),
+        line.str.contains(packs.join_next()).alias("join_next"),
     ] if with_packs else []
     return own + [
         line.str.contains(SECTION).alias("section"),
@@ -62,6 +63,7 @@ class EventGrouper:
     in_pack_section: bool = False
     prev_indented: bool = False
     prev_in_event: bool = False
+    prev_joins: bool = False
 
     def assign(self, lines: pl.Series) -> pl.DataFrame:
         """Return columns ``event_id`` (UInt64) and ``in_section`` (bool) for ``lines``."""
@@ -95,6 +97,9 @@ class EventGrouper:
         # A runner's block start (a diagnostic, a panic, a failure header) opens a new
         # event even inside indented output.
         cont = cont & ~pl.col("block_start")
+        # The line after a pack's "joins next" line (a panic's header: its message) is its.
+        if "join_next" in df.columns:
+            cont = cont | pl.col("join_next").shift(1).fill_null(self.prev_joins)
         # A pack's failure report (jest's "● suite › test") runs over blank lines to the
         # next report or its end line.
         pack_sect = (
@@ -114,6 +119,7 @@ class EventGrouper:
         self.in_fail_section = bool(df["in_section"][-1])
         self.in_pack_section = bool(df["in_pack_section"][-1])
         self.prev_indented = bool(df["indented"][-1])
+        self.prev_joins = bool(df["join_next"][-1]) if "join_next" in df.columns else False
         return df.select("event_id", "in_section")
 
 

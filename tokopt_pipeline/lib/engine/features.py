@@ -36,8 +36,9 @@ def _feature_exprs(secrets: bool, run_meta: bool = False) -> list[pl.Expr]:
 def line_matchers(rules: list[Rule], active: frozenset[str] | None = None) -> MatcherSet:
     """The pattern sets every line is tested against, sharing one word gate: ``pre``
     (the priority prefilter: rules that may lift a line above the default), ``totals``
-    and ``test`` (candidate result lines), ``ci`` (CI step markers), ``block_start``
-    and ``pack_cont`` (the ``active`` runner packs' event boundaries)."""
+    and ``test`` (candidate result lines), ``ci`` (CI step markers), ``block_start``,
+    ``pack_cont``, ``sec_start``, ``sec_end`` and ``join_next`` (the ``active`` runner
+    packs' event boundaries) and ``scope`` (their scope markers, :mod:`.packs.scopes`)."""
     lifting = [r.pattern for r in rules if r.level != DEFAULT_LEVEL]
     sets = {
         "pre": lifting,
@@ -48,6 +49,8 @@ def line_matchers(rules: list[Rule], active: frozenset[str] | None = None) -> Ma
         "pack_cont": [packs.continuation(active)],
         "sec_start": [packs.section_start(active)],
         "sec_end": [packs.section_end(active)],
+        "join_next": [packs.join_next(active)],
+        "scope": [packs.scope_marker(active)],
     }
     # The lines that show a pack not yet active: its tools ran (see Analyzer.features).
     if active is not None:

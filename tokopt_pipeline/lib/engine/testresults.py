@@ -134,8 +134,9 @@ class TestIndex:
         self._lines.setdefault(test_id, []).append(line_no)
         return t
 
-    def feed(self, line: str, line_no: int, in_section: bool = False) -> FailedTest | None:
-        """Register a test result line; returns the test it names, if any."""
+    def feed(self, line: str, line_no: int, in_section: bool = False, scope: int = 0) -> FailedTest | None:
+        """Register a test result line; returns the test it names, if any. ``scope``:
+        the runner packs' scope the line is in (:data:`.packs.SCOPES`)."""
         m = _PYTEST_SHORT.match(line)
         if m and ("::" in m.group(2) or m.group(2).endswith(".py")):
             file, name = _split_nodeid(m.group(2))
@@ -172,7 +173,7 @@ class TestIndex:
             if where.endswith("." + name):  # Python 3.11+: "test_x (pkg.mod.Class.test_x)"
                 where = where[: -len(name) - 1]
             return self._add(f"{where}.{name}", name, where, "error" if m.group(1) == "ERROR" else "failed", line_no)
-        hit = packs.failing_test(line)
+        hit = packs.failing_test(line, scope)
         if hit is not None:
             return self._add(hit.test_id, hit.name, hit.file, hit.kind, line_no)
         return None

@@ -17,7 +17,20 @@ linter, a build tool):
 * ``sections``: lines that open a failure report running over blank lines up to the
   next such line or a ``section_ends`` line (jest's ``● suite › test`` block with its
   code frame and stack, libtest's ``---- name stdout ----``): one event, so the
-  report's location stays with its error.
+  report's location stays with its error;
+* ``event_tests``: lines that open the report of one test's failure, naming it (the
+  error they open is that test's);
+* ``event_errors``: the line of an event that states its error (a panic, with its
+  message on the next line), read as the error's message when the event is not a
+  traceback the engine reads itself;
+* ``joins_next``: lines whose next line belongs to their event, whatever it is (a panic's
+  header and the message under it, which starts at the first column);
+* ``scopes`` and ``quiet_scopes``: the parts of a runner's output a line is in, moved
+  through by marker lines (libtest's ``successes:``, ``failures:``, ``test result:``), so
+  that a line means what its place says: a ``---- name stdout ----`` under
+  ``successes:`` is a passing test's output (a quiet scope: its lines are at most low),
+  and the names listed under the second ``failures:`` are failing tests (a
+  :class:`TestLine` with ``scopes``).
 
 Patterns are matched against one line after the reader has stripped ANSI colours and
 CI timestamp prefixes. Every pattern must compile both in Python's ``re`` and in the
@@ -47,6 +60,23 @@ class TestLine:
 
     pattern: str
     kind: str = "failed"
+    #: The pack's scopes (:class:`Scope`) in which the line names a failing test; in
+    #: any when empty.
+    scopes: tuple[str, ...] = ()
+    #: The pack's scopes in which it does not.
+    not_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A marker line: from it on, the pack's output is in scope ``enter`` (in none when
+    empty) until the next marker. ``after``: only when the scope before is one of these
+    (any when empty). The first marker of a pack that matches a line and whose ``after``
+    holds decides."""
+
+    pattern: str
+    enter: str
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +107,17 @@ class Pack:
     continues: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     section_ends: tuple[str, ...] = ()
+    joins_next: tuple[str, ...] = ()
+    #: Lines that open an event reporting one test's failure, the test in group ``id``
+    #: (the event's error is then that test's).
+    event_tests: tuple[str, ...] = ()
+    #: Lines of an event that state its error, in group ``msg`` (the whole line when
+    #: absent); one that ends with ":" is read with the next line (its message).
+    event_errors: tuple[str, ...] = ()
+    scopes: tuple[Scope, ...] = ()
+    #: Scopes whose lines are at most low (output of passing tests, shown on request).
+    quiet_scopes: tuple[str, ...] = ()
     tools: tuple[str, ...] = field(default_factory=tuple)
 
 
-__all__ = ["Pack", "TestLine", "TotalsLine", "Rule", "Level", "C", "H", "M", "L", "V"]
+__all__ = ["Pack", "Scope", "TestLine", "TotalsLine", "Rule", "Level", "C", "H", "M", "L", "V"]

@@ -10,8 +10,16 @@ Formats read (one example line each; lines arrive without ANSI colours and CI ti
 * cargo status lines (noise): ``   Compiling ledger-core v0.4.2 (/tmp/ci/rs-ledger/crates/ledger-core)``,
   ``     Running unittests src/lib.rs (target/debug/deps/ledger_core-2bcd121b08fdc1e4)``
 * libtest results: ``test money::tests::scale_rounds_half_to_even ... FAILED``,
+  ``money::tests::scale_rounds_half_to_even --- FAILED`` (``--quiet --nocapture``),
   ``test table::tests::empty_title_panics - should panic ... FAILED``, ``test tests::parse ... ok``
 * libtest failure section: ``---- money::tests::scale_rounds_half_to_even stdout ----``
+  (under ``failures:``; under ``successes:`` it is a passing test's output, printed by
+  ``--show-output``), then the failing tests listed again under a second ``failures:``,
+  indented by four: ``    money::tests::scale_rounds_half_to_even`` (the only place that
+  names them with ``--quiet``, and with ``--nocapture --test-threads=1``, where a test's
+  ``FAILED`` ends its output, on a line of its own)
+* ``--nocapture``: no sections; a test's panic is printed as it happens, its message on
+  the line under it
 * panic: ``thread 'tests::bad' (13480) panicked at src/lib.rs:14:24:`` (message on the next lines)
 * stack overflow: ``thread 'merge::tests::deep_merge' (22424) has overflowed its stack``
 * should_panic: ``note: test did not panic as expected at crates/ledger-report/src/table.rs:58:8``
@@ -27,7 +35,7 @@ Formats read (one example line each; lines arrive without ANSI colours and CI ti
 * rustfmt --check: ``Diff in /tmp/ci/rs-pricing/crates/pricing-tax/src/lib.rs:27:``
 """
 
-from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, Pack, Rule, TestLine, TotalsLine, V
+from tokopt_pipeline.lib.engine.packs.base import C, H, L, M, Pack, Rule, Scope, TestLine, TotalsLine, V
 
 B = r"(?-u:\b)"
 
@@ -83,10 +91,20 @@ RULES = (
     Rule(_CARGO_STATUS, V, "cargo status"),
 )
 
+_SECTION = r"^\s*---- (?P<id>\S.*?) stdout ----$"
+# A test's name: a path ("parse::tests::parses_negative", "r#try"), or a doctest's
+# "src/lib.rs - shares (line 22)".
+_TEST_PATH = r"[\w#]+(?:::[\w#]+)*|\S+\.rs - .*\(line \d+\)"
+
 TESTS = (
     # libtest and rustdoc: the id without the " - should panic" / " - compile fail" suffix
     TestLine(r"^\s*test (?P<id>\S.*?)(?: - should panic(?: with .*)?| - compile fail| - compile)? \.\.\. FAILED$"),
-    TestLine(r"^\s*---- (?P<id>\S.*?) stdout ----$"),
+    # a test's captured output: a failure's report, unless --show-output printed it under "successes:"
+    TestLine(_SECTION, not_in=("successes",)),
+    # --quiet with --nocapture: a failing test's result on a line of its own
+    TestLine(r"^(?P<id>" + _TEST_PATH + r")(?: - should panic| - compile fail| - compile)? --- FAILED$"),
+    # the list under the second "failures:": a test path, or a doctest's "file - item (line N)"
+    TestLine(r"^ {4}(?P<id>" + _TEST_PATH + r")(?: - compile fail| - compile)?$", scopes=("failures-list",)),
     # a test thread that overflowed its stack (the whole test binary aborts; no FAILED line follows)
     TestLine(r"^\s*thread '(?P<id>[^']*[_:][^']*)'(?: \(\d+\))? has overflowed its stack$", "error"),
     # cargo-nextest: "<binary-id> <test name>"
@@ -116,9 +134,20 @@ BLOCK_STARTS = (
 )
 
 # Lines of a diagnostic that start at the first column: its numbered source lines, its
-# "help:" and "note:" sub-diagnostics, an elision.
+# "help:" and "note:" sub-diagnostics, an elision; a panic's backtrace.
 CONTINUES = (
-    r"^\d+ +(?:\||[+~-] )|^ *\|(?: |$)|^(?:help|note): |^\.\.\.$",
+    r"^\d+ +(?:\||[+~-] )|^ *\|(?: |$)|^(?:help|note): |^\.\.\.$|^stack backtrace:$",
+)
+
+# Where in libtest's output a line is: a run ("running N tests" to its "test result:"), the
+# captured output of passing tests ("successes:", with --show-output), the failures'
+# reports (the first "failures:") and their list (the second).
+SCOPES = (
+    Scope(r"^\s*running \d+ tests?$", "run"),
+    Scope(r"^\s*successes:$", "successes"),
+    Scope(r"^\s*failures:$", "failures-list", after=("failures",)),
+    Scope(r"^\s*failures:$", "failures"),
+    Scope(r"^\s*test result: |^ {1,11}(?:Running |Doc-tests )|^\s*error: (?:test|doctest) failed, to rerun pass ", ""),
 )
 
 PACK = Pack(
@@ -133,6 +162,17 @@ PACK = Pack(
     continues=CONTINUES,
     # libtest: a failing test's captured output, over blank lines, to the next one
     sections=(r"^\s*---- \S.* stdout ----$",),
-    section_ends=(r"^\s*failures:$", r"^\s*test result: ", r"^\s*(?:running \d+ tests?|error: test failed)"),
+    section_ends=(r"^\s*failures:$", r"^\s*test result: ", r"^\s*(?:running \d+ tests?|error: test failed)",
+                  r"^\s*successes:$"),
+    # a panic (since Rust 1.73): "thread 'x' panicked at src/lib.rs:10:5:", its message on the next line
+    joins_next=(r"^\s*thread '[^']*'(?: \(\d+\))? panicked at \S.*:$",),
+    # the test a failure's report or a panic in its thread belongs to
+    event_tests=(_SECTION, r"^\s*thread '(?P<id>[^']+)'(?: \(\d+\))? (?:panicked at|has overflowed its stack)"),
+    # what a test's failure says: its panic, verbatim (thread, location, then the message
+    # under it; the same in two tests is one error), a should_panic test that did not panic
+    event_errors=(r"^\s*(?P<who>thread '[^']*'(?: \(\d+\))?) (?P<msg>panicked at \S.*)$",
+                  r"^\s*note: (?P<msg>test did not panic as expected at \S+)$"),
+    scopes=SCOPES,
+    quiet_scopes=("successes",),
     tools=("cargo", "rustc", "libtest", "cargo-nextest", "trybuild", "clippy", "rustfmt", "rustdoc"),
 )
