@@ -138,7 +138,7 @@ class _Pager:
             what = f"{more_e:,} more entit{'y' if more_e == 1 else 'ies'} and {more_r:,} more relation{'' if more_r == 1 else 's'}"
             page["note"] = ((split + "; " if split else "")
                             + f"{what} left out to stay within max_tokens={self.limit:,}: "
-                            f"call {self.tool} with cursor=\"{cursor}\"{self.args_note}")
+                            f"call {self.tool} with cursor='{cursor}'{self.args_note}")
         return Result((structured_json(page),), page)
 
     def page(self, cursor: str | None) -> Fitted:
