@@ -15,7 +15,7 @@ that fit and the next page shows it again with the next ones (the note says so),
 one observation too big for a page is shown cut, saying how much was left out.
 
 A cursor names the next item to show: its position and a hash of its identity (entity
-name, or relation), and which tool and arguments it belongs to, as base64url JSON. It is
+name, or relation), and which tool and arguments it belongs to, in base64url. It is
 opaque to clients, the same for the same position, and found again by identity when
 items were added in between, so a page never repeats or skips an item that was there
 when the walk began (an item added in between may be missed by that walk). A cursor of
@@ -27,7 +27,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +36,7 @@ from tokopt_pipeline.lib.engine.fit import Fitted, Result, TooSmall, cut_text, f
 __all__ = ["CursorError", "graph_page"]
 
 Graph = dict[str, list[dict[str, Any]]]
+_VERSION = "g1"  # of the cursor's layout
 
 
 class CursorError(ValueError):
@@ -44,7 +44,7 @@ class CursorError(ValueError):
 
 
 def _digest(*parts: object) -> str:
-    return hashlib.sha256(structured_json(list(parts)).encode()).hexdigest()[:12]
+    return hashlib.sha256(structured_json(list(parts)).encode()).hexdigest()[:10]
 
 
 def _rel_key(r: dict[str, Any]) -> tuple[str, str, str]:
@@ -76,17 +76,17 @@ class _Pager:
         return _digest("r", *_rel_key(self.relations[pos.relation]))
 
     def encode(self, pos: _Position) -> str:
-        doc = {"v": 1, "s": self.scope, "e": pos.entity, "o": pos.obs, "r": pos.relation, "h": self._identity(pos)}
-        return base64.urlsafe_b64encode(structured_json(doc).encode()).decode().rstrip("=")
+        doc = f"{_VERSION}.{self.scope}.{pos.entity}.{pos.obs}.{pos.relation}.{self._identity(pos)}"
+        return base64.urlsafe_b64encode(doc.encode()).decode().rstrip("=")
 
     def decode(self, cursor: str) -> _Position:
         again = f"call {self.tool} without a cursor to start again"
         try:
-            doc = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            scope, e, o, r, h = doc["s"], int(doc["e"]), int(doc["o"]), int(doc["r"]), str(doc["h"])
-        except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+            version, scope, e_, o_, r_, h = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(".")
+            e, o, r = int(e_), int(o_), int(r_)
+        except (binascii.Error, ValueError, UnicodeDecodeError):
             raise CursorError(f"not a cursor {self.tool} gave: {again}") from None
-        if doc.get("v") != 1 or scope != self.scope:
+        if version != _VERSION or scope != self.scope:
             raise CursorError(f"this cursor belongs to another call (another tool or other arguments): {again}")
         ne = len(self.entities)
         if 0 <= e < ne and self._identity(_Position(e)) == h:
@@ -138,7 +138,7 @@ class _Pager:
             what = f"{more_e:,} more entit{'y' if more_e == 1 else 'ies'} and {more_r:,} more relation{'' if more_r == 1 else 's'}"
             page["note"] = ((split + "; " if split else "")
                             + f"{what} left out to stay within max_tokens={self.limit:,}: "
-                            f"call {self.tool} with cursor='{cursor}'{self.args_note}")
+                            f"call {self.tool} with cursor set to nextCursor{self.args_note}")
         return Result((structured_json(page),), page)
 
     def page(self, cursor: str | None) -> Fitted:
