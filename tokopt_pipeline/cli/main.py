@@ -74,8 +74,9 @@ def tokopt() -> None:
 @tokopt.command("mcp")
 @click.option("--store", metavar="PATH", help="the DuckDB store (default: TOKOPT_DUCKDB_PATH or .tokopt/tokopt.duckdb)")
 def mcp(store: str | None) -> int:
-    """Serve the memory over MCP on stdin/stdout (tools: read_graph, search_nodes,
-    open_nodes, get_summary, list_runs)."""
+    """Serve logs and the memory over MCP on stdin/stdout, every result within the
+    call's max_tokens (tools: summarize_log, log_lines, log_grep, failures, read_graph,
+    search_nodes, open_nodes, get_summary, list_runs)."""
     from tokopt_pipeline.lib.store.db import Store
     from tokopt_pipeline.mcp_server import build_server
 
