@@ -15,11 +15,14 @@ from __future__ import annotations
 import html
 import os
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duckdb import DuckDBPyConnection
 
 from tokopt_pipeline.lib.outputs import atomic_write_text
+
+if TYPE_CHECKING:
+    from tokopt_pipeline.lib.memory.graph import TopError
 
 __all__ = ["render_report", "write_report"]
 
@@ -73,7 +76,7 @@ def _usage_chart(rows: list[tuple[Any, ...]]) -> str:
     return "".join(parts)
 
 
-def _errors_chart(rows: list[dict[str, Any]]) -> str:
+def _errors_chart(rows: list[TopError]) -> str:
     if not rows:
         return '<p class="empty">No errors in the memory yet (run tokopt with --store-memory).</p>'
     bar_h, gap, label_w = 22, 8, 330
@@ -138,8 +141,9 @@ def render_report(conn: DuckDBPyConnection, top: int = 10, days: int = 30) -> tu
     out.append(_errors_chart(errors))
     if errors:
         out.append("<table><tr><th>error</th><th>runs</th><th>occurrences</th><th>first seen</th><th>last seen</th></tr>")
-        for e in errors:
-            out.append(f'<tr><td>{_esc(e["name"])}</td><td class="n">{e["runs"]}</td><td class="n">{e["occurrences"]}</td><td>{_esc(e["first_seen"])}</td><td>{_esc(e["last_seen"])}</td></tr>')
+        for err in errors:
+            out.append(f'<tr><td>{_esc(err["name"])}</td><td class="n">{err["runs"]}</td><td class="n">{err["occurrences"]}</td>'
+                       f'<td>{_esc(err["first_seen"])}</td><td>{_esc(err["last_seen"])}</td></tr>')
         out.append("</table>")
     if info["flaky_tests"]:
         out.append("<h2>Flaky tests</h2><ul>" + "".join(f"<li>{_esc(t)}</li>" for t in info["flaky_tests"]) + "</ul>")
