@@ -18,6 +18,9 @@ lists the files tokopt wrote there (:func:`record_outputs`), with their size and
 modification time. :func:`rotate` deletes only files that are listed and unchanged
 since (a file the user wrote, or edited since, is never touched), and never the files
 the same command just wrote (``keep``).
+
+One concept (over 400 lines): writing tokopt's result files safely, from the temporary
+file to the rotation of the folder.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ state. The state only falls back (re-arming the alert) when use drops more than
 raises one alert, not one per run. Alerts are rows in ``usage_alerts`` until
 :mod:`.alerts` has mailed them.
 
+One concept (over 400 lines): the usage ledger, its rows in and its reports out.
+
 Example:
     store.write("usage_record", usage_payload(summary, log_path="ci.log", component="unit"))
     with store.connect() as conn:
