@@ -18,6 +18,9 @@ lists the files tokopt wrote there (:func:`record_outputs`), with their size and
 modification time. :func:`rotate` deletes only files that are listed and unchanged
 since (a file the user wrote, or edited since, is never touched), and never the files
 the same command just wrote (``keep``).
+
+One concept (over 400 lines): writing tokopt's result files safely, from the temporary
+file to the rotation of the folder.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from types import TracebackType
+from typing import IO, Any, Literal
 
 from tokopt_pipeline.lib.errors import OutputError
 
@@ -58,14 +62,14 @@ _MAX_NAME_BYTES = 200
 
 # -- temporary names ---------------------------------------------------------------------
 
-def temp_path(target: str | os.PathLike) -> Path:
+def temp_path(target: str | os.PathLike[str]) -> Path:
     """A fresh temporary name beside ``target``: ``.NAME.tokopt-PID-NONCE.tmp``."""
     target = Path(target)
     name = target.name.encode("utf-8", "surrogateescape")[:_MAX_NAME_BYTES].decode("utf-8", "ignore") or "out"
     return target.parent / f".{name}.tokopt-{os.getpid()}-{os.urandom(4).hex()}.tmp"
 
 
-def temp_owner(path: str | os.PathLike) -> int | None:
+def temp_owner(path: str | os.PathLike[str]) -> int | None:
     """The process id in a tokopt temporary name, or None when ``path`` is not one."""
     m = _TEMP_RE.match(Path(path).name)
     return int(m.group("pid")) if m else None
@@ -85,7 +89,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def is_stale_temp(path: str | os.PathLike, now: float | None = None) -> bool:
+def is_stale_temp(path: str | os.PathLike[str], now: float | None = None) -> bool:
     """Whether ``path`` is a tokopt temporary (file or folder) left by a run that is over.
 
     Stale: the process named in it is gone, or (its id in use again) it is older than
@@ -152,13 +156,13 @@ def _resolve(path: Path) -> tuple[Path, bool]:
     return final, not stat.S_ISREG(st.st_mode)
 
 
-def writes_through(path: str | os.PathLike) -> bool:
+def writes_through(path: str | os.PathLike[str]) -> bool:
     """Whether a write to ``path`` goes through it in place (a device, a FIFO, a
     descriptor link such as ``/dev/stdout``) rather than by temporary file and rename."""
     return _resolve(Path(path))[1]
 
 
-def is_stdout(path: str | os.PathLike) -> bool:
+def is_stdout(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` is this process's standard output (``/dev/stdout``, a link to
     ``/proc/self/fd/1``, or the very file stdout is redirected to)."""
     try:
@@ -174,19 +178,19 @@ def _open_through(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY | os.O_CLOEXEC)
 
 
-def _fail(path, exc: OSError) -> OutputError:
+def _fail(path: str | os.PathLike[str], exc: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 # -- writing ------------------------------------------------------------------------------
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` to ``path`` via a temp file + rename (devices, FIFOs and
     descriptor links written through); raise OutputError on failure."""
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     path = Path(path)
     target, through = _resolve(path)
     if through:
@@ -226,7 +230,7 @@ class AtomicWriter:
             f.write("line\\n")
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         self._target: Path | None = None
         self._tmp: Path | None = None
@@ -245,8 +249,10 @@ class AtomicWriter:
         self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         return self._fh
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        assert self._fh is not None
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
+        assert self._fh is not None and self._target is not None
         try:
             self._fh.close()
             if exc_type is None and self._tmp is not None:
@@ -283,7 +289,7 @@ def output_stem(log_path: str) -> str:
     return stem[:120]
 
 
-def summary_path(output_dir: str | os.PathLike, log_path: str, fmt: str) -> Path:
+def summary_path(output_dir: str | os.PathLike[str], log_path: str, fmt: str) -> Path:
     return Path(output_dir) / (output_stem(log_path) + SUMMARY_SUFFIXES[fmt])
 
 
@@ -291,6 +297,10 @@ def summary_path(output_dir: str | os.PathLike, log_path: str, fmt: str) -> Path
 
 def _rotatable(name: str) -> bool:
     return bool(name) and "/" not in name and name not in (".", "..") and not name.startswith(".") and (".summary." in name or ".chunks." in name)
+
+
+#: A manifest entry as read back from its JSON: ``size``, ``mtime_ns``, ``written``.
+_Entry = dict[str, Any]
 
 
 @contextlib.contextmanager
@@ -306,7 +316,7 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _read_manifest(folder: Path) -> dict[str, dict]:
+def _read_manifest(folder: Path) -> dict[str, _Entry]:
     try:
         data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         files = data["files"]
@@ -317,12 +327,12 @@ def _read_manifest(folder: Path) -> dict[str, dict]:
     return {k: v for k, v in files.items() if isinstance(k, str) and _rotatable(k) and isinstance(v, dict)}
 
 
-def _write_manifest(folder: Path, files: dict[str, dict]) -> None:
+def _write_manifest(folder: Path, files: dict[str, _Entry]) -> None:
     body = {"about": "files tokopt wrote in this folder; rotation (--max-logs, --max-log-size) deletes only these", "version": 1, "files": files}
     atomic_write_text(folder / MANIFEST, json.dumps(body, indent=1, sort_keys=True) + "\n")
 
 
-def _fingerprint(path: Path) -> dict | None:
+def _fingerprint(path: Path) -> dict[str, int] | None:
     try:
         st = os.lstat(path)
     except OSError:
@@ -332,12 +342,12 @@ def _fingerprint(path: Path) -> dict | None:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def _unchanged(path: Path, entry: dict) -> bool:
+def _unchanged(path: Path, entry: _Entry) -> bool:
     now = _fingerprint(path)
     return now is not None and now["size"] == entry.get("size") and now["mtime_ns"] == entry.get("mtime_ns")
 
 
-def record_outputs(output_dir: str | os.PathLike, paths: Iterable[str | os.PathLike | None]) -> None:
+def record_outputs(output_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLike[str] | None]) -> None:
     """Add the files just written in ``output_dir`` to its manifest (others are ignored:
     files elsewhere, or named unlike a summary or chunks file)."""
     folder = Path(output_dir)
@@ -358,8 +368,8 @@ def record_outputs(output_dir: str | os.PathLike, paths: Iterable[str | os.PathL
         raise _fail(folder / MANIFEST, exc) from exc
 
 
-def rotate(output_dir: str | os.PathLike, max_logs: int, max_log_size_mb: float,
-           keep: str | os.PathLike | Iterable[str | os.PathLike] | None = None) -> list[Path]:
+def rotate(output_dir: str | os.PathLike[str], max_logs: int, max_log_size_mb: float,
+           keep: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None) -> list[Path]:
     """Keep at most ``max_logs`` summaries in ``output_dir`` (newest kept) and delete
     summaries and chunks larger than ``max_log_size_mb``. Returns the removed paths.
 

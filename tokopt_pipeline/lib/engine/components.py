@@ -40,6 +40,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.analysis import analyze
@@ -52,7 +53,12 @@ from tokopt_pipeline.lib.engine.quote import json_text, md_text, visible
 from tokopt_pipeline.lib.engine.render import Summary, summarize_analysis
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 
-__all__ = ["MODES", "Splitter", "detect_mode", "parse_component_budgets", "match_key", "summarize_components", "scan_components"]
+if TYPE_CHECKING:
+    import polars as pl
+
+    from tokopt_pipeline.lib.engine.analysis import Analyzer
+
+__all__ = ["MODES", "ComponentSummary", "Splitter", "detect_mode", "parse_component_budgets", "match_key", "summarize_components", "scan_components"]
 
 MODES = ("auto", "step", "logger", "file")
 CATCH_ALL = ("misc", "*", "other")
@@ -162,7 +168,7 @@ class _Part:
     key: str
     budget: int
     path: Path
-    handle: object = None
+    handle: IO[str]  # the part's lines, written while the log streams
     lines: int = 0
     components: dict[str, int] = field(default_factory=dict)  # component -> lines
 
@@ -176,6 +182,15 @@ class ComponentResult:
     components: dict[str, int]
     #: None when the part is counted, not shown (no room in its budget).
     summary: Summary | None
+
+
+@dataclass
+class ComponentSummary(Summary):
+    """A summary split by component: the figures of the whole log and the composite's
+    text, plus each part's result and how the log was split."""
+
+    components: list[ComponentResult] = field(default_factory=list)
+    component_mode: str = "file"
 
 
 def _safe(name: str) -> str:
@@ -219,7 +234,7 @@ def _fragment(fmt: str, key: str, budget: int, part: _Part, text: str) -> str:
     return f"## Component: {key} (budget {budget:,})\n_{comps}{more}_\n\n{body}"
 
 
-def _header(fmt: str, path: str, mode: str, whole, results: list[ComponentResult], total_budget: int, tokens_out: int, scale: float) -> str:
+def _header(fmt: str, path: str, mode: str, whole: Analysis, results: list[ComponentResult], total_budget: int, tokens_out: int, scale: float) -> str:
     facts = _facts(whole, path, mode, results, total_budget, tokens_out, scale)
     return "\n".join(header_lines(facts, fmt == "text", "components")) + "\n"
 
@@ -232,12 +247,12 @@ def _facts(whole: Analysis, path: str, mode: str, results: list[ComponentResult]
     return facts
 
 
-def scan_components(path: str, mode: str = "auto", sample_lines: int = 2000) -> tuple[str, dict[str, dict]]:
+def scan_components(path: str, mode: str = "auto", sample_lines: int = 2000) -> tuple[str, dict[str, dict[str, int]]]:
     """Lines, bytes and estimated tokens per component of ``path`` (one streaming pass)."""
     from tokopt_pipeline.lib.engine.reader import open_log
 
     splitter = None
-    stats: dict[str, dict] = {}
+    stats: dict[str, dict[str, int]] = {}
     model = tok.load_model()
     with open_log(path) as src:
         for batch in src.batches(batch_lines=20_000):
@@ -261,7 +276,7 @@ def summarize_components(
     preprocess_to: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     annotate: Callable[[Analysis], None] | None = None,
-) -> Summary:
+) -> ComponentSummary:
     """The summary of ``path`` with ``options.component_budgets`` honoured.
 
     One streaming pass analyses the whole log (for the header and the figures) and
@@ -280,18 +295,18 @@ def summarize_components(
     mode = getattr(options, "component_by", "auto") or "auto"
     tmp = Path(tempfile.mkdtemp(prefix="tokopt-components-"))
     parts: dict[str, _Part] = {}
-    state: dict = {}
+    state: dict[str, Splitter] = {}
     side = SideOutputs(export_templates, preprocess_to)
 
     def part_for(key: str) -> _Part:
         p = parts.get(key)
         if p is None:
-            p = _Part(key, 0, tmp / f"{len(parts):03d}-{_safe(key)}.log")
-            p.handle = open(p.path, "w", encoding="utf-8", newline="\n")
+            path = tmp / f"{len(parts):03d}-{_safe(key)}.log"
+            p = _Part(key, 0, path, open(path, "w", encoding="utf-8", newline="\n"))
             parts[key] = p
         return p
 
-    def on_batch(df, an):
+    def on_batch(df: pl.DataFrame, an: Analyzer) -> None:
         side.add(df, an)
         lines = df.get_column("line").to_list()
         if "splitter" not in state:
@@ -326,7 +341,8 @@ def summarize_components(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _compose(path, options, whole, parts, budgets, mode) -> Summary:
+def _compose(path: str, options: SummaryOptions, whole: Analysis, parts: dict[str, _Part], budgets: dict[str, int],
+             mode: str) -> ComponentSummary:
     fmt = options.fmt
     total = options.effective_budget
     need_other = "other" in parts and "other" not in budgets
@@ -334,7 +350,7 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
     shares, scale = _split_budgets(budgets, max(0, total - header_reserve), need_other)
     part_opts = replace(options, redact=False, profile=whole.profile if options.profile == "auto" else options.profile, component_budgets=None, token_buffer=0)
     order = [k for k in shares if k in parts] + [k for k in shares if k not in parts]
-    analyses = {}
+    analyses: dict[str, Analysis] = {}
     for key in order:
         if key in parts:
             a = analyze(str(parts[key].path), part_opts)
@@ -345,7 +361,8 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
     frags: dict[str, str] = {}
     results: dict[str, ComponentResult] = {}
 
-    def count_part(key: str, budget: int, frags=frags, results=results) -> None:
+    def count_part(key: str, budget: int, frags: dict[str, str] = frags,
+                   results: dict[str, ComponentResult] = results) -> None:
         """The part counted in one line instead of summarized."""
         p = parts[key]
         frag = _fragment(fmt, key, budget, p, _note(fmt, analyses[key]))
@@ -355,7 +372,7 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
     def render_part(key: str, budget: int) -> None:
         p = parts[key]
         b = max(1, budget - tok.count(_fragment(fmt, key, budget, p, "")) - 2)
-        s = None
+        s: Summary | None = None
         try:
             for _ in range(8):
                 s = summarize_analysis(analyses[key], replace(part_opts, token_budget=b))
@@ -370,7 +387,8 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
         frags[key] = frag
         results[key] = ComponentResult(key, budget, n, p.lines, p.components, s)
 
-    def compose(results=results, frags=frags, total=total, scale=scale) -> str:
+    def compose(results: dict[str, ComponentResult] = results, frags: dict[str, str] = frags, total: int = total,
+                scale: float = scale) -> str:
         ordered = [results[k] for k in order]
         if fmt == "json":
             return _assemble_json(path, mode, whole, ordered, frags, total, scale)
@@ -380,7 +398,7 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
             tok.count(body) + 40, 3,
         )[0]
 
-    def least(budget: int, frags: dict, results: dict) -> str:
+    def least(budget: int, frags: dict[str, str], results: dict[str, ComponentResult]) -> str:
         """The least this summary says at ``budget``: its header and each part counted
         in one line."""
         shares_at, scale_at = _split_budgets(budgets, max(0, budget - header_reserve), need_other) if budget != total \
@@ -439,31 +457,31 @@ def _compose(path, options, whole, parts, budgets, mode) -> Summary:
             omitted[k] = omitted.get(k, 0) + v
         crit_shown += r.summary.critical_shown
         crit_omitted += r.summary.critical_omitted
-    summary = Summary(text, fmt, n, total, whole.tokens_in, whole.tokens_in_exact, whole, shown, omitted, crit_shown, crit_omitted)
-    summary.components = [results[k] for k in order]  # type: ignore[attr-defined]
-    summary.component_mode = mode  # type: ignore[attr-defined]
-    return summary
+    return ComponentSummary(text, fmt, n, total, whole.tokens_in, whole.tokens_in_exact, whole, shown, omitted, crit_shown,
+                            crit_omitted, components=[results[k] for k in order], component_mode=mode)
 
 
-def _assemble_json(path, mode, whole, results, frags, total, scale) -> str:
+def _assemble_json(path: str, mode: str, whole: Analysis, results: list[ComponentResult], frags: dict[str, str], total: int,
+                   scale: float) -> str:
+    components: list[dict[str, Any]] = []
     doc = {
         "header": header_json(_facts(whole, path, mode, results, total, 0, scale), "components"),
-        "components": [],
+        "components": components,
     }
     for r in results:
         matched = dict(list(r.components.items())[:MATCHED_LISTED])
-        entry = {"name": r.key, "budget": r.budget, "tokens": r.tokens, "lines": r.lines, "matched": matched}
+        entry: dict[str, Any] = {"name": r.key, "budget": r.budget, "tokens": r.tokens, "lines": r.lines, "matched": matched}
         if len(r.components) > MATCHED_LISTED:
             entry["more_matched"] = len(r.components) - MATCHED_LISTED
         if r.key in frags:
             entry["summary"] = json.loads(frags[r.key])
-        doc["components"].append(entry)
+        components.append(entry)
     return json_text(doc)
 
 
 def check_budgets(budgets: dict[str, int], token_budget: int) -> list[str]:
     """Problems with a set of component budgets against the total (for --validate-config)."""
-    problems = []
+    problems: list[str] = []
     total = sum(budgets.values())
     if total > token_budget:
         problems.append(f"component budgets add up to {total:,}, more than --token-budget {token_budget:,}: each will be scaled by {token_budget / total:.3f}")

@@ -15,11 +15,18 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from tokopt_pipeline.lib.engine.priority import Level
-from tokopt_pipeline.lib.outputs import AtomicWriter, OutputError, temp_path
+from tokopt_pipeline.lib.errors import OutputError
+from tokopt_pipeline.lib.outputs import AtomicWriter, temp_path
+
+if TYPE_CHECKING:
+    from tokopt_pipeline.lib.engine.analysis import Analyzer
+    from tokopt_pipeline.lib.engine.model import ChunkStat
+    from tokopt_pipeline.lib.engine.templates import TemplateMiner
 
 __all__ = ["TemplateExporter", "ChunkWriter", "SideOutputs", "csv_safe"]
 
@@ -45,7 +52,7 @@ class TemplateExporter:
     and the templates, whatever the log's length.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,13 +73,14 @@ class TemplateExporter:
         self._parts.append(part)
         self._tids.update(ids["template_id"].unique().to_list())
 
-    def finish(self, miner) -> Path:
+    def finish(self, miner: TemplateMiner | None) -> Path:
         try:
             dtype = pl.read_ipc_schema(self._parts[0])["template_id"] if self._parts else pl.UInt32
             uniq = sorted(self._tids)
             texts = pl.DataFrame({
                 "template_id": pl.Series(uniq, dtype=dtype),
-                "template": [csv_safe(miner.template(int(i))) for i in uniq],
+                # no miner: no batch came, so there is no template id either
+                "template": [csv_safe(miner.template(int(i))) for i in uniq] if miner is not None else [],
             }, schema={"template_id": dtype, "template": pl.Utf8})
             with AtomicWriter(self.path) as f:
                 if not self._parts:
@@ -100,15 +108,16 @@ class ChunkWriter:
     chunk are counted here. A chunk is written once a later one has begun: a batch can
     end inside a chunk, which the next batch then ends."""
 
-    def __init__(self, path: str | os.PathLike, chunk_size: int):
+    def __init__(self, path: str | os.PathLike[str], chunk_size: int):
         self.path = Path(path)
         self.chunk_size = chunk_size
         self._writer = AtomicWriter(self.path)
         self._fh = self._writer.__enter__()
         self._closed = False
-        self._pending: dict[int, dict[int, dict]] = {}  # chunk -> template id -> entry
+        # chunk -> template id -> entry (template_id, level, count, first_line, last_line, template)
+        self._pending: dict[int, dict[int, dict[str, Any]]] = {}
 
-    def add(self, df: pl.DataFrame, chunks: list) -> None:
+    def add(self, df: pl.DataFrame, chunks: list[ChunkStat]) -> None:
         """Count a batch's templates per chunk; write the chunks it completed.
         ``chunks``: the pass's chunk statistics so far (index = chunk number)."""
         per = (
@@ -129,7 +138,7 @@ class ChunkWriter:
         for index in sorted(i for i in self._pending if i < last_chunk):
             self._write(chunks[index], self._pending.pop(index))
 
-    def _write(self, stat, entries: dict[int, dict]) -> None:
+    def _write(self, stat: ChunkStat, entries: dict[int, dict[str, Any]]) -> None:
         templates = sorted(entries.values(), key=lambda t: (t["level"] != Level.CRITICAL, -t["count"]))
         for t in templates:
             t["level"] = Level(t["level"]).label
@@ -142,7 +151,7 @@ class ChunkWriter:
         }
         self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
-    def finish(self, chunks: list) -> Path:
+    def finish(self, chunks: list[ChunkStat]) -> Path:
         if not self._closed:
             for index in sorted(self._pending):
                 self._write(chunks[index], self._pending.pop(index))
@@ -170,14 +179,15 @@ class SideOutputs:
             raise
     """
 
-    def __init__(self, export_templates: str | os.PathLike | None = None, preprocess_to: str | os.PathLike | None = None):
+    def __init__(self, export_templates: str | os.PathLike[str] | None = None,
+                 preprocess_to: str | os.PathLike[str] | None = None):
         self.exporter = TemplateExporter(export_templates) if export_templates else None
         self.preprocess_to = preprocess_to
         self.chunks: ChunkWriter | None = None
-        self.miner = None
-        self.chunk_stats: list = []
+        self.miner: TemplateMiner | None = None
+        self.chunk_stats: list[ChunkStat] = []
 
-    def add(self, df: pl.DataFrame, an) -> None:
+    def add(self, df: pl.DataFrame, an: Analyzer) -> None:
         """``on_batch`` callback of :func:`~.analysis.analyze`."""
         self.miner = an.miner
         self.chunk_stats = an.a.chunks  # complete once the pass is over

@@ -130,10 +130,12 @@ def _detect_secrets_version() -> str:
 
     try:
         spec = importlib.util.find_spec("detect_secrets")
-        folder = Path(next(iter(spec.submodule_search_locations)))
-        m = re.search(r"""VERSION\s*=\s*['"]([^'"]+)['"]""", (folder / "__version__.py").read_text(encoding="utf-8"))
-        if m:
-            return m.group(1)
+        locations = spec.submodule_search_locations if spec is not None else None
+        if locations:  # a package (not a plain module, nor missing)
+            folder = Path(next(iter(locations)))
+            m = re.search(r"""VERSION\s*=\s*['"]([^'"]+)['"]""", (folder / "__version__.py").read_text(encoding="utf-8"))
+            if m:
+                return m.group(1)
     except (AttributeError, TypeError, StopIteration, OSError, ValueError):
         pass
     from importlib.metadata import PackageNotFoundError, version

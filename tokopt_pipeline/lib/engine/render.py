@@ -14,17 +14,20 @@ from __future__ import annotations
 import os
 import re
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import Any, cast
 
 from tokopt_pipeline.lib.engine import baseline
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.budget import Allocation, Item, TokenBudgetManager, require_room
+from tokopt_pipeline.lib.engine.cisteps import Step
 from tokopt_pipeline.lib.engine.header import HeaderFacts, header_facts, header_json, header_lines
 from tokopt_pipeline.lib.engine.model import Analysis, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.quote import code_fence, inline_code, json_text, md_text, visible
-from tokopt_pipeline.lib.engine.testresults import FailedTest
+from tokopt_pipeline.lib.engine.testresults import FailedTest, RunTotals
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 
 MAX_TEXT = 320
@@ -71,7 +74,7 @@ def clip(text: str, n: int = MAX_TEXT) -> str:
 class PassingRuns:
     """The totals lines of the runs that passed, counted in one line."""
 
-    runs: list
+    runs: list[RunTotals]
 
     @property
     def line_no(self) -> int:
@@ -83,7 +86,7 @@ class SameRuns:
     """Runs whose totals lines read the same (one log holding the same session many
     times): shown once, with their count."""
 
-    runs: list
+    runs: list[RunTotals]
 
     @property
     def line_no(self) -> int:
@@ -102,10 +105,10 @@ class SameRuns:
         return self.runs[0].runner
 
 
-def same_runs(runs: list) -> list:
+def same_runs(runs: list[RunTotals]) -> list[RunTotals | SameRuns]:
     """``runs`` with those whose totals read the same (same runner, same text) merged
     into one :class:`SameRuns`, in the order each first appears."""
-    by_text: dict[tuple[str, str], list] = {}
+    by_text: dict[tuple[str, str], list[RunTotals]] = {}
     for r in runs:
         by_text.setdefault((r.runner, r.text), []).append(r)
     return [rs[0] if len(rs) == 1 else SameRuns(rs) for rs in by_text.values()]
@@ -156,12 +159,12 @@ def family(template: str) -> tuple[str, ...]:
     return tuple(words[:2])
 
 
-def breadth_order(templates) -> list[TemplateStat]:
+def breadth_order(templates: Iterable[TemplateStat]) -> list[TemplateStat]:
     """Templates by level, each level breadth first: the most frequent template of every
     family before the second of any, so that a rare kind of line is not the first thing
     a tight budget drops; within a round, by count."""
-    rank: dict[tuple, int] = {}
-    out = []
+    rank: dict[tuple[int, tuple[str, ...]], int] = {}
+    out: list[tuple[int, int, int, int, TemplateStat]] = []
     for t in sorted(templates, key=lambda t: (t.level, -t.count, t.first_line)):
         fam = (t.level, family(t.template))
         r = rank.get(fam, 0)
@@ -204,7 +207,7 @@ class Summary:
     def budget_pct(self) -> float:
         return round(100.0 * self.tokens_out / self.budget, 2) if self.budget else 0.0
 
-    def figures(self) -> dict:
+    def figures(self) -> dict[str, Any]:
         a = self.analysis
         return {
             "tokens_in": self.tokens_in,
@@ -226,14 +229,15 @@ class Summary:
         }
 
 
-class _Costs(list):
-    """An item's variant costs, each counted on first use."""
+class _Costs(list[Any]):
+    """An item's variant costs, each counted on first use (None until then; read by
+    index, as the budget manager does)."""
 
-    def __init__(self, n: int, count):
+    def __init__(self, n: int, count: Callable[[int], int]):
         super().__init__([None] * n)
         self._count = count
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: Any) -> Any:
         v = list.__getitem__(self, i)
         if v is None:
             v = self._count(i)
@@ -265,6 +269,37 @@ def _common_dir(paths: list[str]) -> str:
     if prefix and not prefix.endswith("/"):
         prefix += "/"
     return prefix if len(prefix) >= 24 else ""
+
+
+# What an item shows, by its section (the budget manager keeps ``Item.key`` opaque):
+# a failing CI step ("failed"), run totals ("runs"), a failing test ("tests"), an error
+# group ("errors"), else a template (the sections by level).
+_RunKey = RunTotals | SameRuns | PassingRuns
+
+
+def _step(it: Item) -> Step:
+    return cast(Step, it.key)
+
+
+def _run(it: Item) -> _RunKey:
+    return cast(_RunKey, it.key)
+
+
+def _test(it: Item) -> FailedTest:
+    return cast(FailedTest, it.key)
+
+
+def _group(it: Item) -> ErrorGroup:
+    return cast(ErrorGroup, it.key)
+
+
+def _template(it: Item) -> TemplateStat:
+    return cast(TemplateStat, it.key)
+
+
+#: What a critical or high line can add: ("example", a real line) or ("context", the
+#: lines around its first occurrence as (line number, text)).
+_Detail = tuple[str, str | list[tuple[int, str]]]
 
 
 class _Builder:
@@ -301,7 +336,7 @@ class _Builder:
             return s
         return visible(s) if self.plain else md_text(visible(s))
 
-    def run_line(self, r, variant: int = 0) -> str:
+    def run_line(self, r: _RunKey, variant: int = 0) -> str:
         if isinstance(r, PassingRuns):
             last = r.runs[-1]
             n = len(r.runs)
@@ -314,7 +349,7 @@ class _Builder:
             return f"- ×{len(r.runs)} {self.code(clip(text))} (lines {r.line_no}–{r.last_line})"
         return f"- {self.code(clip(text))} (line {r.line_no})"
 
-    def step_lines(self, step, variant: int) -> list[str]:
+    def step_lines(self, step: Step, variant: int) -> list[str]:
         """A failing CI step at a level of detail: 0, what failed and how it ended;
         1 and up, its command, its first error lines and more of its last lines."""
         exit_code = f", exit code {step.exit_code}" if step.exit_code is not None else ""
@@ -344,7 +379,7 @@ class _Builder:
             out.append(self.block([clip(t, 240) for _, t in tail]))
         return out
 
-    def step_tail(self, step, variant: int) -> list[tuple[int, str]]:
+    def step_tail(self, step: Step, variant: int) -> list[tuple[int, str]]:
         """The last lines of a failing step's output a variant shows (none under a
         priority filter: they are lines of any level)."""
         if self.opts.priority_filter < Level.VERBOSE or variant < 1:
@@ -415,11 +450,11 @@ class _Builder:
             return t.example
         return shown_template(t.template)
 
-    def important_details(self, t: TemplateStat) -> list[tuple[str, object]]:
+    def important_details(self, t: TemplateStat) -> list[_Detail]:
         """What a critical or high line can add, in the order the budget buys it: its
         real example (when the template is shown), one more distinct real line, the
         lines around its first occurrence, then its other distinct lines."""
-        out: list[tuple[str, object]] = []
+        out: list[_Detail] = []
         if self.important_text(t) != t.example:
             out.append(("example", t.example))
         more = self.more_examples(t) if t.count > 1 else []
@@ -435,10 +470,10 @@ class _Builder:
     def important_line(self, t: TemplateStat, variant: int) -> str:
         lines = f"line {t.first_line}" if t.count == 1 else f"lines {t.first_line}–{t.last_line}"
         out = [f"- ×{t.count} {self.code(clip(self.important_text(t)))} ({lines})"]
-        for kind, what in self.important_details(t)[:variant]:
-            if kind == "example":
+        for _, what in self.important_details(t)[:variant]:
+            if isinstance(what, str):  # an example
                 out.append(f"  e.g. {self.code(clip(what))}")
-            else:
+            else:  # the context
                 out.append(f"  around line {what[0][0]}:")
                 out.append(self.block([clip(x, 240) for _, x in what]))
         return "\n".join(out)
@@ -465,9 +500,9 @@ class _Builder:
         # A line the failing steps show (their annotations) is not listed again.
         annotated = {ln for step in a.failed_steps for ln, _ in step.annotations}
         dropped: dict[int, int] = {}
-        for t in a.templates.values():
-            if t.count == 1 and t.first_line in annotated:
-                dropped[t.first_line] = t.template_id
+        for tpl in a.templates.values():
+            if tpl.count == 1 and tpl.first_line in annotated:
+                dropped[tpl.first_line] = tpl.template_id
         for step in a.failed_steps:
             units = sum(1 for ln, _ in step.annotations if ln in dropped and a.templates[dropped[ln]].level == 0)
             items.append(Item("failed", 0, [0] * len(STEP_TAIL), units=units, key=step))
@@ -478,9 +513,9 @@ class _Builder:
             items.append(Item("runs", 0, [0], units=0, key=r))
         if listed:
             items.append(Item("runs", 0, [0, 0], units=0, key=PassingRuns(passing)))
-        for t in self.tests:
-            upgrade = "::" in t.test_id and t.file and id(t) not in self.file_firsts
-            items.append(Item("tests", 0, [0, 0] if upgrade else [0], units=1, key=t))
+        for ft in self.tests:
+            upgrade = "::" in ft.test_id and ft.file and id(ft) not in self.file_firsts
+            items.append(Item("tests", 0, [0, 0] if upgrade else [0], units=1, key=ft))
         for g in self.groups:
             units = g.count if (g.level == 0 and not g.tests) else 0
             variants = (3 if self.other_locations(g) else 2) if g.example else 1
@@ -500,7 +535,7 @@ class _Builder:
         # Every variant is counted when the budget manager first considers it: an item
         # that comes after the budget is spent is never counted (every cost is at least 1).
         for it in items:
-            it.costs = _Costs(len(it.costs), lambda v, it=it: self.cost(it, v))
+            it.costs = _Costs(len(it.costs), partial(self.cost, it))
         return items
 
     def fragment(self, it: Item, variant: int) -> str:
@@ -509,23 +544,23 @@ class _Builder:
             saved, it.chosen = it.chosen, variant
             try:
                 if it.section == "tests":
-                    return json_text(self.json_label(it.key))[:-1] + ","
+                    return json_text(self.json_label(_test(it)))[:-1] + ","
                 return json_text(self.json_item(it.section, it))[:-1] + ","
             finally:
                 it.chosen = saved
         if it.section == "runs":
-            return self.run_line(it.key, variant)
+            return self.run_line(_run(it), variant)
         if it.section == "failed":
-            return "\n".join(self.step_lines(it.key, variant))
+            return "\n".join(self.step_lines(_step(it), variant))
         if it.section == "tests":
-            t = it.key
+            t = _test(it)
             if id(t) in self.file_firsts or "::" not in t.test_id or not t.file or variant >= 1:
                 tid = t.test_id[len(self.test_prefix):] if self.test_prefix and t.test_id.startswith(self.test_prefix) else t.test_id
                 return self.code(tid) + self.test_tags(t) + ", "
             return self.test_label(t) + ", "
         if it.section == "errors":
-            return "\n".join(self.group_lines(it.key, variant))
-        return self.render_template(it.key, variant)
+            return "\n".join(self.group_lines(_group(it), variant))
+        return self.render_template(_template(it), variant)
 
     def group_lines(self, g: ErrorGroup, variant: int) -> list[str]:
         """A distinct error: its line; then its representative traceback; then where
@@ -569,11 +604,11 @@ class _Builder:
         reader searches for and reruns), and so is every test the budget had room to
         upgrade; the others of the file by their short labels after them. Tests of
         runners that name no file are shown by their ids."""
-        by_file: OrderedDict[str, OrderedDict[str, list[str]]] = OrderedDict()
+        by_file: OrderedDict[str, OrderedDict[str, list[tuple[str, str]]]] = OrderedDict()
         whole: OrderedDict[str, list[FailedTest]] = OrderedDict()
         loose: list[str] = []
         for it in shown:
-            t: FailedTest = it.key
+            t = _test(it)
             if "::" not in t.test_id or not t.file:
                 loose.append(self.code(t.test_id) + self.test_tags(t))
                 continue
@@ -621,13 +656,13 @@ class _Builder:
             else:
                 for it in shown:
                     if sec == "runs":
-                        out.append(self.run_line(it.key, it.chosen))
+                        out.append(self.run_line(_run(it), it.chosen))
                     elif sec == "failed":
-                        out.extend(self.step_lines(it.key, it.chosen))
+                        out.extend(self.step_lines(_step(it), it.chosen))
                     elif sec == "errors":
-                        out.extend(self.group_lines(it.key, it.chosen))
+                        out.extend(self.group_lines(_group(it), it.chosen))
                     else:
-                        out.append(self.render_template(it.key, it.chosen))
+                        out.append(self.render_template(_template(it), it.chosen))
             if omitted:
                 out.append(self.omission_line(sec, omitted))
         return visible("\n".join(out) + "\n")
@@ -635,24 +670,25 @@ class _Builder:
     def omission_line(self, sec: str, omitted: list[Item]) -> str:
         n = len(omitted)
         if sec == "tests":
-            files = OrderedDict()
+            files: OrderedDict[str, int] = OrderedDict()
             for it in omitted:
-                files[it.key.file or "?"] = files.get(it.key.file or "?", 0) + 1
+                file = _test(it).file or "?"
+                files[file] = files.get(file, 0) + 1
             where = ", ".join(f"{self.bare(os.path.basename(f))} {c}" for f, c in list(files.items())[:4])
             more = f", {len(files) - 4} more files" if len(files) > 4 else ""
             return f"- … {n} more failing test{'s' if n != 1 else ''} not shown ({where}{more})"
         if sec == "errors":
-            units = sum(it.key.count for it in omitted)
+            units = sum(_group(it).count for it in omitted)
             return f"- … {n} more distinct error{'s' if n != 1 else ''} ({units} occurrences) not shown"
         if sec == "runs":
             return f"- … {n} more run totals not shown"
         if sec == "failed":
             return f"- … {n} more failing step{'s' if n != 1 else ''} not shown"
-        lines = sum(it.key.count for it in omitted)
+        lines = sum(_template(it).count for it in omitted)
         return f"- … {n} more template{'s' if n != 1 else ''} ({lines:,} lines) not shown"
 
     def render_json(self, alloc: Allocation, tokens_out: int, budget: int) -> str:
-        doc = {
+        doc: dict[str, Any] = {
             "header": header_json(self.header(tokens_out, budget)),
             "sections": [],
             "omitted": {},
@@ -669,7 +705,7 @@ class _Builder:
                 entries = self.json_tests(shown)
             else:
                 entries = [self.json_item(sec, it) for it in shown]
-            section = {"name": sec, "title": SECTION_TITLES[sec], "total": len(sec_items), "items": entries}
+            section: dict[str, Any] = {"name": sec, "title": SECTION_TITLES[sec], "total": len(sec_items), "items": entries}
             if sec == "tests" and self.runs_each > 1:
                 section["each_in_runs"] = self.runs_each
             if omitted:
@@ -679,9 +715,9 @@ class _Builder:
         return json_text(doc)
 
     @staticmethod
-    def json_run(r, runner: str | None = None) -> dict:
+    def json_run(r: RunTotals | SameRuns, runner: str | None = None) -> dict[str, Any]:
         """A run's totals (with its runner); runs that read the same, once with their count."""
-        d = {"line": r.line_no}
+        d: dict[str, Any] = {"line": r.line_no}
         if isinstance(r, SameRuns):
             d.update(last_line=r.last_line, runs=len(r.runs))
         if runner is not None:
@@ -689,60 +725,65 @@ class _Builder:
         d["totals"] = r.text
         return d
 
-    def json_tests(self, shown: list[Item]) -> list[dict]:
+    def json_tests(self, shown: list[Item]) -> list[dict[str, Any]]:
         """Failing tests grouped by file, labels as in Markdown (``Class::name [E1]``; a
         test of a runner that names no file by its whole id)."""
         by_file: OrderedDict[str, list[str]] = OrderedDict()
         for it in shown:
-            t: FailedTest = it.key
+            t = _test(it)
             label = self.json_label(t)
             by_file.setdefault(t.file, []).append(label)
         return [{"file": f, "tests": names} for f, names in by_file.items()]
 
-    def json_item(self, sec: str, it: Item) -> dict:
-        k = it.key
-        if sec == "runs" and isinstance(k, PassingRuns):
-            d = {"line": k.line_no, "runner": k.runs[-1].runner, "passing_runs": len(k.runs), "totals": k.runs[-1].text}
-            if it.chosen >= 1:
-                d["all"] = [self.json_run(x) for x in same_runs(k.runs)[:PASSING_RUNS_MAX]]
-            return d
+    def json_item(self, sec: str, it: Item) -> dict[str, Any]:
+        d: dict[str, Any]
         if sec == "runs":
-            return self.json_run(k, k.runner)
+            r = _run(it)
+            if isinstance(r, PassingRuns):
+                d = {"line": r.line_no, "runner": r.runs[-1].runner, "passing_runs": len(r.runs), "totals": r.runs[-1].text}
+                if it.chosen >= 1:
+                    d["all"] = [self.json_run(x) for x in same_runs(r.runs)[:PASSING_RUNS_MAX]]
+                return d
+            return self.json_run(r, r.runner)
         if sec == "failed":
-            d = {"step": k.name, "first_line": k.first_line, "last_line": k.last_line, "exit_code": k.exit_code,
-                 "annotations": [t for _, t in k.annotations]}
+            step = _step(it)
+            d = {"step": step.name, "first_line": step.first_line, "last_line": step.last_line, "exit_code": step.exit_code,
+                 "annotations": [t for _, t in step.annotations]}
             if it.chosen >= 1:
-                d["command"] = k.command
-                d["first_errors"] = [{"line": ln, "text": clip(t)} for ln, t in k.first_errors]
+                d["command"] = step.command
+                d["first_errors"] = [{"line": ln, "text": clip(t)} for ln, t in step.first_errors]
                 if self.opts.priority_filter >= Level.VERBOSE:  # output lines of any level
-                    d["last_lines"] = [clip(t, 240) for _, t in self.step_tail(k, it.chosen)]
+                    d["last_lines"] = [clip(t, 240) for _, t in self.step_tail(step, it.chosen)]
             return d
         if sec == "tests":
-            d = {"test": k.test_id, "name": k.name, "file": k.file, "kind": k.kind}
-            if k.group_key in self.group_ids:
-                d["error"] = self.group_ids[k.group_key]
+            test = _test(it)
+            d = {"test": test.test_id, "name": test.name, "file": test.file, "kind": test.kind}
+            if test.group_key in self.group_ids:
+                d["error"] = self.group_ids[test.group_key]
             for flag in ("new", "flaky"):
-                if getattr(k, flag, False):
+                if getattr(test, flag, False):
                     d[flag] = True
             return d
         if sec == "errors":
-            d = {"id": self.group_ids[k.key], "type": k.exc_type, "message": clip(k.message, 200), "count": k.count, "level": Level(k.level).label, "first_line": k.first_line, "last_line": k.last_line, "tests": len(k.tests)}
-            if k.new:
+            g = _group(it)
+            d = {"id": self.group_ids[g.key], "type": g.exc_type, "message": clip(g.message, 200), "count": g.count, "level": Level(g.level).label, "first_line": g.first_line, "last_line": g.last_line, "tests": len(g.tests)}
+            if g.new:
                 d["new"] = True
             if it.chosen >= 1:
-                d["traceback"] = [clip(l, 240) for l in k.example]
+                d["traceback"] = [clip(l, 240) for l in g.example]
             if it.chosen >= 2:
-                d["also_at"] = self.other_locations(k)
+                d["also_at"] = self.other_locations(g)
             return d
+        k = _template(it)
         d = {"count": k.count, "template": clip(shown_template(k.template)), "first_line": k.first_line, "last_line": k.last_line}
         if k.level <= Level.HIGH:
             d["example"] = clip(k.example)
             details = self.important_details(k)[: max(0, it.chosen)]
-            examples = [clip(x) for kind, x in details if kind == "example" and x != k.example]
+            examples = [clip(x) for _, x in details if isinstance(x, str) and x != k.example]
             if examples:
                 d["more_examples"] = examples
-            for kind, x in details:
-                if kind == "context":
+            for _, x in details:
+                if not isinstance(x, str):  # the context
                     d["context"] = {"first_line": x[0][0], "lines": [clip(t, 240) for _, t in x]}
             return d
         if it.chosen >= 1 or k.count == 1:
@@ -750,7 +791,6 @@ class _Builder:
         if it.chosen >= 2:
             d["more_examples"] = [clip(x) for x in self.more_examples(k)[: it.chosen - 1]]
         return d
-
 
 def summarize_analysis(a: Analysis, opts: SummaryOptions) -> Summary:
     """Choose, render and count: the budgeted summary of an analysis."""

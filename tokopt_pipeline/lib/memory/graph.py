@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any, TypedDict
+
+from duckdb import DuckDBPyConnection
 
 from tokopt_pipeline.lib.memory.baselines import record_baseline
 from tokopt_pipeline.lib.memory.marks import histories, implied_passes, is_flaky
@@ -15,20 +18,81 @@ from tokopt_pipeline.lib.memory.runs import (
     TEST_TYPE,
     clip,
 )
-from tokopt_pipeline.lib.store.db import operation
+from tokopt_pipeline.lib.store.db import Payload, one_value, operation
+
+
+class Entity(TypedDict):
+    """An entity as the MCP memory server shows it."""
+
+    name: str
+    entityType: str
+    observations: list[str]
+
+
+#: A relation as the MCP memory server shows it (``from`` is a keyword: functional form).
+Relation = TypedDict("Relation", {"from": str, "to": str, "relationType": str})
+
+
+class Graph(TypedDict):
+    """What :func:`read_graph`, :func:`search_nodes` and :func:`open_nodes` return."""
+
+    entities: list[Entity]
+    relations: list[Relation]
+
+
+class TopError(TypedDict):
+    """A recurring error type: in how many runs, how often, first and last seen (UTC, to the minute)."""
+
+    name: str
+    runs: int
+    occurrences: int
+    first_seen: str | None
+    last_seen: str | None
+
+
+class SuiteRuns(TypedDict):
+    suite: str
+    runs: int
+    last_run: str
+
+
+class MemoryAnalysis(TypedDict):
+    """:func:`analyze_memory`: entities by type, counts, top errors, flaky tests, runs per suite."""
+
+    entities: dict[str, int]
+    relations: int
+    observations: int
+    top_errors: list[TopError]
+    flaky_tests: list[str]
+    suites: list[SuiteRuns]
+
+
+class MemoryRun(TypedDict):
+    """A run in the memory (:func:`run_summary_rows`); ``recorded_at`` as text."""
+
+    run_id: str
+    suite: str
+    commit: str | None
+    log_path: str
+    summary_path: str | None
+    recorded_at: str
+    lines: int
+    failing_tests: int
+    error_types: int
+    new_errors: int
 
 
 # -- the write operation ----------------------------------------------------------
-def add_entity(conn, name: str, entity_type: str, fp: str | None = None) -> bool:
+def add_entity(conn: DuckDBPyConnection, name: str, entity_type: str, fp: str | None = None) -> bool:
     if conn.execute("SELECT 1 FROM mem_entities WHERE name = ?", [name]).fetchone():
         return False
     conn.execute("INSERT INTO mem_entities (name, entity_type, fingerprint) VALUES (?, ?, ?)", [name, entity_type, fp])
     return True
 
 
-def observe(conn, entity: str, texts: list[str], run_id: str | None = None) -> None:
+def observe(conn: DuckDBPyConnection, entity: str, texts: list[str], run_id: str | None = None) -> None:
     existing = {r[0] for r in conn.execute("SELECT text FROM mem_observations WHERE entity = ?", [entity]).fetchall()}
-    seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM mem_observations WHERE entity = ?", [entity]).fetchone()[0])
+    seq = int(one_value(conn, "SELECT coalesce(max(seq), 0) FROM mem_observations WHERE entity = ?", [entity]))
     for text in texts:
         if text in existing:
             continue
@@ -37,11 +101,11 @@ def observe(conn, entity: str, texts: list[str], run_id: str | None = None) -> N
         conn.execute("INSERT INTO mem_observations (entity, seq, text, run_id) VALUES (?, ?, ?, ?)", [entity, seq, text, run_id])
 
 
-def relate(conn, src: str, dst: str, rel: str) -> None:
+def relate(conn: DuckDBPyConnection, src: str, dst: str, rel: str) -> None:
     conn.execute("INSERT INTO mem_relations VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [src, dst, rel])
 
 
-def record_results(conn, seq: int, failed: list[str], passed: list[str]) -> None:
+def record_results(conn: DuckDBPyConnection, seq: int, failed: list[str], passed: list[str]) -> None:
     """The run's test results: one row of integers per test (``mem_results``), test ids
     kept once each in ``mem_tests``. A test both failed and passed counts as failed."""
     outcome = dict.fromkeys(passed, False)
@@ -63,15 +127,15 @@ def record_results(conn, seq: int, failed: list[str], passed: list[str]) -> None
 
 
 @operation("memory_record_run")
-def record_run(conn, run: dict) -> None:
+def record_run(conn: DuckDBPyConnection, run: Payload) -> None:
     """Add one run to the graph (idempotent: a run id already stored is skipped)."""
     run_id = run["run_id"]
     if conn.execute("SELECT 1 FROM mem_runs WHERE run_id = ?", [run_id]).fetchone():
         return
     when = run["recorded_at"][:16].replace("T", " ") + " UTC"
-    had_history = int(conn.execute("SELECT count(*) FROM mem_runs").fetchone()[0]) > 0
+    had_history = int(one_value(conn, "SELECT count(*) FROM mem_runs")) > 0
     passed = list(run.get("passed") or []) + implied_passes(conn, run)
-    seq = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM mem_runs").fetchone()[0])
+    seq = int(one_value(conn, "SELECT coalesce(max(seq), 0) + 1 FROM mem_runs"))
     new_errors = 0
     where = f"{run['log_path']}"
     commit = f", commit {run['commit'][:12]}" if run.get("commit") else ""
@@ -85,9 +149,9 @@ def record_run(conn, run: dict) -> None:
     observe(conn, run_id, obs, run_id)
 
     for e in run["errors"]:
-        name = conn.execute("SELECT name FROM mem_entities WHERE (fingerprint = ? OR name = ?) AND entity_type = ? ORDER BY name = ? DESC LIMIT 1",
-                            [e["fingerprint"], e["name"], ERROR_TYPE, e["name"]]).fetchone()
-        name = name[0] if name else e["name"]
+        found = conn.execute("SELECT name FROM mem_entities WHERE (fingerprint = ? OR name = ?) AND entity_type = ? ORDER BY name = ? DESC LIMIT 1",
+                             [e["fingerprint"], e["name"], ERROR_TYPE, e["name"]]).fetchone()
+        name = found[0] if found else e["name"]
         created = add_entity(conn, name, ERROR_TYPE, e["fingerprint"])
         if created and had_history:
             new_errors += 1
@@ -125,7 +189,7 @@ def record_run(conn, run: dict) -> None:
     for test_id in involved:
         h = hist.get(test_id, [])
         flaky = is_flaky(h)
-        was = conn.execute("SELECT flaky FROM mem_entities WHERE name = ?", [test_id]).fetchone()[0]
+        was = one_value(conn, "SELECT flaky FROM mem_entities WHERE name = ?", [test_id])  # an entity: selected above
         if flaky and not was:
             seqs = ", ".join("fail" if o == "failed" else "pass" for o, _ in h[-FLAKY_WINDOW:])
             observe(conn, test_id, [f"flaky in suite {run['suite']} (since {when}): results {seqs}"], run_id)
@@ -134,7 +198,7 @@ def record_run(conn, run: dict) -> None:
 
 
 # -- reading the graph --------------------------------------------------------------
-def _graph(conn, names: list[str] | None) -> dict:
+def _graph(conn: DuckDBPyConnection, names: list[str] | None) -> Graph:
     if names is None:
         ents = conn.execute("SELECT name, entity_type FROM mem_entities ORDER BY created_at, name").fetchall()
     else:
@@ -143,14 +207,14 @@ def _graph(conn, names: list[str] | None) -> dict:
         ).fetchall()
     obs: dict[str, list[str]] = {}
     q = "SELECT entity, text FROM mem_observations"
-    params: list = []
+    params: list[Any] = []
     if names is not None:
         q += " WHERE entity IN (SELECT unnest(?::VARCHAR[]))"
         params = [[n for n, _ in ents]]
     for entity, text in conn.execute(q + " ORDER BY entity, seq", params).fetchall():
         obs.setdefault(entity, []).append(text)
     rel_q = "SELECT from_entity, to_entity, relation_type FROM mem_relations"
-    rel_params: list = []
+    rel_params: list[Any] = []
     if names is not None:
         sel = [n for n, _ in ents]
         rel_q += " WHERE from_entity IN (SELECT unnest(?::VARCHAR[])) OR to_entity IN (SELECT unnest(?::VARCHAR[]))"
@@ -162,12 +226,12 @@ def _graph(conn, names: list[str] | None) -> dict:
     }
 
 
-def read_graph(conn) -> dict:
+def read_graph(conn: DuckDBPyConnection) -> Graph:
     """The whole graph, shaped as the memory server's ``read_graph``."""
     return _graph(conn, None)
 
 
-def search_nodes(conn, query: str) -> dict:
+def search_nodes(conn: DuckDBPyConnection, query: str) -> Graph:
     """Entities whose name, type or any observation contains ``query`` (case-insensitive),
     and every relation touching one of them — the memory server's ``search_nodes``."""
     q = query.lower()
@@ -182,16 +246,16 @@ def search_nodes(conn, query: str) -> dict:
     return _graph(conn, [r[0] for r in rows])
 
 
-def open_nodes(conn, names: list[str]) -> dict:
+def open_nodes(conn: DuckDBPyConnection, names: list[str]) -> Graph:
     """The named entities and every relation touching one — the memory server's ``open_nodes``."""
     return _graph(conn, list(names))
 
 
-def analyze_memory(conn, top: int = 10) -> dict:
+def analyze_memory(conn: DuckDBPyConnection, top: int = 10) -> MemoryAnalysis:
     """What is stored: counts by type, top recurring errors, flaky tests, runs per suite."""
     by_type = dict(conn.execute("SELECT entity_type, count(*) FROM mem_entities GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
-    relations = int(conn.execute("SELECT count(*) FROM mem_relations").fetchone()[0])
-    observations = int(conn.execute("SELECT count(*) FROM mem_observations").fetchone()[0])
+    relations = int(one_value(conn, "SELECT count(*) FROM mem_relations"))
+    observations = int(one_value(conn, "SELECT count(*) FROM mem_observations"))
     recurring = conn.execute(
         """
         SELECT entity, count(*) AS runs, sum(count) AS occurrences, min(m.recorded_at), max(m.recorded_at)
@@ -215,7 +279,7 @@ def analyze_memory(conn, top: int = 10) -> dict:
     }
 
 
-def memory_figures(conn, info: dict | None = None) -> dict[str, int]:
+def memory_figures(conn: DuckDBPyConnection, info: MemoryAnalysis | None = None) -> dict[str, int]:
     """The memory in numbers, under the stable names the Dagster UI plots:
     ``entities_total``, ``error_types``, ``tests``, ``runs``, ``relations``,
     ``observations``, ``flaky_tests``, ``recurring_errors`` (error types seen in more
@@ -225,7 +289,7 @@ def memory_figures(conn, info: dict | None = None) -> dict[str, int]:
     info = info if info is not None else analyze_memory(conn)
     by_type = info["entities"]
     last = conn.execute("SELECT new_errors FROM mem_runs ORDER BY recorded_at DESC, seq DESC LIMIT 1").fetchone()
-    recurring = conn.execute("SELECT count(*) FROM (SELECT entity FROM mem_sightings GROUP BY entity HAVING count(*) > 1)").fetchone()[0]
+    recurring = one_value(conn, "SELECT count(*) FROM (SELECT entity FROM mem_sightings GROUP BY entity HAVING count(*) > 1)")
     top = info["top_errors"][0] if info["top_errors"] else None
     return {
         "entities_total": int(sum(by_type.values())),
@@ -246,7 +310,7 @@ def _md_cell(text: str, limit: int = 120) -> str:
     return clip(str(text), limit).replace("|", "\\|")
 
 
-def analysis_markdown(info: dict) -> str:
+def analysis_markdown(info: MemoryAnalysis) -> str:
     """:func:`analyze_memory`'s result as Markdown: the top recurring errors (runs,
     occurrences, first and last seen) and the flaky tests."""
     out = ["**Top recurring errors**", ""]
@@ -261,7 +325,7 @@ def analysis_markdown(info: dict) -> str:
     return "\n".join(out)
 
 
-def format_analysis(info: dict) -> str:
+def format_analysis(info: MemoryAnalysis) -> str:
     lines = ["memory:"]
     types = ", ".join(f"{n} {t}" for t, n in info["entities"].items()) or "empty"
     lines.append(f"  entities: {types}; {info['relations']} relations, {info['observations']} observations")
@@ -275,7 +339,7 @@ def format_analysis(info: dict) -> str:
     return "\n".join(lines)
 
 
-def format_graph(graph: dict, limit_obs: int = 5) -> str:
+def format_graph(graph: Graph, limit_obs: int = 5) -> str:
     out = [f"{len(graph['entities'])} entities, {len(graph['relations'])} relations"]
     for e in graph["entities"]:
         out.append(f"- {e['name']} ({e['entityType']})")
@@ -287,20 +351,23 @@ def format_graph(graph: dict, limit_obs: int = 5) -> str:
 
 
 
-def run_summary_rows(conn, limit: int = 50, suite: str | None = None) -> list[dict]:
+def run_summary_rows(conn: DuckDBPyConnection, limit: int = 50, suite: str | None = None) -> list[MemoryRun]:
     """The most recent runs in the memory, newest first."""
     q = "SELECT run_id, suite, commit_sha, log_path, summary_path, recorded_at, lines, failing_tests, error_types, new_errors FROM mem_runs"
-    params: list = []
+    params: list[Any] = []
     if suite:
         q += " WHERE suite = ?"
         params.append(suite)
     rows = conn.execute(q + " ORDER BY recorded_at DESC, seq DESC LIMIT ?", params + [limit]).fetchall()
-    keys = ["run_id", "suite", "commit", "log_path", "summary_path", "recorded_at", "lines", "failing_tests", "error_types", "new_errors"]
-    return [{k: (str(v) if k == "recorded_at" else v) for k, v in zip(keys, r, strict=False)} for r in rows]
+    return [
+        MemoryRun(run_id=r[0], suite=r[1], commit=r[2], log_path=r[3], summary_path=r[4], recorded_at=str(r[5]), lines=r[6],
+                  failing_tests=r[7], error_types=r[8], new_errors=r[9])
+        for r in rows
+    ]
 
 
 
-def find_run(conn, ref: str) -> dict | None:
+def find_run(conn: DuckDBPyConnection, ref: str) -> MemoryRun | None:
     """A stored run by id, or the latest run of a stored log path."""
     rows = run_summary_rows(conn, limit=100000)
     for r in rows:

@@ -6,16 +6,19 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
+
+from duckdb import DuckDBPyConnection
 
 from tokopt_pipeline.lib.errors import BadInput
 from tokopt_pipeline.lib.memory.graph import add_entity, observe, read_graph, relate
 from tokopt_pipeline.lib.memory.runs import ERROR_TYPE
 from tokopt_pipeline.lib.outputs import atomic_write_text
-from tokopt_pipeline.lib.store.db import Store, operation
+from tokopt_pipeline.lib.store.db import Payload, Store, operation
 
 
 # -- JSONL export / import ----------------------------------------------------------
-def export_jsonl(conn, path: str | os.PathLike) -> tuple[int, int]:
+def export_jsonl(conn: DuckDBPyConnection, path: str | os.PathLike[str]) -> tuple[int, int]:
     """Write the graph in the memory server's JSONL format; returns (entities, relations)."""
     g = read_graph(conn)
     lines = [json.dumps({"type": "entity", "name": e["name"], "entityType": e["entityType"], "observations": e["observations"]}, ensure_ascii=False) for e in g["entities"]]
@@ -28,7 +31,7 @@ _ENTITY_KEYS = {"type", "name", "entityType", "observations"}
 _RELATION_KEYS = {"type", "from", "to", "relationType"}
 
 
-def validate_jsonl(path: str | os.PathLike) -> list[dict]:
+def validate_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Read and check a memory-server JSONL file; every line must be an entity or a
     relation record. Raises BadInput naming the file and line of the first problem."""
     p = Path(path)
@@ -45,9 +48,9 @@ def validate_jsonl(path: str | os.PathLike) -> list[dict]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise BadInput(f"{p}:{line}: not UTF-8 text; nothing was imported") from None
-    records: list[dict] = []
+        line_no = raw[: exc.start].count(b"\n") + 1
+        raise BadInput(f"{p}:{line_no}: not UTF-8 text; nothing was imported") from None
+    records: list[dict[str, Any]] = []
 
     def bad(n: int, why: str) -> BadInput:
         return BadInput(f"{p}:{n}: {why}; nothing was imported (expected the memory server's JSONL: one entity or relation record a line)")
@@ -57,8 +60,9 @@ def validate_jsonl(path: str | os.PathLike) -> list[dict]:
             continue
         try:
             rec = json.loads(line)
-        except ValueError as exc:
-            raise bad(n, f"not valid JSON ({exc.msg})") from None
+        except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).split(":")[0]
+            raise bad(n, f"not valid JSON ({why})") from None
         if not isinstance(rec, dict):
             raise bad(n, f"a JSON {type(rec).__name__}, not a record")
         kind = rec.get("type")
@@ -88,7 +92,7 @@ _FP_IN_NAME = re.compile(r"\[([0-9a-f]{8})\]$")
 
 
 @operation("memory_import")
-def _import_records(conn, payload: dict) -> None:
+def _import_records(conn: DuckDBPyConnection, payload: Payload) -> None:
     for rec in payload["records"]:
         if rec["type"] == "entity":
             fp = None
@@ -102,7 +106,7 @@ def _import_records(conn, payload: dict) -> None:
             relate(conn, rec["from"], rec["to"], rec["relationType"])
 
 
-def import_jsonl(store: Store, path: str | os.PathLike, timeout: float | None = None) -> tuple[int, int, str]:
+def import_jsonl(store: Store, path: str | os.PathLike[str], timeout: float | None = None) -> tuple[int, int, str]:
     """Validate ``path`` whole, then merge it into the graph in one transaction (entities
     by name, observations and relations without duplicates). Returns (entities,
     relations, "applied" or the pending file when the store was busy)."""

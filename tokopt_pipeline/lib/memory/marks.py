@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from duckdb import DuckDBPyConnection
 
 from tokopt_pipeline.lib.engine import baseline
 from tokopt_pipeline.lib.engine.model import Analysis
@@ -17,7 +21,7 @@ from tokopt_pipeline.lib.memory.runs import (
     prepare_run,
     scan_log,
 )
-from tokopt_pipeline.lib.store.db import Store
+from tokopt_pipeline.lib.store.db import Payload, Store, one_value
 
 
 # -- flakiness -----------------------------------------------------------------
@@ -42,7 +46,7 @@ def is_flaky(history: list[tuple[str, str | None]]) -> bool:
     return any(len(v) == 2 for v in by_commit.values())
 
 
-def earlier_runs(conn, run_id: str) -> tuple[str, list]:
+def earlier_runs(conn: DuckDBPyConnection, run_id: str) -> tuple[str, list[Any]]:
     """SQL (and its parameters) selecting the ids of the runs before ``run_id``: every
     other stored run, or, when ``run_id`` is stored already (a summary rendered again),
     only the runs recorded before it, so its marks stay what they were."""
@@ -52,10 +56,13 @@ def earlier_runs(conn, run_id: str) -> tuple[str, list]:
     return "SELECT run_id FROM mem_runs WHERE run_id <> ? AND (recorded_at, seq) < (?::TIMESTAMP, ?)", [run_id, pos[0], pos[1]]
 
 
-def histories(conn, suite: str, test_ids: list[str], before_run: str | None = None) -> dict[str, list[tuple[str, str | None]]]:
+def histories(conn: DuckDBPyConnection, suite: str, test_ids: list[str], before_run: str | None = None) -> dict[str, list[tuple[str, str | None]]]:
     if not test_ids:
         return {}
-    earlier, params = earlier_runs(conn, before_run) if before_run else ("SELECT run_id FROM mem_runs", [])
+    if before_run:
+        earlier, params = earlier_runs(conn, before_run)
+    else:
+        earlier, params = "SELECT run_id FROM mem_runs", []
     rows = conn.execute(
         f"""
         SELECT t.test_id, CASE WHEN r.failed THEN 'failed' ELSE 'passed' END, m.commit_sha
@@ -65,13 +72,13 @@ def histories(conn, suite: str, test_ids: list[str], before_run: str | None = No
         """,
         [suite, test_ids, *params],
     ).fetchall()
-    out: dict[str, list] = {}
+    out: dict[str, list[tuple[str, str | None]]] = {}
     for test_id, outcome, commit in rows:
         out.setdefault(test_id, []).append((outcome, commit))
     return out
 
 
-def implied_passes(conn, run: dict) -> list[str]:
+def implied_passes(conn: DuckDBPyConnection, run: Mapping[str, Any]) -> list[str]:
     """Without pass lines, tests this suite saw fail before and absent from this run's
     failures count as passed when the run has a totals line."""
     if run.get("passes_known") or not run.get("totals"):
@@ -97,11 +104,11 @@ class Marks:
     history_runs: int = 0
 
 
-def compute_marks(conn, run: RunRecord) -> tuple[Marks, dict[str, str]]:
+def compute_marks(conn: DuckDBPyConnection, run: RunRecord) -> tuple[Marks, dict[str, str]]:
     """What is new and what is flaky in ``run``, against the runs stored before it."""
     marks = Marks()
     earlier, params = earlier_runs(conn, run.run_id)
-    marks.history_runs = int(conn.execute(f"SELECT count(*) FROM mem_runs WHERE run_id IN ({earlier})", params).fetchone()[0])
+    marks.history_runs = int(one_value(conn, f"SELECT count(*) FROM mem_runs WHERE run_id IN ({earlier})", params))
     # An error type is known when an earlier run saw it, or when it came without any
     # sighting (imported from another memory).
     known_sql = (
@@ -117,11 +124,12 @@ def compute_marks(conn, run: RunRecord) -> tuple[Marks, dict[str, str]]:
     ).fetchall() if fps else []
     known = {r[0] for r in rows} | {r[1] for r in rows}
     if not marks.history_runs:
-        marks.history_runs = int(conn.execute(f"SELECT count(*) FROM mem_entities e WHERE entity_type = ? AND {known_sql}", [ERROR_TYPE, *params]).fetchone()[0])
+        marks.history_runs = int(one_value(conn, f"SELECT count(*) FROM mem_entities e WHERE entity_type = ? AND {known_sql}",
+                                           [ERROR_TYPE, *params]))
     new_fps = {e["fingerprint"] for e in run.errors if e["fingerprint"] not in known and e["name"] not in known} if marks.history_runs else set()
     failing = [f["test_id"] for f in run.failed]
     hist = histories(conn, run.suite, failing, before_run=run.run_id)
-    suite_runs = int(conn.execute(f"SELECT count(*) FROM mem_runs WHERE suite = ? AND run_id IN ({earlier})", [run.suite, *params]).fetchone()[0])
+    suite_runs = int(one_value(conn, f"SELECT count(*) FROM mem_runs WHERE suite = ? AND run_id IN ({earlier})", [run.suite, *params]))
     for test_id in failing:
         h = hist.get(test_id, [])
         if suite_runs and not any(o == "failed" for o, _ in h):
@@ -145,7 +153,7 @@ def annotate(store: Store, run: RunRecord, analysis: Analysis, timeout: float | 
             passing = last_passing(conn, run.suite, *earlier_runs(conn, run.run_id)) if use_baseline else None
     except StoreBusy:
         return None
-    marks.new_errors.extend(analysis.mark(new_fps, set(marks.new_tests), set(marks.flaky_tests)))
+    marks.new_errors.extend(analysis.mark(new_fps.keys(), set(marks.new_tests), set(marks.flaky_tests)))
     if passing is not None:
         baseline.apply(analysis, passing)
     return marks
@@ -201,7 +209,7 @@ class Marker:
         self.marks = annotate(self.store, self.run, analysis, timeout=self.timeout,
                               use_baseline=self.use_baseline and not analysis.baseline)
 
-    def operation(self, summary_path: str | os.PathLike | None = None) -> tuple[str, dict]:
+    def operation(self, summary_path: str | os.PathLike[str] | None = None) -> tuple[str, Payload]:
         """The store operation that records the run (``memory_record_run`` and its
         payload), to write alone (:meth:`record`) or with the run's other rows in one
         transaction (:meth:`~tokopt_pipeline.lib.store.db.Store.write_all`)."""
@@ -211,7 +219,7 @@ class Marker:
             self.run.summary_path = str(summary_path)
         return "memory_record_run", self.run.payload()
 
-    def record(self, summary_path: str | os.PathLike | None = None) -> str:
+    def record(self, summary_path: str | os.PathLike[str] | None = None) -> str:
         """Write the run into the memory (``memory_record_run``); returns ``"applied"``,
         or the pending file when the store was busy."""
         op, payload = self.operation(summary_path)
@@ -219,7 +227,7 @@ class Marker:
 
 
 
-def marks_for_run(conn, run_id: str) -> tuple[set[str], set[str]]:
+def marks_for_run(conn: DuckDBPyConnection, run_id: str) -> tuple[set[str], set[str]]:
     """(fingerprints first seen in ``run_id`` after earlier runs, flaky test ids): the
     marks a stored run's summary gets when it is rendered again."""
     rows = conn.execute(

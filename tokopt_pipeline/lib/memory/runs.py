@@ -6,10 +6,12 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypedDict
 
 from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
 from tokopt_pipeline.lib.engine.runmeta import scan as scan_run_meta
+from tokopt_pipeline.lib.store.db import Payload
 from tokopt_pipeline.lib.store.ids import fingerprint, new_run_id
 
 FLAKY_WINDOW = 30
@@ -50,6 +52,29 @@ def scan_log(path: str) -> RunMeta:
     return scan_run_meta(path)
 
 
+class RunError(TypedDict):
+    """One error type of a run, as the memory records it (an ``ErrorType`` sighting)."""
+
+    fingerprint: str
+    name: str
+    exc_type: str | None
+    message: str
+    count: int
+    first_line: int
+    last_line: int
+    example: str
+    tests: list[str]
+
+
+class RunFailure(TypedDict):
+    """One failing test of a run."""
+
+    test_id: str
+    kind: str
+    fingerprint: str | None
+    what: str
+
+
 @dataclass
 class RunRecord:
     """What one run contributes to the memory; :meth:`payload` is the store operation's."""
@@ -61,17 +86,17 @@ class RunRecord:
     recorded_at: str
     lines: int
     totals: list[str]
-    errors: list[dict]
-    failed: list[dict]
+    errors: list[RunError]
+    failed: list[RunFailure]
     passed: list[str]
     passes_known: bool
     summary_path: str | None = None
     #: The run passed (its command exited 0, else its log shows no failure); then
     #: ``baseline`` holds its fingerprints (:meth:`.baseline.Baseline.payload`).
     green: bool = False
-    baseline: dict | None = None
+    baseline: dict[str, Any] | None = None
 
-    def payload(self) -> dict:
+    def payload(self) -> Payload:
         return dict(self.__dict__)
 
 
@@ -93,7 +118,7 @@ def prepare_run(analysis: Analysis, log_path: str, suite: str | None = None, com
     passing tests and the commit; ``commit`` given explicitly wins over the log's."""
     suite = suite or derive_suite(log_path, analysis.profile)
     scan = scan or RunMeta()
-    errors = []
+    errors: list[RunError] = []
     for g in analysis.groups.values():
         fp = fingerprint(g.key)
         example = _example_line(g.example, g.exc_type)
@@ -102,7 +127,7 @@ def prepare_run(analysis: Analysis, log_path: str, suite: str | None = None, com
             "message": clip(g.message, 300), "count": g.count, "first_line": g.first_line, "last_line": g.last_line,
             "example": clip(example, EXAMPLE_CHARS), "tests": list(g.tests),
         })
-    failed = []
+    failed: list[RunFailure] = []
     for t in analysis.tests.values():
         failed.append({
             "test_id": t.test_id, "kind": t.kind, "fingerprint": fingerprint(t.group_key) if t.group_key else None,

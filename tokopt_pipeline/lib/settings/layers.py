@@ -22,9 +22,11 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
-from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, SummaryOptions
+from tokopt_pipeline.lib.settings.options import SummaryOptions
+from tokopt_pipeline.lib.settings.presets import DEFAULT_TOKEN_BUDGET
 
 __all__ = ["value", "given", "layered", "summary_options", "MEMORY_OPTIMIZED_BATCH_LINES", "RUN_SETTINGS"]
 
@@ -75,7 +77,8 @@ def layered(values: Any, explicit: set[str] | None = None) -> tuple[dict[str, An
         if key in explicit or key not in layers:
             out[key] = DEFAULTS[key] if mine is None else mine
         elif key == "add_priority_pattern":
-            out[key] = list(layers[key]) + list(mine or [])
+            # a preset's or profile's patterns: a list of strings (the profile file's schema says so)
+            out[key] = list(cast("Iterable[str]", layers[key])) + list(mine or [])
         else:
             out[key] = layers[key]
     return out, sources

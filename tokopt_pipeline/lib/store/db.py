@@ -37,8 +37,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
+from duckdb import DuckDBPyConnection
 
 from tokopt_pipeline.lib.errors import StoreError
 from tokopt_pipeline.lib.outputs import atomic_write_text
@@ -65,7 +67,13 @@ DUCKDB_CONFIG = {
     "allow_community_extensions": False,
 }
 
-_OPERATIONS: dict[str, Callable[[duckdb.DuckDBPyConnection, dict], None]] = {}
+#: An operation's payload: a JSON object (as it is read back from a pending file).
+Payload = dict[str, Any]
+#: The handler of an operation: applies ``payload`` on the connection, in the caller's transaction.
+Handler = Callable[[DuckDBPyConnection, Payload], None]
+_H = TypeVar("_H", bound=Handler)
+
+_OPERATIONS: dict[str, Handler] = {}
 # Modules that register operations; imported before a replay so every handler exists.
 OPERATION_MODULES: list[str] = ["tokopt_pipeline.lib.store.records", "tokopt_pipeline.lib.store.retention"]
 OPERATION_MODULES += ["tokopt_pipeline.lib.memory", "tokopt_pipeline.lib.usage.ledger"]
@@ -74,10 +82,10 @@ OPERATION_MODULES += ["tokopt_pipeline.lib.memory", "tokopt_pipeline.lib.usage.l
 _FILE_ERRORS = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException, duckdb.FatalException)
 
 
-def operation(name: str):
+def operation(name: str) -> Callable[[_H], _H]:
     """Register ``fn(conn, payload)`` as the handler of write operation ``name``."""
 
-    def deco(fn):
+    def deco(fn: _H) -> _H:
         _OPERATIONS[name] = fn
         return fn
 
@@ -93,12 +101,25 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
 
 
-def open_duckdb(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def open_duckdb(path: str | os.PathLike[str], read_only: bool = False) -> DuckDBPyConnection:
     """A DuckDB connection with tokopt's settings (:data:`DUCKDB_CONFIG`)."""
     return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
 
 
-def migrate(conn: duckdb.DuckDBPyConnection) -> int:
+def one_row(conn: DuckDBPyConnection, sql: str, params: object = None) -> tuple[Any, ...]:
+    """The row of a query that always returns exactly one (an aggregate such as ``count(*)``)."""
+    row = conn.execute(sql, params).fetchone()
+    if row is None:
+        raise StoreError(f"the store returned no row for {sql[:80]!r}")
+    return row
+
+
+def one_value(conn: DuckDBPyConnection, sql: str, params: object = None) -> Any:
+    """The first column of :func:`one_row`."""
+    return one_row(conn, sql, params)[0]
+
+
+def migrate(conn: DuckDBPyConnection) -> int:
     """Bring the schema up to date: apply, in version order, every migration the file
     has not had; return the highest version now in the file."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)")
@@ -125,7 +146,7 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
     return max(applied)
 
 
-def _rollback(conn) -> None:
+def _rollback(conn: DuckDBPyConnection) -> None:
     try:
         conn.execute("ROLLBACK")
     except duckdb.Error:  # no transaction left, or the database was invalidated: nothing was committed
@@ -146,7 +167,9 @@ class Store:
     lock_timeout: float = 10.0
 
     @classmethod
-    def from_env(cls, path: str | os.PathLike | None = None, pending_dir: str | os.PathLike | None = None) -> Store:
+    def from_env(
+        cls, path: str | os.PathLike[str] | None = None, pending_dir: str | os.PathLike[str] | None = None
+    ) -> Store:
         """``TOKOPT_DUCKDB_PATH`` / ``TOKOPT_PENDING_DIR`` / ``TOKOPT_LOCK_TIMEOUT``
         override the defaults; a wrong value raises :class:`BadEnvironment` (exit 2)."""
         p = Path(path or path_value("TOKOPT_DUCKDB_PATH") or DEFAULT_PATH)
@@ -154,7 +177,7 @@ class Store:
         return cls(p, pend, seconds("TOKOPT_LOCK_TIMEOUT", 10.0))
 
     @contextmanager
-    def connect(self, timeout: float | None = None, replay: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, timeout: float | None = None, replay: bool = True) -> Iterator[DuckDBPyConnection]:
         """A migrated read-write connection; waits up to ``timeout`` s for the lock.
 
         Raises:
@@ -211,7 +234,7 @@ class Store:
                 warn(f"the store {self.path} was not checkpointed on close ({first_line(exc)}); the next run finishes it")
 
     # -- writes that never get lost -------------------------------------------
-    def write(self, op: str, payload: dict, timeout: float | None = None) -> str:
+    def write(self, op: str, payload: Payload, timeout: float | None = None) -> str:
         """Apply operation ``op`` now, or queue it in the pending folder if the store is
         busy. Returns ``"applied"`` or the path of the pending file."""
         _known(op)
@@ -222,7 +245,7 @@ class Store:
         except StoreBusy:
             return str(self.queue(op, payload))
 
-    def write_all(self, ops: list[tuple[str, dict]], timeout: float | None = None) -> str:
+    def write_all(self, ops: list[tuple[str, Payload]], timeout: float | None = None) -> str:
         """Apply several operations in one transaction (all of them or none), or queue
         them as one pending write. Returns ``"applied"`` or the pending file."""
         for op, _ in ops:
@@ -231,7 +254,7 @@ class Store:
             return self.write(ops[0][0], ops[0][1], timeout=timeout)
         return self.write("batch", {"ops": [{"op": op, "payload": payload} for op, payload in ops]}, timeout=timeout)
 
-    def queue(self, op: str, payload: dict) -> Path:
+    def queue(self, op: str, payload: Payload) -> Path:
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}-{op}.json"
         path = self.pending_dir / name
         atomic_write_text(path, json.dumps({"op": op, "payload": payload}, default=str))
@@ -264,7 +287,7 @@ class Store:
         warn(f"the pending write {path} cannot be replayed ({why}); moved to {dest}")
         return dest
 
-    def _replay(self, conn) -> int:
+    def _replay(self, conn: DuckDBPyConnection) -> int:
         files = self.pending()
         if not files:
             return 0
@@ -296,12 +319,12 @@ class Store:
             done += 1
         return done
 
-    def apply(self, conn, op: str, payload: dict) -> None:
+    def apply(self, conn: DuckDBPyConnection, op: str, payload: Payload) -> None:
         """Apply operation ``op`` on an open connection, in one transaction."""
         _known(op)
         self._apply(conn, op, payload)
 
-    def _apply(self, conn, op: str, payload: dict) -> None:
+    def _apply(self, conn: DuckDBPyConnection, op: str, payload: Payload) -> None:
         conn.execute("BEGIN TRANSACTION")
         try:
             _OPERATIONS[op](conn, payload)
@@ -321,7 +344,7 @@ def _known(op: str) -> None:
 
 
 @operation("batch")
-def _batch(conn, payload: dict) -> None:
+def _batch(conn: DuckDBPyConnection, payload: Payload) -> None:
     """Several operations in the caller's one transaction (:meth:`Store.write_all`)."""
     ops = payload["ops"]
     if not isinstance(ops, list):

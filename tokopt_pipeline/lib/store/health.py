@@ -13,6 +13,7 @@ import errno
 from pathlib import Path
 
 import duckdb
+from duckdb import DuckDBPyConnection
 
 from tokopt_pipeline.lib.errors import StoreError
 
@@ -84,7 +85,7 @@ def sniff(path: Path) -> None:
         raise damaged(path, f"the file ends after {size:,} bytes, inside its headers")
 
 
-def check_opened(conn, path: Path) -> None:
+def check_opened(conn: DuckDBPyConnection, path: Path) -> None:
     """After opening: the file holds whole blocks, at least those in use (else it was
     truncated), and it is tokopt's (a DuckDB database with tables has schema_version)."""
     try:

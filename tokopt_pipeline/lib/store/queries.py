@@ -15,8 +15,12 @@ Example:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from duckdb import DuckDBPyConnection
 
 from tokopt_pipeline.lib.engine.model import Analysis
+from tokopt_pipeline.lib.store.db import one_row, one_value
 from tokopt_pipeline.lib.store.records import analysis_from_json
 
 __all__ = [
@@ -33,14 +37,14 @@ __all__ = [
 
 
 # -- one log ------------------------------------------------------------------------
-def registered_log(conn, file_key: str) -> dict | None:
+def registered_log(conn: DuckDBPyConnection, file_key: str) -> dict[str, Any] | None:
     """The ``log_files`` row of ``file_key`` (``path``, ``lines``), or None when the log
     was never registered."""
     row = conn.execute("SELECT path, lines FROM log_files WHERE file_key = ?", [file_key]).fetchone()
     return None if row is None else {"path": row[0], "lines": row[1]}
 
 
-def latest_analysis_run(conn, file_key: str) -> dict | None:
+def latest_analysis_run(conn: DuckDBPyConnection, file_key: str) -> dict[str, Any] | None:
     """The latest run of ``file_key`` that stored an analysis (the one a summary of the
     log is rendered from): ``run_id``, ``path``, ``suite``, ``commit``, ``started_at``;
     None when there is none. Ties on the start time go to the greater run id."""
@@ -55,7 +59,7 @@ def latest_analysis_run(conn, file_key: str) -> dict | None:
     return {"run_id": run_id, "path": path, "suite": suite, "commit": commit, "started_at": started}
 
 
-def stored_analysis(conn, run_id: str) -> Analysis:
+def stored_analysis(conn: DuckDBPyConnection, run_id: str) -> Analysis:
     """The analysis run ``run_id`` stored (table ``analyses``).
 
     Raises:
@@ -67,7 +71,7 @@ def stored_analysis(conn, run_id: str) -> Analysis:
     return analysis_from_json(row[0])
 
 
-def chunk_rows(conn, run_id: str) -> list[tuple[int, int, int, int]]:
+def chunk_rows(conn: DuckDBPyConnection, run_id: str) -> list[tuple[int, int, int, int]]:
     """``(chunk, first_line, last_line, lines)`` of each chunk of run ``run_id``, in order."""
     return conn.execute(
         "SELECT chunk, first_line, last_line, lines FROM chunks WHERE run_id = ? ORDER BY chunk", [run_id]
@@ -75,29 +79,30 @@ def chunk_rows(conn, run_id: str) -> list[tuple[int, int, int, int]]:
 
 
 # -- every log ----------------------------------------------------------------------
-def run_count(conn) -> int:
+def run_count(conn: DuckDBPyConnection) -> int:
     """How many runs the store holds."""
-    return int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
+    return int(one_value(conn, "SELECT count(*) FROM runs"))
 
 
-def file_keys_with_runs(conn) -> set[str]:
+def file_keys_with_runs(conn: DuckDBPyConnection) -> set[str]:
     """The file keys that still have at least one run."""
     return {k for (k,) in conn.execute("SELECT DISTINCT file_key FROM runs WHERE file_key IS NOT NULL").fetchall()}
 
 
-def registered_paths(conn) -> dict[str, str]:
+def registered_paths(conn: DuckDBPyConnection) -> dict[str, str]:
     """Each registered log's path, by file key."""
     return dict(conn.execute("SELECT file_key, path FROM log_files").fetchall())
 
 
-def error_entity_figures(conn) -> dict[str, int]:
+def error_entity_figures(conn: DuckDBPyConnection) -> dict[str, int]:
     """The ``error_entities`` table in numbers, under the names the Dagster UI plots:
     ``distinct_errors``, ``occurrences`` (over every run), ``recurring`` (seen in more
     than one run) and ``new_today`` (first seen on the store's current date)."""
-    distinct, occurrences, recurring, new_today = conn.execute(
+    distinct, occurrences, recurring, new_today = one_row(
+        conn,
         "SELECT count(*), coalesce(sum(occurrences), 0), count(*) FILTER (WHERE runs > 1), "
-        "count(*) FILTER (WHERE first_seen >= current_date) FROM error_entities"
-    ).fetchone()
+        "count(*) FILTER (WHERE first_seen >= current_date) FROM error_entities",
+    )
     return {
         "distinct_errors": int(distinct),
         "occurrences": int(occurrences),
@@ -112,7 +117,7 @@ def _error_row(exc: str, msg: str, occ: int, runs: int, files: int, last: dateti
     return f"| `{what}` | {occ} | {runs} | {files} | {last:%Y-%m-%d %H:%M} |"
 
 
-def top_errors_markdown(conn, top: int = 15) -> str:
+def top_errors_markdown(conn: DuckDBPyConnection, top: int = 15) -> str:
     """The ``top`` most frequent error entities as a Markdown table: the error (type
     and message, clipped to 120 characters), occurrences, runs, files, last seen."""
     rows = conn.execute(

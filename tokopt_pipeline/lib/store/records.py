@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
+
+from duckdb import DuckDBPyConnection
 
 from tokopt_pipeline.lib.engine.model import Analysis, ChunkStat, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.render import Summary
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
 from tokopt_pipeline.lib.engine.testresults import FailedTest, RunTotals
-from tokopt_pipeline.lib.store.db import operation
+from tokopt_pipeline.lib.store.db import Payload, operation
 from tokopt_pipeline.lib.store.ids import fingerprint, new_run_id
 from tokopt_pipeline.lib.usage import ledger
 
@@ -97,7 +100,7 @@ def analysis_from_json(text: str) -> Analysis:
 
 
 # -- payloads -------------------------------------------------------------------
-def _child_rows(run_id: str, a: Analysis) -> dict[str, list[dict]]:
+def _child_rows(run_id: str, a: Analysis) -> dict[str, list[dict[str, Any]]]:
     chunks = [
         {"run_id": run_id, "chunk": c.index, "first_line": c.first_line, "last_line": c.last_line, "lines": c.lines,
          "bytes": c.raw_bytes, "critical": c.levels[0], "high": c.levels[1], "medium": c.levels[2], "low": c.levels[3],
@@ -124,7 +127,7 @@ def _child_rows(run_id: str, a: Analysis) -> dict[str, list[dict]]:
 
 
 def analysis_payload(a: Analysis, *, run_id: str, source: str, file_key: str | None = None, path: str | None = None,
-                     keep_analysis: bool = True) -> dict:
+                     keep_analysis: bool = True) -> Payload:
     """A ``record_run`` payload for an analysis not yet rendered (the summary comes later)."""
     run = {
         "run_id": run_id, "file_key": file_key, "path": path or a.source, "source": source, "profile": a.profile,
@@ -132,13 +135,13 @@ def analysis_payload(a: Analysis, *, run_id: str, source: str, file_key: str | N
         "critical_events": a.critical_units, "failing_tests": len(a.tests), "error_groups": len(a.groups),
         "templates": len(a.templates),
     }
-    payload = {"run": run, **_child_rows(run_id, a)}
+    payload: Payload = {"run": run, **_child_rows(run_id, a)}
     if keep_analysis:
         payload["analysis"] = analysis_to_json(a)
     return payload
 
 
-def summary_fields(summary: Summary, summary_path: str | None) -> dict:
+def summary_fields(summary: Summary, summary_path: str | None) -> dict[str, Any]:
     """The ``runs`` columns a rendered summary fills in."""
     return {
         "tokens_out": summary.tokens_out, "budget": summary.budget, "reduction_pct": summary.reduction_pct,
@@ -148,7 +151,7 @@ def summary_fields(summary: Summary, summary_path: str | None) -> dict:
 
 
 def summary_payload(summary: Summary, *, run_id: str, source: str, file_key: str | None = None,
-                    path: str | None = None, summary_path: str | None = None, keep_analysis: bool = False) -> dict:
+                    path: str | None = None, summary_path: str | None = None, keep_analysis: bool = False) -> Payload:
     """A complete ``record_run`` payload: the run, its rows and the summary text."""
     payload = analysis_payload(summary.analysis, run_id=run_id, source=source, file_key=file_key, path=path,
                                keep_analysis=keep_analysis)
@@ -159,7 +162,7 @@ def summary_payload(summary: Summary, *, run_id: str, source: str, file_key: str
 
 
 # -- operations -----------------------------------------------------------------
-def _insert_rows(conn, table: str, columns: dict[str, str], rows: list[dict]) -> None:
+def _insert_rows(conn: DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[dict[str, Any]]) -> None:
     """Insert many rows in one statement (a JSON parameter unnested by DuckDB)."""
     if not rows:
         return
@@ -172,7 +175,7 @@ def _insert_rows(conn, table: str, columns: dict[str, str], rows: list[dict]) ->
     )
 
 
-def _upsert(conn, table: str, key: str, row: dict, allowed: tuple[str, ...]) -> None:
+def _upsert(conn: DuckDBPyConnection, table: str, key: str, row: dict[str, Any], allowed: tuple[str, ...]) -> None:
     cols = [c for c in row if c in allowed]
     if key not in cols:
         raise ValueError(f"{table}: {key} is required")
@@ -185,13 +188,13 @@ def _upsert(conn, table: str, key: str, row: dict, allowed: tuple[str, ...]) -> 
 
 
 @operation("register_log")
-def register_log(conn, payload: dict) -> None:
+def register_log(conn: DuckDBPyConnection, payload: Payload) -> None:
     _upsert(conn, "log_files", "file_key", payload, LOG_COLUMNS)
     conn.execute("UPDATE log_files SET registered_at = current_timestamp WHERE file_key = ?", [payload["file_key"]])
 
 
 @operation("record_run")
-def record_run(conn, payload: dict) -> None:
+def record_run(conn: DuckDBPyConnection, payload: Payload) -> None:
     run = payload["run"]
     run_id = run["run_id"]
     _upsert(conn, "runs", "run_id", run, RUN_COLUMNS)
@@ -213,7 +216,7 @@ def record_run(conn, payload: dict) -> None:
 
 
 @operation("refresh_error_entities")
-def refresh_error_entities(conn, payload: dict) -> None:
+def refresh_error_entities(conn: DuckDBPyConnection, payload: Payload) -> None:
     conn.execute("DELETE FROM error_entities")
     conn.execute(
         f"""
@@ -230,5 +233,5 @@ def refresh_error_entities(conn, payload: dict) -> None:
 
 
 @operation("refresh_usage")
-def refresh_usage(conn, payload: dict) -> None:
+def refresh_usage(conn: DuckDBPyConnection, payload: Payload) -> None:
     """Nothing to do: the usage roll-ups are views of the ledger."""

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from duckdb import DuckDBPyConnection
+
 from tokopt_pipeline.lib.store import RETENTION_DAYS, RETENTION_MAX_MB
-from tokopt_pipeline.lib.store.db import operation
+from tokopt_pipeline.lib.store.db import Payload, one_row, one_value, operation
 from tokopt_pipeline.lib.store.records import RUN_TABLES, refresh_error_entities
 
 __all__ = ["prune_store", "store_bytes", "DEFAULT_DAYS", "DEFAULT_MAX_MB"]
@@ -37,27 +39,27 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def store_bytes(conn) -> int:
+def store_bytes(conn: DuckDBPyConnection) -> int:
     """The file's size as DuckDB counts it (headers and every block, free or used)."""
-    blocks, block_size = conn.execute("SELECT total_blocks, block_size FROM pragma_database_size()").fetchone()
+    blocks, block_size = one_row(conn, "SELECT total_blocks, block_size FROM pragma_database_size()")
     return _HEADERS + int(blocks or 0) * int(block_size or 0)
 
 
-def _count(conn, sql: str, params: list) -> int:
-    return int(conn.execute(sql, params).fetchone()[0])
+def _count(conn: DuckDBPyConnection, sql: str, params: list[object]) -> int:
+    return int(one_value(conn, sql, params))
 
 
 @operation("prune")
-def prune(conn, payload: dict) -> None:
+def prune(conn: DuckDBPyConnection, payload: Payload) -> None:
     """Delete what is older than ``days`` days, or than ``before`` (an ISO time, UTC)."""
     _prune(conn, payload)
 
 
-def _prune(conn, payload: dict) -> dict[str, int]:
+def _prune(conn: DuckDBPyConnection, payload: Payload) -> dict[str, int]:
     if payload.get("before"):
         cut = datetime.fromisoformat(str(payload["before"]))
         runs_old = "started_at < ?"
-        runs_params: list = [cut]
+        runs_params: list[object] = [cut]
     else:
         days = int(payload["days"])
         cut = _utcnow() - timedelta(days=days)
@@ -107,7 +109,7 @@ def _prune(conn, payload: dict) -> dict[str, int]:
     return counts
 
 
-def _oldest_quarter(conn) -> datetime | None:
+def _oldest_quarter(conn: DuckDBPyConnection) -> datetime | None:
     """The time before which the oldest quarter of the recorded runs lie (UTC)."""
     row = conn.execute(
         "SELECT quantile_disc(t, 0.25), count(*) FROM (SELECT recorded_at AS t FROM mem_runs "
@@ -115,17 +117,18 @@ def _oldest_quarter(conn) -> datetime | None:
     ).fetchone()
     if row is None or not row[1]:
         return None
-    return row[0]
+    cut: datetime = row[0]
+    return cut
 
 
-def prune_store(conn, days: int | None = DEFAULT_DAYS, max_mb: float | None = DEFAULT_MAX_MB) -> dict:
+def prune_store(conn: DuckDBPyConnection, days: int | None = DEFAULT_DAYS, max_mb: float | None = DEFAULT_MAX_MB) -> dict[str, int]:
     """Prune runs older than ``days`` (None: none by age), then the oldest runs while the
     file is over ``max_mb`` MB (None: no cap); each step in one transaction. Returns
     ``runs``, ``memory_runs`` and ``usage_rows`` pruned, and ``bytes_before`` /
     ``bytes_after`` of the file."""
     total = {"runs": 0, "memory_runs": 0, "usage_rows": 0}
 
-    def step(payload: dict) -> None:
+    def step(payload: Payload) -> None:
         conn.execute("BEGIN TRANSACTION")
         try:
             got = _prune(conn, payload)

@@ -46,7 +46,7 @@ import ssl
 import sys
 import tomllib
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email import policy
 from email.errors import HeaderParseError
@@ -54,8 +54,13 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tokopt_pipeline.lib.errors import EXIT_STORE, TokoptError
+
+if TYPE_CHECKING:
+    from tokopt_pipeline.lib.store.db import Store
+    from tokopt_pipeline.lib.usage.ledger import Alert
 
 __all__ = ["AlertError", "SmtpSettings", "build_message", "check_address", "check_label", "deliver_pending",
            "escape_label", "load_settings", "send"]
@@ -84,11 +89,11 @@ class SmtpSettings:
     timeout: float = 20.0
 
 
-def _truthy(v) -> bool:
+def _truthy(v: object) -> bool:
     return str(v).strip().lower() in {"1", "true", "yes", "on"} if not isinstance(v, bool) else v
 
 
-def load_settings(config: str | os.PathLike | None = None, env: dict | None = None) -> SmtpSettings:
+def load_settings(config: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> SmtpSettings:
     """SMTP settings from the environment, then the config file.
 
     Raises:
@@ -96,7 +101,7 @@ def load_settings(config: str | os.PathLike | None = None, env: dict | None = No
     """
     env = os.environ if env is None else env
     path = Path(config or env.get("TOKOPT_SMTP_CONFIG") or DEFAULT_CONFIG)
-    data: dict = {}
+    data: dict[str, Any] = {}
     if path.is_file():
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -106,7 +111,7 @@ def load_settings(config: str | os.PathLike | None = None, env: dict | None = No
     elif config:
         raise AlertError(f"SMTP settings file {path} not found")
 
-    def pick(env_key: str, file_key: str, default=None):
+    def pick(env_key: str, file_key: str, default: Any = None) -> Any:
         v = env.get(env_key)
         return v if v not in (None, "") else data.get(file_key, default)
 
@@ -197,7 +202,7 @@ def check_address(value: str, what: str = "--alert-email") -> Address:
     return Address(display_name=addr.display_name, username=addr.username, domain=addr.domain)
 
 
-def build_message(alert: dict, sender: str, to: str) -> EmailMessage:
+def build_message(alert: Alert, sender: str, to: str) -> EmailMessage:
     """The mail for one alert row (see :func:`.usage.pending_alerts`).
 
     Raises:
@@ -248,7 +253,7 @@ def _warn(message: str) -> None:
     print(f"tokopt: warning: {message}", file=sys.stderr)
 
 
-def deliver_pending(store, settings: SmtpSettings | None, default_to: str | None = None, timeout: float | None = None,
+def deliver_pending(store: Store, settings: SmtpSettings | None, default_to: str | None = None, timeout: float | None = None,
                     warn: Callable[[str], None] | None = None) -> int:
     """Mail the alerts not yet sent; returns how many were sent.
 
@@ -270,8 +275,8 @@ def deliver_pending(store, settings: SmtpSettings | None, default_to: str | None
     unaddressed = [a["alert_id"] for a, to in to_send if not to]
     if unaddressed:
         store.write("usage_alert_sent", {"alert_ids": unaddressed, "error": "no --alert-email address"}, timeout=timeout)
-    to_send = [(a, to) for a, to in to_send if to]
-    if not to_send:
+    addressed = [(a, to) for a, to in to_send if to]
+    if not addressed:
         return 0
     if settings is None:
         settings = load_settings()
@@ -279,8 +284,10 @@ def deliver_pending(store, settings: SmtpSettings | None, default_to: str | None
         check_address(settings.sender, "the sender (TOKOPT_SMTP_FROM)")
     except ValueError as exc:
         raise AlertError(str(exc)) from None
-    msgs, ids, refused = [], [], {}
-    for a, to in to_send:
+    msgs: list[EmailMessage] = []
+    ids: list[str] = []
+    refused: dict[str, list[str]] = {}
+    for a, to in addressed:
         try:
             msgs.append(build_message(a, settings.sender, to))
             ids.append(a["alert_id"])

@@ -24,6 +24,8 @@ state. The state only falls back (re-arming the alert) when use drops more than
 raises one alert, not one per run. Alerts are rows in ``usage_alerts`` until
 :mod:`.alerts` has mailed them.
 
+One concept (over 400 lines): the usage ledger, its rows in and its reports out.
+
 Example:
     store.write("usage_record", usage_payload(summary, log_path="ci.log", component="unit"))
     with store.connect() as conn:
@@ -34,10 +36,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, NotRequired, Protocol, TypedDict
 
-from tokopt_pipeline.lib.store.db import operation
+from duckdb import DuckDBPyConnection
+
+from tokopt_pipeline.lib.store.db import Payload, one_row, one_value, operation
 from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT, budget_state
 
 __all__ = [
@@ -46,7 +52,11 @@ __all__ = [
     "DEFAULT_WARNING",
     "LEVELS",
     "REARM_MARGIN",
+    "Alert",
     "Monitor",
+    "UsageEntry",
+    "UsageFigures",
+    "UsageReport",
     "format_report",
     "next_state",
     "pending_alerts",
@@ -73,12 +83,70 @@ class Monitor:
     enabled: bool = True
 
 
+class UsageFigures(Protocol):
+    """What a usage record is made of: a rendered :class:`~.render.Summary`, or the
+    same figures of a summary made elsewhere (the Python API's ``track_usage``)."""
+
+    @property
+    def tokens_in(self) -> int: ...
+    @property
+    def tokens_in_exact(self) -> bool: ...
+    @property
+    def tokens_out(self) -> int: ...
+    @property
+    def budget(self) -> int: ...
+    @property
+    def reduction_pct(self) -> float: ...
+    @property
+    def budget_pct(self) -> float: ...
+    @property
+    def shown(self) -> Mapping[str, int]: ...
+
+
+class UsageEntry(TypedDict):
+    """One line of :func:`usage_report`: a period's tracked runs, overall
+    (``component`` None) or of one component."""
+
+    component: str | None
+    runs: int
+    tokens_in: int
+    tokens_out: int
+    budget: int
+    use_pct: float
+    reduction_pct: float
+    peak_pct: float
+
+
+class UsageReport(TypedDict):
+    """:func:`usage_report`: the entries of each period (``today``, ``7 days``,
+    ``all time``; the overall entry first), the saved monitoring settings (None when
+    off) and, when monitoring, each component's alert state."""
+
+    periods: dict[str, list[UsageEntry]]
+    monitor: dict[str, Any] | None
+    alert_state: NotRequired[dict[str, str]]
+
+
+class Alert(TypedDict):
+    """A row of ``usage_alerts`` not yet mailed (:func:`pending_alerts`)."""
+
+    alert_id: str
+    created_at: datetime
+    component: str
+    level: str
+    budget_pct: float
+    threshold: float
+    run_id: str
+    email: str | None
+    error: str | None
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def usage_payload(summary, log_path: str, component: str, run_id: str | None = None, monitor: Monitor | None = None,
-                  recorded_at: datetime | None = None) -> dict:
+def usage_payload(summary: UsageFigures, log_path: str, component: str, run_id: str | None = None,
+                  monitor: Monitor | None = None, recorded_at: datetime | None = None) -> Payload:
     """The ``usage_record`` payload of a rendered :class:`~.render.Summary`."""
     return {
         "run_id": run_id or f"usage-{uuid.uuid4().hex[:12]}",
@@ -117,7 +185,7 @@ def next_state(state: str, pct: float, warning: float, critical: float, margin: 
     return state, None
 
 
-def _saved_monitor(conn) -> Monitor | None:
+def _saved_monitor(conn: DuckDBPyConnection) -> Monitor | None:
     row = conn.execute("SELECT enabled, email, warning, critical FROM usage_monitor WHERE id = 1").fetchone()
     if not row or not row[0]:
         return None
@@ -125,7 +193,7 @@ def _saved_monitor(conn) -> Monitor | None:
 
 
 @operation("usage_monitor")
-def save_monitor(conn, payload: dict) -> None:
+def save_monitor(conn: DuckDBPyConnection, payload: Payload) -> None:
     """Save (or turn off, with ``enabled: false``) the monitoring settings."""
     conn.execute("DELETE FROM usage_monitor WHERE id = 1")
     conn.execute(
@@ -141,7 +209,7 @@ _LEDGER_COLUMNS = (
 _FIGURES = ("tokens_in", "tokens_in_exact", "tokens_out", "budget", "reduction_pct", "budget_pct")
 
 
-def enter_run(conn, run_id: str, usage: dict | None = None) -> None:
+def enter_run(conn: DuckDBPyConnection, run_id: str, usage: Mapping[str, Any] | None = None) -> None:
     """Enter (or update) the ledger row of run ``run_id`` from its ``runs`` row, when the
     run has a rendered summary. ``usage`` may give ``component``, ``recorded_at`` (UTC)
     and ``sections``; a rendered-again summary keeps its row's time and tracking."""
@@ -178,7 +246,7 @@ def enter_run(conn, run_id: str, usage: dict | None = None) -> None:
 
 
 @operation("usage_record")
-def record_usage(conn, p: dict) -> None:
+def record_usage(conn: DuckDBPyConnection, p: Payload) -> None:
     """Track one run's usage (idempotent by run id): its ledger row, entered now or by
     ``record_run`` before, is marked tracked; then an alert is raised on a crossing."""
     row = conn.execute("SELECT tracked FROM usage_ledger WHERE run_id = ?", [p["run_id"]]).fetchone()
@@ -215,7 +283,7 @@ def record_usage(conn, p: dict) -> None:
 
 
 @operation("usage_alert_sent")
-def mark_sent(conn, payload: dict) -> None:
+def mark_sent(conn: DuckDBPyConnection, payload: Payload) -> None:
     """Mark alerts mailed (``error`` set: the attempt failed and stays pending)."""
     if payload.get("error"):
         conn.execute("UPDATE usage_alerts SET error = ? WHERE alert_id IN (SELECT unnest(?::VARCHAR[]))", [payload["error"], payload["alert_ids"]])
@@ -224,21 +292,25 @@ def mark_sent(conn, payload: dict) -> None:
                      [payload.get("sent_at") or _utcnow().isoformat(), payload["alert_ids"]])
 
 
-def pending_alerts(conn) -> list[dict]:
+def pending_alerts(conn: DuckDBPyConnection) -> list[Alert]:
     """Alerts raised but not yet mailed, oldest first."""
     rows = conn.execute(
         "SELECT alert_id, created_at, component, level, budget_pct, threshold, run_id, email, error FROM usage_alerts WHERE sent_at IS NULL ORDER BY created_at, alert_id"
     ).fetchall()
-    keys = ["alert_id", "created_at", "component", "level", "budget_pct", "threshold", "run_id", "email", "error"]
-    return [dict(zip(keys, r, strict=False)) for r in rows]
+    return [
+        Alert(alert_id=r[0], created_at=r[1], component=r[2], level=r[3], budget_pct=r[4], threshold=r[5], run_id=r[6],
+              email=r[7], error=r[8])
+        for r in rows
+    ]
 
 
-def usage_report(conn, now: datetime | None = None) -> dict:
+def usage_report(conn: DuckDBPyConnection, now: datetime | None = None) -> UsageReport:
     """Use against budget for today (UTC), the last 7 days and all time, overall and per component."""
     now = now or _utcnow()
     today = datetime(now.year, now.month, now.day)
     periods = {"today": today, "7 days": now - timedelta(days=7), "all time": datetime(1970, 1, 1)}
-    out: dict = {"periods": {}, "monitor": None}
+    periods_out: dict[str, list[UsageEntry]] = {}
+    out: UsageReport = {"periods": periods_out, "monitor": None}
     for name, start in periods.items():
         rows = conn.execute(
             """
@@ -248,7 +320,7 @@ def usage_report(conn, now: datetime | None = None) -> dict:
             """,
             [start],
         ).fetchall()
-        entries = []
+        entries: list[UsageEntry] = []
         for comp, n, tin, tout, budget, peak in rows:
             if not n:
                 continue
@@ -257,7 +329,7 @@ def usage_report(conn, now: datetime | None = None) -> dict:
                 "budget": int(budget or 0), "use_pct": round(100.0 * (tout or 0) / budget, 2) if budget else 0.0,
                 "reduction_pct": round(100.0 * (1 - (tout or 0) / tin), 2) if tin else 0.0, "peak_pct": float(peak or 0.0),
             })
-        out["periods"][name] = entries
+        periods_out[name] = entries
     mon = _saved_monitor(conn)
     if mon:
         out["monitor"] = mon.__dict__
@@ -265,7 +337,7 @@ def usage_report(conn, now: datetime | None = None) -> dict:
     return out
 
 
-def format_report(report: dict) -> str:
+def format_report(report: UsageReport) -> str:
     lines = ["token usage (use = tokens out / budget):"]
     for period, entries in report["periods"].items():
         if not entries:
@@ -285,7 +357,7 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def usage_history(conn, limit: int = 500) -> list[dict]:
+def usage_history(conn: DuckDBPyConnection, limit: int = 500) -> list[dict[str, Any]]:
     """Tracked usage rows oldest first (for charts)."""
     rows = conn.execute(
         "SELECT recorded_at, component, tokens_in, tokens_out, budget, budget_pct "
@@ -296,7 +368,7 @@ def usage_history(conn, limit: int = 500) -> list[dict]:
     return [dict(zip(keys, r, strict=False)) for r in rows]
 
 
-def rollup_figures(conn, now: datetime | None = None) -> dict[str, int | float]:
+def rollup_figures(conn: DuckDBPyConnection, now: datetime | None = None) -> dict[str, int | float]:
     """Every recorded summary's usage (every row of the ledger: the Dagster runs and
     every ``tokopt`` command that records) under the stable names the Dagster UI plots.
 
@@ -310,20 +382,21 @@ def rollup_figures(conn, now: datetime | None = None) -> dict[str, int | float]:
     now = now or _utcnow()
     today = datetime(now.year, now.month, now.day)
 
-    def period(start: datetime) -> tuple:
-        return conn.execute(
+    def period(start: datetime) -> tuple[Any, ...]:
+        return one_row(
+            conn,
             "SELECT count(*), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), "
             "coalesce(round(100.0 * (1 - sum(tokens_out) / nullif(sum(tokens_in), 0)), 2), 0), "
             "coalesce(round(avg(budget_pct), 2), 0), coalesce(max(budget_pct), 0) "
             "FROM usage_ledger WHERE recorded_at >= ?",
             [start],
-        ).fetchone()
+        )
 
     t_runs, t_in, t_out, t_red, t_avg, t_max = period(today)
     w_runs, w_in, w_out, _, _, w_max = period(today - timedelta(days=6))
     a_runs, a_in, a_out, _, _, _ = period(datetime(1970, 1, 1))
-    files = conn.execute("SELECT count(DISTINCT coalesce(file_key, log_path)) FROM usage_ledger").fetchone()[0]
-    pending = conn.execute("SELECT count(*) FROM usage_alerts WHERE sent_at IS NULL").fetchone()[0]
+    files = one_value(conn, "SELECT count(DISTINCT coalesce(file_key, log_path)) FROM usage_ledger")
+    pending = one_value(conn, "SELECT count(*) FROM usage_alerts WHERE sent_at IS NULL")
     return {
         "runs_today": int(t_runs), "tokens_in_today": int(t_in), "tokens_out_today": int(t_out),
         "reduction_pct_today": float(t_red), "budget_pct_avg_today": float(t_avg), "budget_pct_max_today": float(t_max),
@@ -333,7 +406,7 @@ def rollup_figures(conn, now: datetime | None = None) -> dict[str, int | float]:
     }
 
 
-def rollup_markdown(conn, days: int = 14) -> str:
+def rollup_markdown(conn: DuckDBPyConnection, days: int = 14) -> str:
     """The last ``days`` days of the ledger (view ``usage_daily``, days in UTC) as a
     Markdown table, newest first."""
     rows = conn.execute(

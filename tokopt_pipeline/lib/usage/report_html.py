@@ -15,19 +15,25 @@ from __future__ import annotations
 import html
 import os
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from duckdb import DuckDBPyConnection
 
 from tokopt_pipeline.lib.outputs import atomic_write_text
+
+if TYPE_CHECKING:
+    from tokopt_pipeline.lib.memory.graph import TopError
 
 __all__ = ["render_report", "write_report"]
 
 W, H, PAD = 760, 260, 48
 
 
-def _esc(s) -> str:
+def _esc(s: object) -> str:
     return html.escape(str(s), quote=True)
 
 
-def _daily(conn, days: int) -> list[tuple]:
+def _daily(conn: DuckDBPyConnection, days: int) -> list[tuple[Any, ...]]:
     start = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)
     return conn.execute(
         """
@@ -38,7 +44,7 @@ def _daily(conn, days: int) -> list[tuple]:
     ).fetchall()
 
 
-def _usage_chart(rows: list[tuple]) -> str:
+def _usage_chart(rows: list[tuple[Any, ...]]) -> str:
     if not rows:
         return '<p class="empty">No usage recorded yet (run tokopt with --track-usage).</p>'
     peak = max(max(r[3] or 0, r[4] or 0) for r in rows) or 1
@@ -70,7 +76,7 @@ def _usage_chart(rows: list[tuple]) -> str:
     return "".join(parts)
 
 
-def _errors_chart(rows: list[dict]) -> str:
+def _errors_chart(rows: list[TopError]) -> str:
     if not rows:
         return '<p class="empty">No errors in the memory yet (run tokopt with --store-memory).</p>'
     bar_h, gap, label_w = 22, 8, 330
@@ -101,7 +107,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
-def render_report(conn, top: int = 10, days: int = 30) -> tuple[str, dict]:
+def render_report(conn: DuckDBPyConnection, top: int = 10, days: int = 30) -> tuple[str, dict[str, int]]:
     """The report's HTML and a few counts (``runs``, ``errors``)."""
     from tokopt_pipeline.lib import memory
     from tokopt_pipeline.lib.usage import ledger as usage
@@ -135,8 +141,9 @@ def render_report(conn, top: int = 10, days: int = 30) -> tuple[str, dict]:
     out.append(_errors_chart(errors))
     if errors:
         out.append("<table><tr><th>error</th><th>runs</th><th>occurrences</th><th>first seen</th><th>last seen</th></tr>")
-        for e in errors:
-            out.append(f'<tr><td>{_esc(e["name"])}</td><td class="n">{e["runs"]}</td><td class="n">{e["occurrences"]}</td><td>{_esc(e["first_seen"])}</td><td>{_esc(e["last_seen"])}</td></tr>')
+        for err in errors:
+            out.append(f'<tr><td>{_esc(err["name"])}</td><td class="n">{err["runs"]}</td><td class="n">{err["occurrences"]}</td>'
+                       f'<td>{_esc(err["first_seen"])}</td><td>{_esc(err["last_seen"])}</td></tr>')
         out.append("</table>")
     if info["flaky_tests"]:
         out.append("<h2>Flaky tests</h2><ul>" + "".join(f"<li>{_esc(t)}</li>" for t in info["flaky_tests"]) + "</ul>")
@@ -144,7 +151,7 @@ def render_report(conn, top: int = 10, days: int = 30) -> tuple[str, dict]:
     return "\n".join(out) + "\n", {"runs": sum(r[1] for r in daily), "errors": len(errors)}
 
 
-def write_report(conn, path: str | os.PathLike, top: int = 10, days: int = 30) -> dict:
+def write_report(conn: DuckDBPyConnection, path: str | os.PathLike[str], top: int = 10, days: int = 30) -> dict[str, int]:
     text, info = render_report(conn, top=top, days=days)
     atomic_write_text(path, text)
     return info

@@ -246,6 +246,8 @@ def test_export_then_import_into_a_fresh_store_round_trips(tmp_path, suite_logs)
         ('{"type": "node", "id": 7}', "neither 'entity' nor 'relation'"),
         ('{"level": "info", "msg": "started", "ts": "2024-01-01T00:00:00Z"}', "neither 'entity' nor 'relation'"),
         ('["entity", "x"]', "not a record"),
+        ('{"type": "entity", "name": "x", "entityType": "Test", "observations": [], "n": ' + "1" * 5000 + "}",
+         "not valid JSON (Exceeds the limit (4300 digits) for integer string conversion)"),
     ],
 )
 def test_corrupt_or_foreign_import_is_refused_with_line_and_store_untouched(tmp_path, suite_logs, bad_line, why):
