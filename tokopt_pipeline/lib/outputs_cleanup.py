@@ -9,12 +9,9 @@ command starts and removes those whose process is over (:func:`.outputs.is_stale
 Older versions named them ``.NAME.<8 hex>.tmp`` and ``.tokopt-export-*``, without the
 process id; those are removed when no live process can still be using them:
 
-* a temporary file is left over when no process has it open (checked in ``/proc``) and
-  it has not changed for :data:`GRACE` seconds (a file is closed a moment before it is
-  renamed);
-* a spool folder is left over when no process has a file open in it and no other live
-  process that may have written it (a tokopt command run from that folder or naming a
-  path in it, or Dagster) had started when its first part was written;
+* they are left over when no process has them (or, for a folder, a file in it) open
+  (checked in ``/proc``) and they have not changed for :data:`GRACE` seconds (a file is
+  closed a moment before it is renamed);
 * anything matching older than :data:`MAX_AGE` seconds is left over whatever the
   checks say (on a system without ``/proc`` that is the only check).
 
@@ -68,64 +65,6 @@ def _open_paths() -> set[str] | None:
     return paths
 
 
-def _boot_time() -> float | None:
-    try:
-        for line in (_PROC / "stat").read_text().splitlines():
-            if line.startswith("btime "):
-                return float(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _writers() -> list[tuple[float, set[str]]] | None:
-    """The other live processes that may write tokopt's files (the ``tokopt`` command,
-    ``python -m tokopt_pipeline``, Dagster): each one's start time (epoch seconds) and
-    the folders it may write in (its working folder and the folders of the paths in its
-    arguments; empty for Dagster, which may write anywhere). None without ``/proc``."""
-    boot = _boot_time()
-    if boot is None:
-        return None
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    me = os.getpid()
-    out = []
-    for pid in os.listdir(_PROC):
-        if not pid.isdigit() or int(pid) == me:
-            continue
-        try:
-            argv = (_PROC / pid / "cmdline").read_bytes().split(b"\0")
-            stat = (_PROC / pid / "stat").read_text()
-        except OSError:
-            continue
-        words = [a.decode("utf-8", "replace") for a in argv if a]
-        names = [os.path.basename(w) for w in words[:2]]
-        modules = [words[i + 1] for i in range(len(words) - 1) if words[i] == "-m"]
-        dagster = any(n.startswith("dagster") for n in names) or any(m.startswith("dagster") for m in modules)
-        if not (dagster or "tokopt" in names or any(m.startswith("tokopt_pipeline") for m in modules)):
-            continue
-        fields = stat.rsplit(")", 1)[-1].split()
-        try:
-            start = boot + int(fields[19]) / ticks  # field 22 of stat: start time, in clock ticks since boot
-        except (IndexError, ValueError):
-            continue
-        folders: set[str] = set()
-        if not dagster:
-            try:
-                cwd = os.readlink(_PROC / pid / "cwd")
-            except OSError:
-                cwd = None
-            if cwd is None:
-                folders.add("")  # cannot tell: it may write anywhere
-            else:
-                folders.add(cwd)
-                for w in words[1:]:
-                    value = w.split("=", 1)[1] if w.startswith("--") and "=" in w else w
-                    if value and not value.startswith("-"):
-                        folders.add(os.path.dirname(os.path.realpath(os.path.join(cwd, value))))
-        out.append((start, folders))
-    return out
-
-
 def _remove(path: Path) -> bool:
     try:
         if path.is_dir() and not path.is_symlink():
@@ -174,7 +113,6 @@ def clean_leftovers(folders: Iterable[str | os.PathLike[str] | None], now: float
     if not candidates:
         return removed
     open_paths = _open_paths()
-    writers = _writers() if any(spool for _, spool, _ in candidates) else None
     for path, spool, first in candidates:
         age = now - first
         real = os.path.realpath(path)
@@ -187,11 +125,6 @@ def clean_leftovers(folders: Iterable[str | os.PathLike[str] | None], now: float
             stale = True
         elif open_paths is None:
             stale = False
-        elif spool:
-            parent = os.path.dirname(real)
-            stale = writers is not None and not any(
-                start <= first + 1.0 and (not folders or "" in folders or parent in folders) for start, folders in writers
-            )
         else:
             stale = age > GRACE
         if stale and _remove(path):

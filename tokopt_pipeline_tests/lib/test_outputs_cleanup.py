@@ -60,3 +60,28 @@ def test_a_finished_atomic_write_leaves_nothing_to_clean(tmp_path):
     atomic_write_text(tmp_path / "a.summary.md", "done")
     assert clean_leftovers([tmp_path], now=time.time() + MAX_AGE * 2) == []
     assert (tmp_path / "a.summary.md").read_text() == "done"
+
+
+def test_temporaries_named_by_their_process_go_when_it_is_over(tmp_path):
+    import subprocess
+    import sys
+
+    from tokopt_pipeline.lib.outputs import temp_path
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    dead = tmp_path / f".ci.summary.md.tokopt-{gone}-0badc0de.tmp"  # its process has ended
+    dead.write_text("half a summ")
+    dead_spool = tmp_path / f".t.csv.tokopt-{gone}-0badc0df.tmp"
+    dead_spool.mkdir()
+    (dead_spool / "000000.arrow").write_bytes(b"ARROW1")
+    own = temp_path(tmp_path / "mine.summary.md")  # this process is still writing it
+    own.write_text("being written")
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as alive:
+        running = tmp_path / f".x.summary.md.tokopt-{alive.pid}-0badc0e0.tmp"
+        running.write_text("being written by another run")
+        try:
+            removed = clean_leftovers([tmp_path])
+        finally:
+            alive.kill()
+    assert set(removed) == {dead, dead_spool}
+    assert own.exists() and running.exists()

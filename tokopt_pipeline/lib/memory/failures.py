@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tokopt_pipeline.lib.memory.graph import find_run
+from tokopt_pipeline.lib.memory.graph import MemoryRun, find_run
 from tokopt_pipeline.lib.memory.marks import marks_for_run
 
 __all__ = ["FailedTest", "RunError", "RunFailures", "failure_lines", "run_failures"]
@@ -44,7 +44,7 @@ class RunError:
 
 @dataclass
 class RunFailures:
-    run: dict[str, Any]
+    run: MemoryRun
     totals: list[str] = field(default_factory=list)
     errors: list[RunError] = field(default_factory=list)
     tests: list[FailedTest] = field(default_factory=list)
@@ -88,10 +88,11 @@ def run_failures(conn: Any, ref: str) -> RunFailures | None:
         for test_id, flaky, text in conn.execute(
             """
             SELECT t.test_id, coalesce(e.flaky, false),
-                   (SELECT o.text FROM mem_observations o WHERE o.entity = t.test_id AND o.run_id = t.run_id
+                   (SELECT o.text FROM mem_observations o WHERE o.entity = t.test_id AND o.run_id = m.run_id
                     AND contains(o.text, ' failed in run ') ORDER BY o.seq LIMIT 1)
-            FROM mem_test_results t LEFT JOIN mem_entities e ON e.name = t.test_id
-            WHERE t.run_id = ? AND t.outcome = 'failed' ORDER BY t.test_id
+            FROM mem_results r JOIN mem_runs m ON m.seq = r.run_seq JOIN mem_tests t USING (test_key)
+            LEFT JOIN mem_entities e ON e.name = t.test_id
+            WHERE m.run_id = ? AND r.failed ORDER BY t.test_id
             """,
             [run_id],
         ).fetchall()
