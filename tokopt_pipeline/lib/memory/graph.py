@@ -7,6 +7,7 @@ import json
 import os
 
 from tokopt_pipeline.lib.memory.baselines import record_baseline
+from tokopt_pipeline.lib.memory.flakiness import describe, flakiness
 from tokopt_pipeline.lib.memory.marks import histories, implied_passes, is_flaky
 from tokopt_pipeline.lib.memory.runs import (
     ERROR_TYPE,
@@ -122,9 +123,10 @@ def record_run(conn, run: dict) -> None:
         "SELECT name FROM mem_entities WHERE entity_type = ? AND name IN (SELECT unnest(?::VARCHAR[]))", [TEST_TYPE, failed_ids + passed]
     ).fetchall()]
     hist = histories(conn, run["suite"], involved)
+    rated = {f.test_id: f.flaky for f in flakiness(conn, suite=run["suite"], test_ids=involved)} if involved else {}
     for test_id in involved:
         h = hist.get(test_id, [])
-        flaky = is_flaky(h)
+        flaky = is_flaky(h) or rated.get(test_id, False)
         was = conn.execute("SELECT flaky FROM mem_entities WHERE name = ?", [test_id]).fetchone()[0]
         if flaky and not was:
             seqs = ", ".join("fail" if o == "failed" else "pass" for o, _ in h[-FLAKY_WINDOW:])
@@ -202,6 +204,7 @@ def analyze_memory(conn, top: int = 10) -> dict:
     ).fetchall()
     flaky = [r[0] for r in conn.execute("SELECT name FROM mem_entities WHERE flaky ORDER BY name").fetchall()]
     suites = conn.execute("SELECT suite, count(*), max(recorded_at) FROM mem_runs GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    figures = [f for f in flakiness(conn, test_ids=flaky) if f.flips or f.same_commit] if flaky else []
     return {
         "entities": by_type,
         "relations": relations,
@@ -211,6 +214,7 @@ def analyze_memory(conn, top: int = 10) -> dict:
             for n, r, o, f, l in recurring
         ],
         "flaky_tests": flaky,
+        "flakiness": [f.as_dict() | {"about": describe(f)} for f in figures],
         "suites": [{"suite": s, "runs": int(n), "last_run": str(t)[:16]} for s, n, t in suites],
     }
 
@@ -246,6 +250,12 @@ def _md_cell(text: str, limit: int = 120) -> str:
     return clip(str(text), limit).replace("|", "\\|")
 
 
+def _flaky_figures(info: dict, test_id: str) -> str:
+    """`` (suite unit: flip rate 0.67 over 4 runs, …)`` for each suite the test flipped in."""
+    found = [f"suite {f['suite']}: {f['about']}" for f in info.get("flakiness", []) if f["test_id"] == test_id]
+    return f" ({'; '.join(found)})" if found else ""
+
+
 def analysis_markdown(info: dict) -> str:
     """:func:`analyze_memory`'s result as Markdown: the top recurring errors (runs,
     occurrences, first and last seen) and the flaky tests."""
@@ -257,7 +267,7 @@ def analysis_markdown(info: dict) -> str:
     else:
         out.append("none yet")
     out += ["", f"**Flaky tests** ({len(info['flaky_tests'])})", ""]
-    out += [f"- `{_md_cell(t, 200)}`" for t in info["flaky_tests"]] or ["none"]
+    out += [f"- `{_md_cell(t, 200)}`{_flaky_figures(info, t)}" for t in info["flaky_tests"]] or ["none"]
     return "\n".join(out)
 
 
@@ -271,7 +281,7 @@ def format_analysis(info: dict) -> str:
         lines.append("  top recurring errors (runs, occurrences, first → last seen):")
         for e in info["top_errors"]:
             lines.append(f"    {e['runs']:>4} {e['occurrences']:>6}  {e['name']}  ({e['first_seen']} → {e['last_seen']})")
-    lines.append("  flaky tests: " + (", ".join(info["flaky_tests"]) if info["flaky_tests"] else "none"))
+    lines.append("  flaky tests: " + (", ".join(t + _flaky_figures(info, t) for t in info["flaky_tests"]) or "none"))
     return "\n".join(lines)
 
 
