@@ -16,7 +16,6 @@ from tokopt_pipeline.cli.command import Command, Group
 from tokopt_pipeline.cli.output import error
 from tokopt_pipeline.cli.params import args_of, use
 from tokopt_pipeline.lib.errors import EXIT_OK, EXIT_STORE
-from tokopt_pipeline.lib.memory.flakiness import FLIP_WINDOW
 from tokopt_pipeline.lib.store import RETENTION_DAYS as DEFAULT_DAYS
 from tokopt_pipeline.lib.store import RETENTION_MAX_MB as DEFAULT_MAX_MB
 
@@ -38,19 +37,19 @@ def memory() -> None:
 @click.option("--query", metavar="Q", help="also the entities whose name, type or observations contain Q")
 @click.option("--flaky", "flaky", is_flag=True, default=False,
               help="list instead the tests that changed outcome: runs, flips, flip rate, same-commit outcomes, last outcome")
-@click.option("--runs", "window", type=click.IntRange(2, 10000), default=FLIP_WINDOW, metavar="N",
-              help=f"with --flaky: the last N runs of each suite, 2 to 10000 (default: {FLIP_WINDOW})")
+@click.option("--runs", "window", type=click.IntRange(2, 10000), default=None, metavar="N",
+              help="with --flaky: the last N runs of each suite, 2 to 10000 (default: 20, the window the [flaky] marks use)")
 @use("store_path")
 @click.pass_context
-def analyze(ctx: click.Context, query: str | None, flaky: bool, window: int, **_: object) -> int:
+def analyze(ctx: click.Context, query: str | None, flaky: bool, window: int | None, **_: object) -> int:
     """Counts by type, the top recurring errors and the flaky tests (with --flaky, the
     flip rate of every test that changed outcome)."""
     from tokopt_pipeline.lib import memory as mem
-    from tokopt_pipeline.lib.memory.flakiness import flaky_listing
+    from tokopt_pipeline.lib.memory.flakiness import FLIP_WINDOW, flaky_listing
 
     with _store(ctx).connect() as conn:
         info = None if flaky else mem.analyze_memory(conn)
-        listing = flaky_listing(conn, window) if flaky else None
+        listing = flaky_listing(conn, window or FLIP_WINDOW) if flaky else None
         graph = mem.search_nodes(conn, query) if query else None
     print(listing if info is None else mem.format_analysis(info))
     if graph is not None:

@@ -8,11 +8,12 @@ the suite's last N runs and **different outcomes on the same commit**.
 * Same commit: within that window the test both failed and passed in runs of one
   commit, a sign of flakiness that no code change explains.
 
-A test is flaky by these figures (:attr:`Flakiness.flaky`) when it had both outcomes
-on one commit, or when its flip rate is at least :data:`FLIP_RATE_FLAKY` over at least
-:data:`FLIP_MIN_RUNS` runs with at least :data:`FLIP_MIN_FLIPS` flips (one change of
-outcome, a break or a fix, is never flaky). The memory's ``[flaky]`` mark is this or
-the fail-pass-fail rule (:func:`~.marks.is_flaky`).
+A test is flaky in the window (:attr:`Flakiness.flaky`) when it had both outcomes on
+one commit, or failed, passed and failed again, or when its flip rate is at least
+:data:`FLIP_RATE_FLAKY` over at least :data:`FLIP_MIN_RUNS` runs with at least
+:data:`FLIP_MIN_FLIPS` flips (one change of outcome, a break or a fix, is never flaky).
+The memory's ``[flaky]`` mark is this, or the same over the test's last 30 results
+(:func:`~.marks.is_flaky`).
 
 Everything is computed in one SQL query over ``mem_results`` (:func:`flakiness`).
 
@@ -43,6 +44,7 @@ class Flakiness:
     flips: int         # consecutive results that differ
     same_commit: bool  # failed and passed in runs of one commit
     last_failed: bool  # the newest result in the window
+    failed_again: bool = False  # a failure after a pass after a failure (fail, pass, fail) in the window
 
     @property
     def flip_rate(self) -> float:
@@ -51,7 +53,7 @@ class Flakiness:
 
     @property
     def flaky(self) -> bool:
-        return self.same_commit or (
+        return self.same_commit or self.failed_again or (
             self.runs >= FLIP_MIN_RUNS and self.flips >= FLIP_MIN_FLIPS and self.flip_rate >= FLIP_RATE_FLAKY
         )
 
@@ -88,15 +90,14 @@ WITH suite_runs AS (
     SELECT w.suite, c.test_id, w.back, w.commit_sha, true
     FROM win w, (SELECT unnest(?::VARCHAR[]) AS test_id) c WHERE w.seq = -1
 ), flips AS (
-    SELECT suite, test_id, back, failed,
-           failed <> lag(failed) OVER (PARTITION BY suite, test_id ORDER BY back DESC) AS flipped
-    FROM res
+    SELECT suite, test_id, back, failed, failed <> prev AS flipped, failed AND NOT coalesce(prev, false) AS stretch
+    FROM (SELECT *, lag(failed) OVER (PARTITION BY suite, test_id ORDER BY back DESC) AS prev FROM res)
 ), commits AS (
     SELECT suite, test_id, bool_or(failed) AND bool_or(NOT failed) AS both_outcomes
     FROM res WHERE coalesce(commit_sha, '') <> '' GROUP BY suite, test_id, commit_sha
 )
 SELECT f.suite, f.test_id, count(*), count(*) FILTER (WHERE f.flipped), arg_min(f.failed, f.back),
-       coalesce(any_value(c.same), false)
+       coalesce(any_value(c.same), false), count(*) FILTER (WHERE f.stretch) >= 2
 FROM flips f LEFT JOIN (SELECT suite, test_id, bool_or(both_outcomes) AS same FROM commits GROUP BY 1, 2) c
      ON c.suite = f.suite AND c.test_id = f.test_id
 GROUP BY f.suite, f.test_id
@@ -133,25 +134,25 @@ def flakiness(conn: Any, *, suite: str | None = None, test_ids: list[str] | None
         _SQL.format(runs_filter=runs_filter),
         [suite, suite, *params, suite, commit, current is not None, window, test_ids, test_ids, list(failing)],
     ).fetchall()
-    return [Flakiness(suite=str(s), test_id=str(t), runs=int(n), flips=int(k), last_failed=bool(last), same_commit=bool(same))
-            for s, t, n, k, last, same in rows]
+    return [Flakiness(suite=str(s), test_id=str(t), runs=int(n), flips=int(k), last_failed=bool(last), same_commit=bool(same),
+                      failed_again=bool(again))
+            for s, t, n, k, last, same, again in rows]
 
 
 def flaky_listing(conn: Any, window: int = FLIP_WINDOW) -> str:
     """``tokopt memory analyze --flaky``: every test that changed outcome in the last
     ``window`` runs of its suite, or failed and passed on one commit, with its figures
-    and whether the memory marks it ``[flaky]`` (by these figures, or fail-pass-fail)."""
-    marked = {str(r[0]) for r in conn.execute("SELECT name FROM mem_entities WHERE flaky").fetchall()}
+    and whether they make it flaky in that suite (:attr:`Flakiness.flaky`)."""
     rows = [f for f in flakiness(conn, window=window) if f.flips or f.same_commit]
-    rows.sort(key=lambda f: (not (f.flaky or f.test_id in marked), -f.flip_rate, f.suite, f.test_id))
+    rows.sort(key=lambda f: (not f.flaky, -f.flip_rate, f.suite, f.test_id))
     head = (f"tests that changed outcome in the last {window} runs of their suite ({len(rows)}); "
             f"flip rate = flips / (runs - 1); flaky: failed and passed on one commit, or a flip rate of at least "
-            f"{FLIP_RATE_FLAKY:.2f} over {FLIP_MIN_RUNS}+ runs with {FLIP_MIN_FLIPS}+ flips, or fail-pass-fail")
+            f"{FLIP_RATE_FLAKY:.2f} over {FLIP_MIN_RUNS}+ runs with {FLIP_MIN_FLIPS}+ flips, or fail-pass-fail in the window")
     if not rows:
         return head + "\n  none"
     table = [("suite", "runs", "flips", "flip rate", "same commit", "last", "flaky", "test")]
     table += [(f.suite, str(f.runs), str(f.flips), f"{f.flip_rate:.2f}", "yes" if f.same_commit else "no", f.last_outcome,
-               "yes" if f.flaky or f.test_id in marked else "no", f.test_id) for f in rows]
+               "yes" if f.flaky else "no", f.test_id) for f in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]
     right = {1, 2, 3}
     lines = ["  " + "  ".join([(c.rjust(w) if i in right else c.ljust(w)) for i, (c, w) in enumerate(zip(r, widths, strict=False))]

@@ -258,7 +258,8 @@ def _flaky_figures(info: dict, test_id: str) -> str:
 
 def analysis_markdown(info: dict) -> str:
     """:func:`analyze_memory`'s result as Markdown: the top recurring errors (runs,
-    occurrences, first and last seen) and the flaky tests."""
+    occurrences, first and last seen) and the flaky tests (per suite: runs, flip rate,
+    failed and passed on one commit, last outcome)."""
     out = ["**Top recurring errors**", ""]
     if info["top_errors"]:
         out += ["| error | runs | occurrences | first seen | last seen |", "|---|---:|---:|---|---|"]
@@ -267,7 +268,15 @@ def analysis_markdown(info: dict) -> str:
     else:
         out.append("none yet")
     out += ["", f"**Flaky tests** ({len(info['flaky_tests'])})", ""]
-    out += [f"- `{_md_cell(t, 200)}`{_flaky_figures(info, t)}" for t in info["flaky_tests"]] or ["none"]
+    if info["flaky_tests"]:
+        out += ["| test | suite | runs | flip rate | failed and passed on one commit | last |", "|---|---|---:|---:|---|---|"]
+        for t in info["flaky_tests"]:
+            figures = [f for f in info.get("flakiness", []) if f["test_id"] == t]
+            out += [f"| `{_md_cell(t, 200)}` | {_md_cell(f['suite'])} | {f['runs']} | {f['flip_rate']:.2f} | "
+                    f"{'yes' if f['same_commit'] else 'no'} | {f['last_outcome']} |" for f in figures]
+            out += [] if figures else [f"| `{_md_cell(t, 200)}` | | | | | |"]
+    else:
+        out.append("none")
     return "\n".join(out)
 
 
