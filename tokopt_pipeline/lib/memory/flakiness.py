@@ -119,7 +119,8 @@ def flakiness(conn: Any, *, suite: str | None = None, test_ids: list[str] | None
         raise ValueError(f"window must be at least 1 run, not {window}")
     if current is not None and suite is None:
         raise ValueError("current needs the suite of the run")
-    runs_filter, params = "", []
+    runs_filter = ""
+    params: list[Any] = []
     if before_run is not None:
         from tokopt_pipeline.lib.memory.marks import earlier_runs
 
