@@ -215,6 +215,7 @@ def test_failures_and_runs_of_the_memory_within_the_limit(tmp_path, store):
         out = [await client.call_tool(name, args) for name, args in [
             ("failures", {}),
             ("failures", {"run": runs[-1]["run_id"]}),
+            ("failures", {"run": runs[1]["run_id"]}),
             ("failures", {"run": "no-such-run"}),
             ("list_runs", {"limit": 4, "max_tokens": 500}),
             ("get_summary", {"run": runs[0]["run_id"], "token_budget": 5000, "max_tokens": 900}),
@@ -222,7 +223,7 @@ def test_failures_and_runs_of_the_memory_within_the_limit(tmp_path, store):
         names = sorted(t.name for t in (await client.list_tools()).tools)
         return out, names
 
-    (latest, oldest, missing, listed, summary), names = run(_params(store, tmp_path), body)
+    (latest, oldest, third, missing, listed, summary), names = run(_params(store, tmp_path), body)
     assert names == ["failures", "get_summary", "list_runs", "log_grep", "log_lines", "open_nodes", "read_graph",
                      "search_nodes", "summarize_log"]
     text = latest.content[0].text
@@ -231,6 +232,8 @@ def test_failures_and_runs_of_the_memory_within_the_limit(tmp_path, store):
     assert "**new**" in text and "late_key" in text  # run 4's new error
     assert "test_ok_one" not in text  # failed-only
     assert f"`{FLIP}` [flaky]" in oldest.content[0].text or f"`{FLIP}`" in oldest.content[0].text
+    # Each failing test's flip rate over its suite's runs up to that run: flip failed, passed, failed.
+    assert f"- failed `{FLIP}` [flaky] (flip rate 1.00 over 3 runs) — " in third.content[0].text
     assert missing.is_error and "no stored run 'no-such-run'" in missing.content[0].text
     assert result_tokens(listed) <= 500
     doc = listed.structured_content

@@ -35,16 +35,23 @@ def memory() -> None:
 
 @memory.command("analyze")
 @click.option("--query", metavar="Q", help="also the entities whose name, type or observations contain Q")
+@click.option("--flaky", "flaky", is_flag=True, default=False,
+              help="list instead the tests that changed outcome: runs, flips, flip rate, same-commit outcomes, last outcome")
+@click.option("--runs", "window", type=click.IntRange(2, 10000), default=None, metavar="N",
+              help="with --flaky: the last N runs of each suite, 2 to 10000 (default: 20, the window the [flaky] marks use)")
 @use("store_path")
 @click.pass_context
-def analyze(ctx: click.Context, query: str | None, **_: object) -> int:
-    """Counts by type, the top recurring errors and the flaky tests."""
+def analyze(ctx: click.Context, query: str | None, flaky: bool, window: int | None, **_: object) -> int:
+    """Counts by type, the top recurring errors and the flaky tests (with --flaky, the
+    flip rate of every test that changed outcome)."""
     from tokopt_pipeline.lib import memory as mem
+    from tokopt_pipeline.lib.memory.flakiness import FLIP_WINDOW, flaky_listing
 
     with _store(ctx).connect() as conn:
-        info = mem.analyze_memory(conn)
+        info = None if flaky else mem.analyze_memory(conn)
+        listing = flaky_listing(conn, window or FLIP_WINDOW) if flaky else None
         graph = mem.search_nodes(conn, query) if query else None
-    print(mem.format_analysis(info))
+    print(listing if info is None else mem.format_analysis(info))
     if graph is not None:
         print(f"query {query!r}: " + mem.format_graph(graph))
     return EXIT_OK

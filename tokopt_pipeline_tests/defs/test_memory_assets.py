@@ -69,7 +69,7 @@ def test_the_ui_and_the_command_share_one_memory(pipeline, logs):
         "new_errors_last_run": 1, "top_error_runs": 4, "top_error_occurrences": 4,
     }
     assert ents["top_error"].startswith("ValueError: database connection refused on port N [")
-    assert "| `ValueError: database connection refused on port N [" in ents["memory"] and f"- `{FLIP}`" in ents["memory"]
+    assert "| `ValueError: database connection refused on port N [" in ents["memory"] and f"| `{FLIP}` | nightly | 4 | 1.00 | no | passed |" in ents["memory"]
     for name in ("entities_total", "error_types", "tests", "runs", "flaky_tests", "new_errors_last_run", "top_error_runs", "distinct_errors"):
         assert isinstance(ents[name], int), f"{name} is not numeric, so the UI cannot plot it"
 

@@ -19,8 +19,9 @@ Each run's test results (failed, and passed where known) are kept per suite, so:
   nothing: with no history, "new" would say nothing);
 * a test is **flaky** when, among its last :data:`FLAKY_WINDOW` results in the same
   suite, a failure follows a pass that follows a failure (fail, pass, fail), or when it
-  both failed and passed on the same commit. Failed then fixed (fail, pass, pass) is
-  not flaky, nor is broken then fixed (pass, fail, pass).
+  both failed and passed on the same commit, or when its flip rate over the suite's last
+  20 runs is high (:mod:`.flakiness`, which also gives the figures shown). Failed then
+  fixed (fail, pass, pass) is not flaky, nor is broken then fixed (pass, fail, pass).
 
 Passes come from the log: pytest ``-v`` progress lines (``path::test PASSED``). A log
 without any such line (pytest without ``-v``) that has a totals line counts every

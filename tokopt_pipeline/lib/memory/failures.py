@@ -3,7 +3,7 @@
 What the memory keeps of a run (``memory_record_run``) read back without the rest of
 the log: the run (suite, commit, log, totals lines), each error type it had (how often,
 the lines of its log, whether it was new, one example line), each test that failed
-(what it failed with, whether it is flaky). :func:`run_failures` reads it;
+(what it failed with, whether it is flaky: its flip rate and same-commit outcomes). :func:`run_failures` reads it;
 :func:`failure_lines` writes it as Markdown lines, one entry a line, so a caller that
 must fit a limit can keep the head and as many entries as fit.
 
@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tokopt_pipeline.lib.memory.flakiness import Flakiness, describe, flakiness
 from tokopt_pipeline.lib.memory.graph import MemoryRun, find_run
 from tokopt_pipeline.lib.memory.marks import marks_for_run
 
@@ -30,6 +31,7 @@ class FailedTest:
     test_id: str
     what: str  # exception type and message, as the memory recorded them
     flaky: bool
+    flakiness: Flakiness | None = None  # flip rate and same-commit outcomes in the run's suite, up to the run
 
 
 @dataclass(frozen=True)
@@ -83,19 +85,23 @@ def run_failures(conn: Any, ref: str) -> RunFailures | None:
             [run_id],
         ).fetchall()
     ]
+    failing = conn.execute(
+        """
+        SELECT t.test_id, coalesce(e.flaky, false),
+               (SELECT o.text FROM mem_observations o WHERE o.entity = t.test_id AND o.run_id = m.run_id
+                AND contains(o.text, ' failed in run ') ORDER BY o.seq LIMIT 1)
+        FROM mem_results r JOIN mem_runs m ON m.seq = r.run_seq JOIN mem_tests t ON t.test_key = r.test_key
+        LEFT JOIN mem_entities e ON e.name = t.test_id
+        WHERE m.run_id = ? AND r.failed ORDER BY t.test_id
+        """,
+        [run_id],
+    ).fetchall()
+    rated = {f.test_id: f for f in flakiness(conn, suite=run["suite"], test_ids=[str(r[0]) for r in failing], until_run=run_id)
+             } if failing else {}
     tests = [
-        FailedTest(test_id=str(test_id), what=str(text).split("): ", 1)[-1] if text else "", flaky=bool(flaky))
-        for test_id, flaky, text in conn.execute(
-            """
-            SELECT t.test_id, coalesce(e.flaky, false),
-                   (SELECT o.text FROM mem_observations o WHERE o.entity = t.test_id AND o.run_id = m.run_id
-                    AND contains(o.text, ' failed in run ') ORDER BY o.seq LIMIT 1)
-            FROM mem_results r JOIN mem_runs m ON m.seq = r.run_seq JOIN mem_tests t USING (test_key)
-            LEFT JOIN mem_entities e ON e.name = t.test_id
-            WHERE m.run_id = ? AND r.failed ORDER BY t.test_id
-            """,
-            [run_id],
-        ).fetchall()
+        FailedTest(test_id=str(test_id), what=str(text).split("): ", 1)[-1] if text else "",
+                   flaky=bool(flaky) or (str(test_id) in rated and rated[str(test_id)].flaky), flakiness=rated.get(str(test_id)))
+        for test_id, flaky, text in failing
     ]
     return RunFailures(run=run, totals=totals, errors=errors, tests=tests)
 
@@ -113,7 +119,9 @@ def _lines(first: int, last: int) -> str:
 
 def failure_lines(found: RunFailures) -> tuple[list[str], list[str]]:
     """``(head, entries)``: the run and its totals, then one line per error (first,
-    the new ones marked **new**) and per failing test (``[flaky]`` marked)."""
+    the new ones marked **new**) and per failing test (``[flaky]`` marked; its flip rate
+    over the suite's last runs up to this one, and whether it failed and passed on one
+    commit, once it has two results or more)."""
     run = found.run
     where = f" · log {_code(str(run['log_path']))} ({int(run['lines'] or 0):,} lines)" if run.get("log_path") else ""
     commit = f" · commit `{str(run['commit'])[:12]}`" if run.get("commit") else ""
@@ -131,7 +139,8 @@ def failure_lines(found: RunFailures) -> tuple[list[str], list[str]]:
         entries.append(f"- error {'**new** ' if e.new else ''}{_code(e.name)} ×{e.count:,}, {_lines(e.first_line, e.last_line)}{example}")
     for t in found.tests:
         what = f" — {t.what}" if t.what else ""
-        entries.append(f"- failed {_code(t.test_id)}{' [flaky]' if t.flaky else ''}{what}")
+        rate = f" ({describe(t.flakiness)})" if t.flakiness is not None and t.flakiness.runs > 1 else ""
+        entries.append(f"- failed {_code(t.test_id)}{' [flaky]' if t.flaky else ''}{rate}{what}")
     if not entries:
         head.append("- nothing failed in this run")
     return head, entries

@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 from duckdb import DuckDBPyConnection
 
 from tokopt_pipeline.lib.memory.baselines import record_baseline
+from tokopt_pipeline.lib.memory.flakiness import describe, flakiness
 from tokopt_pipeline.lib.memory.marks import histories, implied_passes, is_flaky
 from tokopt_pipeline.lib.memory.runs import (
     ERROR_TYPE,
@@ -64,6 +65,7 @@ class MemoryAnalysis(TypedDict):
     observations: int
     top_errors: list[TopError]
     flaky_tests: list[str]
+    flakiness: list[dict[str, Any]]  # :meth:`.flakiness.Flakiness.as_dict` and "about", per suite a flaky test flipped in
     suites: list[SuiteRuns]
 
 
@@ -186,9 +188,10 @@ def record_run(conn: DuckDBPyConnection, run: Payload) -> None:
         "SELECT name FROM mem_entities WHERE entity_type = ? AND name IN (SELECT unnest(?::VARCHAR[]))", [TEST_TYPE, failed_ids + passed]
     ).fetchall()]
     hist = histories(conn, run["suite"], involved)
+    rated = {f.test_id: f.flaky for f in flakiness(conn, suite=run["suite"], test_ids=involved)} if involved else {}
     for test_id in involved:
         h = hist.get(test_id, [])
-        flaky = is_flaky(h)
+        flaky = is_flaky(h) or rated.get(test_id, False)
         was = one_value(conn, "SELECT flaky FROM mem_entities WHERE name = ?", [test_id])  # an entity: selected above
         if flaky and not was:
             seqs = ", ".join("fail" if o == "failed" else "pass" for o, _ in h[-FLAKY_WINDOW:])
@@ -266,6 +269,7 @@ def analyze_memory(conn: DuckDBPyConnection, top: int = 10) -> MemoryAnalysis:
     ).fetchall()
     flaky = [r[0] for r in conn.execute("SELECT name FROM mem_entities WHERE flaky ORDER BY name").fetchall()]
     suites = conn.execute("SELECT suite, count(*), max(recorded_at) FROM mem_runs GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    figures = [f for f in flakiness(conn, test_ids=flaky) if f.flips or f.same_commit] if flaky else []
     return {
         "entities": by_type,
         "relations": relations,
@@ -275,6 +279,7 @@ def analyze_memory(conn: DuckDBPyConnection, top: int = 10) -> MemoryAnalysis:
             for n, r, o, f, l in recurring
         ],
         "flaky_tests": flaky,
+        "flakiness": [f.as_dict() | {"about": describe(f)} for f in figures],
         "suites": [{"suite": s, "runs": int(n), "last_run": str(t)[:16]} for s, n, t in suites],
     }
 
@@ -310,9 +315,16 @@ def _md_cell(text: str, limit: int = 120) -> str:
     return clip(str(text), limit).replace("|", "\\|")
 
 
+def _flaky_figures(info: MemoryAnalysis, test_id: str) -> str:
+    """`` (suite unit: flip rate 0.67 over 4 runs, …)`` for each suite the test flipped in."""
+    found = [f"suite {f['suite']}: {f['about']}" for f in info["flakiness"] if f["test_id"] == test_id]
+    return f" ({'; '.join(found)})" if found else ""
+
+
 def analysis_markdown(info: MemoryAnalysis) -> str:
     """:func:`analyze_memory`'s result as Markdown: the top recurring errors (runs,
-    occurrences, first and last seen) and the flaky tests."""
+    occurrences, first and last seen) and the flaky tests (per suite: runs, flip rate,
+    failed and passed on one commit, last outcome)."""
     out = ["**Top recurring errors**", ""]
     if info["top_errors"]:
         out += ["| error | runs | occurrences | first seen | last seen |", "|---|---:|---:|---|---|"]
@@ -321,7 +333,15 @@ def analysis_markdown(info: MemoryAnalysis) -> str:
     else:
         out.append("none yet")
     out += ["", f"**Flaky tests** ({len(info['flaky_tests'])})", ""]
-    out += [f"- `{_md_cell(t, 200)}`" for t in info["flaky_tests"]] or ["none"]
+    if info["flaky_tests"]:
+        out += ["| test | suite | runs | flip rate | failed and passed on one commit | last |", "|---|---|---:|---:|---|---|"]
+        for t in info["flaky_tests"]:
+            figures = [f for f in info["flakiness"] if f["test_id"] == t]
+            out += [f"| `{_md_cell(t, 200)}` | {_md_cell(f['suite'])} | {f['runs']} | {f['flip_rate']:.2f} | "
+                    f"{'yes' if f['same_commit'] else 'no'} | {f['last_outcome']} |" for f in figures]
+            out += [] if figures else [f"| `{_md_cell(t, 200)}` | | | | | |"]
+    else:
+        out.append("none")
     return "\n".join(out)
 
 
@@ -335,7 +355,7 @@ def format_analysis(info: MemoryAnalysis) -> str:
         lines.append("  top recurring errors (runs, occurrences, first → last seen):")
         for e in info["top_errors"]:
             lines.append(f"    {e['runs']:>4} {e['occurrences']:>6}  {e['name']}  ({e['first_seen']} → {e['last_seen']})")
-    lines.append("  flaky tests: " + (", ".join(info["flaky_tests"]) if info["flaky_tests"] else "none"))
+    lines.append("  flaky tests: " + (", ".join(t + _flaky_figures(info, t) for t in info["flaky_tests"]) or "none"))
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from tokopt_pipeline.lib.engine import baseline
 from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
 from tokopt_pipeline.lib.memory.baselines import last_passing
+from tokopt_pipeline.lib.memory.flakiness import flakiness
 from tokopt_pipeline.lib.memory.runs import (
     ERROR_TYPE,
     FLAKY_WINDOW,
@@ -130,11 +131,13 @@ def compute_marks(conn: DuckDBPyConnection, run: RunRecord) -> tuple[Marks, dict
     failing = [f["test_id"] for f in run.failed]
     hist = histories(conn, run.suite, failing, before_run=run.run_id)
     suite_runs = int(one_value(conn, f"SELECT count(*) FROM mem_runs WHERE suite = ? AND run_id IN ({earlier})", [run.suite, *params]))
+    rated = {f.test_id: f for f in flakiness(conn, suite=run.suite, test_ids=failing, before_run=run.run_id,
+                                             current=(run.commit, failing))} if failing else {}
     for test_id in failing:
         h = hist.get(test_id, [])
         if suite_runs and not any(o == "failed" for o, _ in h):
             marks.new_tests.append(test_id)
-        if is_flaky(h + [("failed", run.commit)]):
+        if is_flaky(h + [("failed", run.commit)]) or (test_id in rated and rated[test_id].flaky):
             marks.flaky_tests.append(test_id)
     return marks, {fp: "new" for fp in new_fps}
 

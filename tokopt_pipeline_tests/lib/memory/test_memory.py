@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -131,7 +132,7 @@ def test_four_runs_recurring_new_flaky_fixed(tmp_path, suite_logs):
     # fail, then fixed for good: not flaky.
     assert FIXED not in info["flaky_tests"]
     assert not any("flaky" in o for o in _entity(graph, FIXED)["observations"])
-    assert "flaky" not in summaries[3]
+    assert not re.search(r"(\[|, )flaky(\]|,)", summaries[3])  # no test labelled flaky (the log may name a path with the word)
 
     rels = {(r["from"], r["relationType"], r["to"]) for r in graph["relations"]}
     run4 = [e["name"] for e in graph["entities"] if e["entityType"] == "TestRun"][-1]
