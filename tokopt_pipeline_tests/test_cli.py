@@ -87,7 +87,7 @@ def test_output_dash_prints_only_the_summary_on_stdout(numpy_log, tmp_path):
 def test_stdin_dash_reads_the_log_from_a_pipe(numpy_log, tmp_path):
     done = tokopt("-", "--token-budget", "4000", "--output", "-", cwd=tmp_path, stdin=numpy_log.read_bytes())
     text = done.stdout.decode()
-    assert "# tokopt summary: (stdin)" in text
+    assert "# tokopt summary: `(stdin)`" in text
     assert "48 failing tests" in text
 
 

@@ -70,7 +70,7 @@ def test_no_planted_secret_survives_in_any_output_or_the_store(tmp_path, fmt):
     _assert_clean(done.stdout.decode() + done.stderr.decode(), secrets, kinds, "the console")
     files = sorted(out.iterdir())
     ext = {"markdown": "md", "json": "json", "text": "txt"}[fmt]
-    assert {p.name for p in files} == {f"ci.summary.{ext}", "ci.chunks.jsonl", "templates.csv"}
+    assert {p.name for p in files} == {f"ci.summary.{ext}", "ci.chunks.jsonl", "templates.csv", ".tokopt-outputs.json"}
     for p in files:
         _assert_clean(p.read_text(encoding="utf-8"), secrets, kinds, p.name)
     summary = (out / f"ci.summary.{ext}").read_text(encoding="utf-8")

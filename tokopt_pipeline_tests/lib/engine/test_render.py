@@ -138,7 +138,10 @@ def test_mcp_get_summary_answers_a_budget_below_the_header_with_an_error(tmp_pat
     log.write_text(SESSION)
     store = store_at(tmp_path)
     _, run, _ = summarize_and_remember(store, log)
-    with pytest.raises(ValueError, match=r"use --token-budget \d+ or more"):
+    from tokopt_pipeline.lib.engine.budget import BudgetTooSmall
+
+    # The tool answers it as an error (a TokoptError becomes the tool's error message).
+    with pytest.raises(BudgetTooSmall, match=r"use --token-budget \d+ or more"):
         summary_of(store, str(log), 10)
     assert "3 failing tests" in summary_of(store, str(log), 400)
 
