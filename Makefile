@@ -50,9 +50,9 @@ lint: setup
 test: test-setup lint
 	$(BIN)/python -m pytest
 
-# The tests marked neither e2e nor slow (under a minute on 2 cores): no node packages or browser needed.
+# The tests marked neither e2e nor slow, on every core (about a minute on 2): no node packages or browser needed.
 test-fast: setup lint
-	$(BIN)/python -m pytest -m "not e2e and not slow"
+	$(BIN)/python -m pytest -m "not e2e and not slow" -n auto
 
 # docs/cli.md, generated from the command (a test checks it is current).
 docs: setup
