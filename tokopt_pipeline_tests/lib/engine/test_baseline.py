@@ -25,6 +25,7 @@ from tokopt_pipeline.lib.engine import baseline
 from tokopt_pipeline.lib.engine import tokens as tok
 from tokopt_pipeline.lib.engine.analysis import analyze
 from tokopt_pipeline.lib.engine.budget import BudgetTooSmall
+from tokopt_pipeline.lib.engine.reader import _ANSI, _CARET_ANSI
 from tokopt_pipeline.lib.engine.render import summarize_analysis
 from tokopt_pipeline.lib.engine.summarize import summarize
 from tokopt_pipeline.lib.engine.templates import mask_series
@@ -211,7 +212,9 @@ def test_no_critical_event_vanishes_uncounted(lines, green, share, budget, fmt):
     a = s.analysis
     assert s.critical_shown + s.critical_omitted == a.critical_units
     # Failing tests are never demoted: named, or counted by the omission line.
-    names = {m.group(1) for line in lines if (m := re.match(r"FAILED (\S+) - ", line))}
+    # as the engine reads them: the reader removes ANSI escapes, caret notation (^[[...) too
+    read = [_CARET_ANSI.sub("", _ANSI.sub("", line)) for line in lines]
+    names = {m.group(1) for line in read if (m := re.match(r"FAILED (\S+) - ", line))}
     assert set(a.tests) == names
     if fmt == "json" and names and s.text.lstrip().startswith("{"):
         doc = json.loads(s.text)
