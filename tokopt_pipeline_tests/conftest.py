@@ -104,6 +104,20 @@ def tokopt(*args, cwd, stdin: bytes | None = None, check: bool = False, env: dic
     return done
 
 
+def store_text(db: Path) -> str:
+    """Every value of every table of the store at ``db``, as text ("" when there is none)."""
+    import duckdb
+
+    if not db.exists():
+        return ""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        return "\n".join(" ".join(map(str, row)) for t in tables for row in con.execute(f'SELECT * FROM "{t}"').fetchall())
+    finally:
+        con.close()
+
+
 def run_main(capsys, *argv) -> tuple[int, str, str]:
     """``tokopt ARGV`` in this process (faster; the same code): exit code, stdout, stderr."""
     from tokopt_pipeline.cli import main

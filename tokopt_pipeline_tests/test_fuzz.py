@@ -27,14 +27,13 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from tokopt_pipeline.lib.engine.tokens import count
-from tokopt_pipeline_tests.conftest import run_main
+from tokopt_pipeline_tests.conftest import run_main, store_text
 from tokopt_pipeline_tests.secrets_corpus import GENERIC_CONTEXTS, KINDS, leaks, ordinary_lines
 
 EXAMPLES = int(os.environ.get("TOKOPT_FUZZ_EXAMPLES", "20"))
@@ -146,17 +145,6 @@ def _environ(**values: str):
                 os.environ[k] = v
 
 
-def _store_text(db: Path) -> str:
-    if not db.exists():
-        return ""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
-        return "\n".join(" ".join(map(str, row)) for t in tables for row in con.execute(f'SELECT * FROM "{t}"').fetchall())
-    finally:
-        con.close()
-
-
 def _files_text(folder: Path) -> dict[str, str]:
     if not folder.exists():
         return {}
@@ -205,7 +193,7 @@ def test_random_hostile_logs_leak_nothing_and_stay_text(capsys, case, fmt, budge
             assert rc == 0, stderr
 
         searched = {"stdout": stdout, "stderr": stderr, **_files_text(out), **_files_text(pending),
-                    "the store": _store_text(db)}
+                    "the store": store_text(db)}
         for where, text in searched.items():
             leaked = leaks(text, secrets)
             assert not leaked, f"{where} leaks {leaked[:5]}"

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tokopt_pipeline_tests.conftest import tokopt
+from tokopt_pipeline_tests.conftest import store_text, tokopt
 from tokopt_pipeline_tests.fixtures_secrets import planted_secrets_log
 from tokopt_pipeline_tests.secrets_corpus import KINDS, leaks, ordinary_lines, planted_log
 
@@ -47,20 +47,6 @@ def _planted(tmp_path: Path) -> tuple[Path, list[str], list[str]]:
     return path, log.secrets, log.kinds
 
 
-def _store_text(db: Path) -> str:
-    """Every value of every table of the store, as text."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
-        parts = []
-        for t in tables:
-            for row in con.execute(f'SELECT * FROM "{t}"').fetchall():
-                parts.append(" ".join(str(v) for v in row))
-        return "\n".join(parts)
-    finally:
-        con.close()
-
-
 @pytest.mark.parametrize("fmt", ["markdown", "json", "text"])
 def test_no_planted_secret_survives_in_any_output_or_the_store(tmp_path, fmt):
     log, secrets, kinds = _planted(tmp_path)
@@ -77,7 +63,7 @@ def test_no_planted_secret_survives_in_any_output_or_the_store(tmp_path, fmt):
     assert "test_login" in summary
     assert "REDACTED" in summary
     db = Path(os.environ["TOKOPT_DUCKDB_PATH"])
-    stored = _store_text(db)
+    stored = store_text(db)
     assert "test_login" in stored  # the run was recorded
     _assert_clean(stored, secrets, kinds, "the store")
 
@@ -100,7 +86,7 @@ def test_no_planted_secret_survives_in_pending_files_memory_mcp_or_report(tmp_pa
         _assert_clean(p.read_text(encoding="utf-8"), secrets, kinds, f"pending file {p.name}")
     _tokopt("memory", "reconnect", cwd=tmp_path)
     _tokopt(log.name, "--output", tmp_path / "again.md", cwd=tmp_path)
-    stored = _store_text(db)
+    stored = store_text(db)
     assert "test_login" in stored
     _assert_clean(stored, secrets, kinds, "the store")
 

@@ -119,7 +119,7 @@ def run_command(args, argv: list[str]) -> int:
 def _summarize(args, done, shown: str):
     """The summary of the captured log with its footer, saved and recorded as
     ``tokopt summarize`` does; returns where it was saved, its text and its figures."""
-    from tokopt_pipeline.cli.summarize import _record, _remember
+    from tokopt_pipeline.cli.summarize import marker_for, record, remember
     from tokopt_pipeline.lib import outputs
     from tokopt_pipeline.lib.engine import tokens as tok
     from tokopt_pipeline.lib.engine.summarize import summarize as summarize_log
@@ -136,13 +136,7 @@ def _summarize(args, done, shown: str):
     reserve = tok.count(footer(args.format, shown, done, log, cited=[(10**9, 10**9)], lines=10**9)) + 4
     args.token_buffer = (args.token_buffer or 0) + (reserve if reserve * 2 <= budget else 0)
     opts = summary_options(args)
-    marker = None
-    if args.store_memory:
-        from tokopt_pipeline.lib import memory
-        from tokopt_pipeline.lib.store.db import Store
-
-        marker = memory.Marker(Store.from_env(args.store_path), suite=args.suite, commit=args.commit,
-                               exit_code=done.exit_code, use_baseline=not (args.no_baseline or args.baseline_log))
+    marker = marker_for(args, exit_code=done.exit_code)
     chunks = Path(args.output_dir) / (outputs.output_stem(log) + ".chunks.jsonl") if args.preprocess else None
     summary = summarize_log(log, opts, export_templates=args.export_templates, preprocess_to=chunks, annotate=marker)
     end = footer(args.format, shown, done, log, cited=cited_lines(summary.text, args.format), lines=summary.analysis.lines)
@@ -163,10 +157,10 @@ def _summarize(args, done, shown: str):
         print(f"summary: {out_path or 'stdout'}: {f['tokens_out']:,} of {f['budget']:,} tokens, "
               f"{f['failing_tests']} failing tests, {f['error_groups']} distinct errors", file=sys.stderr)
     # A store that fails is said on stderr; the exit code stays the command's own.
-    _rc, recorded = _record(args, summary, out_path, marker)
+    _rc, recorded = record(args, summary, out_path, marker)
     if recorded is not None:
         with contextlib.redirect_stdout(sys.stderr):  # the memory's and usage's notes: stdout is the summary's
-            _remember(args, summary, out_path, marker, recorded)
+            remember(args, summary, out_path, marker, recorded)
     return out_path, text, summary.figures()
 
 

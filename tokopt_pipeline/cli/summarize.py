@@ -149,12 +149,7 @@ def run_summary(args, log: str, opts, distribution: bool = False) -> int:
     chunks_path = out_path.with_name(outputs.output_stem(log) + ".chunks.jsonl") if args.preprocess else None
     if args.preprocess and to_stdout:
         chunks_path = Path(args.output_dir) / (outputs.output_stem(log) + ".chunks.jsonl")
-    marker = None
-    if args.store_memory:
-        from tokopt_pipeline.lib import memory
-
-        marker = memory.Marker(_store(args), suite=args.suite, commit=args.commit,
-                               use_baseline=not (args.no_baseline or args.baseline_log))
+    marker = marker_for(args)
     progress = Progress()
     t0 = time.monotonic()
     summary = summarize_log(log, opts, export_templates=args.export_templates, preprocess_to=chunks_path, progress=progress, annotate=marker)
@@ -177,10 +172,10 @@ def run_summary(args, log: str, opts, distribution: bool = False) -> int:
         outputs.rotate(args.output_dir, args.max_logs, args.max_log_size, keep=written_now)
     _report(args, summary, out_path, to_stdout or args.format == "json", chunks_path, elapsed, where="stdout" if to_stdout else str(out_path))
     written = None if to_stdout else out_path
-    rc, recorded = _record(args, summary, written, marker)
+    rc, recorded = record(args, summary, written, marker)
     _components_and_distribution(args, summary, written, distribution)
     if recorded is not None:
-        _remember(args, summary, written, marker, recorded)
+        remember(args, summary, written, marker, recorded)
     return rc
 
 
@@ -238,7 +233,18 @@ def _store(args):
     return Store.from_env(args.store_path)
 
 
-def _record(args, summary, out_path, marker) -> tuple[int, dict | None]:
+def marker_for(args, exit_code: int | None = None):
+    """The memory's marker of this run (``--store-memory``; None without): marks new errors
+    and flaky tests, compares with the suite's last green run unless told not to."""
+    if not args.store_memory:
+        return None
+    from tokopt_pipeline.lib import memory
+
+    return memory.Marker(_store(args), suite=args.suite, commit=args.commit, exit_code=exit_code,
+                         use_baseline=not (args.no_baseline or args.baseline_log))
+
+
+def record(args, summary, out_path, marker) -> tuple[int, dict | None]:
     """The run in the store, whole or not at all: its ``runs`` row and rows (as the UI
     shows them), its memory (``--store-memory``) and its usage (``--track-usage``) in one
     transaction, or queued as one pending write when the store is busy. Returns the exit
@@ -316,7 +322,7 @@ def _components_and_distribution(args, summary, out_path, distribution: bool) ->
             stream.write(render_distribution(d))
 
 
-def _remember(args, summary, out_path, marker, recorded: dict) -> None:
+def remember(args, summary, out_path, marker, recorded: dict) -> None:
     """What ``--store-memory`` and ``--track-usage`` recorded, said; an alert the run
     raised is mailed (``--enable-monitoring``)."""
     from tokopt_pipeline.lib.usage import alerts
