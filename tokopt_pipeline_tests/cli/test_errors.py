@@ -106,8 +106,14 @@ def test_json_output_leaves_stdout_to_the_json(numpy_log_copy, tmp_path):
     assert done.returncode == 0, done.stderr.decode()
     d = json.loads(done.stdout)  # nothing else on stdout
     assert d["tokens_out"] > 0 and "summary: logs/numpy_pytest.summary.json" in done.stderr.decode()
+
+
+def test_component_figures_go_to_stderr_beside_a_json_summary_file(numpy_log_copy, tmp_path):
     done = tokopt(numpy_log_copy.name, "--format", "json", "--component-budgets", '{"numpy": 3000}', cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == b"" and "components (by " in done.stderr.decode()
+
+
+def test_json_reports_are_alone_on_stdout_or_in_their_file(numpy_log_copy, tmp_path):
     done = tokopt("diagnose", "report", "--format", "json", cwd=tmp_path)
     assert done.returncode == 0 and isinstance(json.loads(done.stdout), dict)
     done = tokopt("diagnose", "report", "--format", "json", "--output", "rep.json", cwd=tmp_path)
