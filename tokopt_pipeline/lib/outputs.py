@@ -1,5 +1,8 @@
 """Writing results safely: atomic writes, output names, and rotation of the output folder.
 
+One concept (over 400 lines): how a result reaches disk, from its temporary file to
+the rotation of the folder it lands in.
+
 Every regular file tokopt writes goes to a temporary file in the target's folder and
 is renamed into place, so a reader never sees half a summary and a failure leaves
 nothing behind. A path that is not a regular file is written through, never replaced:

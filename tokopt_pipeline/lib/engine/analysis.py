@@ -1,5 +1,7 @@
 """The streaming pass over a log: read, redact, tag, group, template and count.
 
+One concept (over 400 lines): the single streaming pass and the aggregates it keeps.
+
 :func:`analyze` reads the log once, batch by batch (memory does not grow with the
 file), and keeps only compact aggregates:
 

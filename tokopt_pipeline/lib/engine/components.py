@@ -1,5 +1,8 @@
 """Component budgets: split a log by component and summarize each part within its own budget.
 
+One concept (over 400 lines): splitting a log by component and fitting each part
+to its own budget.
+
 ``--component-budgets '{"api": 20000, "frontend": 15000, "misc": 5000}'`` gives each
 component a share of the budget. A log is split into components one of three ways
 (``--component-by``, detected when ``auto``):

@@ -1,5 +1,8 @@
 """Stream a log file (plain or compressed, or stdin) as clean text lines in bounded batches.
 
+One concept (over 400 lines): turning input bytes into clean lines, in bounded
+batches.
+
 This is the first stage of the pipeline and its hot path, so it is written for throughput
 and for memory that does not grow with the input.
 

@@ -1,5 +1,8 @@
 """Secret redaction: credentials are replaced before anything is counted, stored or rendered.
 
+One concept (over 400 lines): running the secret rules over every line, in two
+stages.
+
 A secret becomes ``[REDACTED:<kind>]`` and the text around it stays readable: the key
 name in ``DB_PASSWORD=[REDACTED:password]``, the scheme, user and host in
 ``postgres://app:[REDACTED:url-password]@db:5432``.

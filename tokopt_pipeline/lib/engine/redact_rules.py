@@ -1,5 +1,7 @@
 """The secret rules: what a credential looks like, and where logs carry one.
 
+One concept (over 400 lines): the table of secret rules, one entry per kind.
+
 :mod:`.redact` runs them; this module only says what they are. Three groups:
 
 1. **Provider tokens**, which identify themselves (``ghp_``, ``xoxb-``, ``AKIA``,

@@ -1,6 +1,9 @@
 """Token usage: one ledger of every recorded summary, reports per period and component,
 threshold alerts.
 
+One concept (over 400 lines): the ledger, the figures read from it and the alerts
+that watch them.
+
 The ledger (table ``usage_ledger``) holds one row per recorded summary: its tokens in
 (the raw log), tokens out (the summary), the budget, the reduction and the share of the
 budget the summary used, when and where it was made, and the *component* that spent
