@@ -80,6 +80,7 @@ def _isolated_store(tmp_path_factory, monkeypatch):
     d = tmp_path_factory.mktemp("store")
     monkeypatch.setenv("TOKOPT_DUCKDB_PATH", str(d / "tokopt.duckdb"))
     monkeypatch.setenv("TOKOPT_PENDING_DIR", str(d / "pending"))
+    monkeypatch.delenv("TOKOPT_STORE_URL", raising=False)  # the DuckDB file unless a test asks for a server
     # Caches (detect-secrets' patterns) go to the session's temp folder, not ~/.cache.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 

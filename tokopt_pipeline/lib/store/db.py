@@ -19,6 +19,15 @@ with a warning naming it, and the others are replayed.
 DuckDB is opened with extension autoloading and autoinstalling off
 (:data:`DUCKDB_CONFIG`): tokopt never reaches the network, nor writes ``~/.duckdb``.
 
+The same store runs on a PostgreSQL server when ``TOKOPT_STORE_URL`` (or
+``Store(url=...)``) is a ``postgresql://`` URL (:mod:`.postgres`, DDL in
+:mod:`.schema_pg`). There is no file lock and no pending folder: an operation's writes
+are one transaction under the writers' advisory lock, retried a bounded number of times
+on a transient error (serialization failure, deadlock, lock timeout, a server that
+refuses or drops the connection), then raised as :class:`StoreBusy`. A memory marker
+(:meth:`Store.hold`) keeps its transaction open from marking to recording, so two runs
+marked at once are marked as if one came after the other.
+
 Example:
     store = Store.from_env()
     with store.connect() as conn:
@@ -32,18 +41,19 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 from duckdb import DuckDBPyConnection
 
-from tokopt_pipeline.lib.errors import StoreError
+from tokopt_pipeline.lib.errors import BadEnvironment, StoreError
 from tokopt_pipeline.lib.outputs import atomic_write_text
 from tokopt_pipeline.lib.settings.environment import path_value, seconds
 from tokopt_pipeline.lib.store.health import (
@@ -68,10 +78,27 @@ DUCKDB_CONFIG = {
     "allow_community_extensions": False,
 }
 
+#: Attempts of a write on PostgreSQL before a transient error is raised as StoreBusy.
+PG_ATTEMPTS = 8
+
+
+class Rows(Protocol):
+    """What a statement returns, on either engine."""
+
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+
+class Connection(Protocol):
+    """A store connection: DuckDB's, or :class:`.postgres.PgConnection`."""
+
+    def execute(self, query: str, parameters: Any = None, /) -> Rows: ...
+
+
 #: An operation's payload: a JSON object (as it is read back from a pending file).
 Payload = dict[str, Any]
 #: The handler of an operation: applies ``payload`` on the connection, in the caller's transaction.
-Handler = Callable[[DuckDBPyConnection, Payload], None]
+Handler = Callable[[Connection, Payload], None]
 _H = TypeVar("_H", bound=Handler)
 
 _OPERATIONS: dict[str, Handler] = {}
@@ -120,7 +147,12 @@ def open_duckdb(path: str | os.PathLike[str], read_only: bool = False) -> DuckDB
     return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
 
 
-def one_row(conn: DuckDBPyConnection, sql: str, params: object = None) -> tuple[Any, ...]:
+def on_postgres(conn: object) -> bool:
+    """Whether ``conn`` is a PostgreSQL connection (:class:`.postgres.PgConnection`)."""
+    return getattr(conn, "dialect", None) == "postgres"
+
+
+def one_row(conn: Connection, sql: str, params: object = None) -> tuple[Any, ...]:
     """The row of a query that always returns exactly one (an aggregate such as ``count(*)``)."""
     row = conn.execute(sql, params).fetchone()
     if row is None:
@@ -128,14 +160,16 @@ def one_row(conn: DuckDBPyConnection, sql: str, params: object = None) -> tuple[
     return row
 
 
-def one_value(conn: DuckDBPyConnection, sql: str, params: object = None) -> Any:
+def one_value(conn: Connection, sql: str, params: object = None) -> Any:
     """The first column of :func:`one_row`."""
     return one_row(conn, sql, params)[0]
 
 
-def migrate(conn: DuckDBPyConnection) -> int:
+def migrate(conn: Connection) -> int:
     """Bring the schema up to date: apply, in version order, every migration the file
     has not had; return the highest version now in the file."""
+    if on_postgres(conn):
+        return _migrate_pg(conn)
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)")
     applied = {int(r[0]) for r in conn.execute("SELECT version FROM schema_version").fetchall()}
     unknown = applied - {v for v, _, _ in MIGRATIONS}
@@ -160,10 +194,69 @@ def migrate(conn: DuckDBPyConnection) -> int:
     return max(applied)
 
 
-def _rollback(conn: DuckDBPyConnection) -> None:
+def _migrate_pg(conn: Connection) -> int:
+    """:func:`migrate` on PostgreSQL: every missing migration in one transaction, under
+    the writers' lock (two processes starting at once migrate once)."""
+    from tokopt_pipeline.lib.store.schema_pg import migrations
+
+    known = {v for v, _, _ in MIGRATIONS}
+    if one_value(conn, "SELECT to_regclass('schema_version') IS NOT NULL"):
+        applied = {int(r[0]) for r in conn.execute("SELECT version FROM schema_version").fetchall()}
+        if applied >= known:
+            if applied - known:
+                raise StoreError(f"the store was written by a newer tokopt (schema {max(applied)}, this one knows "
+                                 f"{latest_version()}): upgrade tokopt")
+            return max(applied)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        lock_writers(conn)
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description VARCHAR, "
+                     "applied_at TIMESTAMP DEFAULT current_timestamp)")
+        applied = {int(r[0]) for r in conn.execute("SELECT version FROM schema_version").fetchall()}
+        if applied - known:
+            raise StoreError(f"the store was written by a newer tokopt (schema {max(applied)}, this one knows "
+                             f"{latest_version()}): upgrade tokopt")
+        for version, description, sql in sorted(migrations()):
+            if version in applied:
+                continue
+            try:
+                conn.execute(sql)
+            except Exception as exc:
+                if _transient(exc):
+                    raise
+                raise StoreError(f"could not upgrade the store to schema {version}: {first_line(exc)}") from exc
+            conn.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description])
+            applied.add(version)
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+    return max(applied)
+
+
+def lock_writers(conn: Connection) -> None:
+    """On PostgreSQL, wait for the writers' lock of this store (its schema) until the
+    transaction ends; one writer at a time, readers never wait. Nothing on DuckDB (one
+    writer per file already)."""
+    if on_postgres(conn):
+        from tokopt_pipeline.lib.store.postgres import WRITE_LOCK
+
+        conn.execute("SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))", [WRITE_LOCK])
+
+
+def _transient(exc: BaseException) -> bool:
+    """A PostgreSQL error another attempt may not meet (False on DuckDB)."""
+    if type(exc).__module__.startswith("psycopg"):
+        from tokopt_pipeline.lib.store.postgres import is_transient
+
+        return is_transient(exc)
+    return False
+
+
+def _rollback(conn: Connection) -> None:
     try:
         conn.execute("ROLLBACK")
-    except duckdb.Error:  # no transaction left, or the database was invalidated: nothing was committed
+    except Exception:  # no transaction left, the connection lost, or the database invalidated: nothing was committed
         pass
 
 
@@ -172,26 +265,148 @@ def warn(message: str) -> None:
     print(f"tokopt: warning: {message}", file=sys.stderr)
 
 
+def store_url() -> str | None:
+    """``TOKOPT_STORE_URL``: a ``postgresql://`` (or ``postgres://``) URL puts the store
+    on that server; unset, the store is the DuckDB file. Anything else is refused.
+
+    Raises:
+        BadEnvironment: the variable holds something else than such a URL (exit 2).
+    """
+    from tokopt_pipeline.lib.store.postgres import is_postgres_url
+
+    url = os.environ.get("TOKOPT_STORE_URL") or None
+    if url is not None and not is_postgres_url(url):
+        shown = url if len(url) <= 40 else url[:39] + "…"
+        raise BadEnvironment(
+            f"TOKOPT_STORE_URL={shown!r} is not a PostgreSQL URL: set it like "
+            "TOKOPT_STORE_URL=postgresql://user@host:5432/db, or unset it (the store is then the DuckDB file)"
+        )
+    return url
+
+
+# Transactions held open by a memory marker, from marking to recording: per store URL,
+# process and thread (:meth:`Store.hold`).
+_HELD: dict[tuple[str, int, int], Connection] = {}
+
+
 @dataclass
 class Store:
-    """A DuckDB file plus its pending folder."""
+    """A DuckDB file plus its pending folder, or a PostgreSQL database (``url``)."""
 
     path: Path = DEFAULT_PATH
     pending_dir: Path = DEFAULT_PENDING
     lock_timeout: float = 10.0
+    #: A ``postgresql://`` URL; None: the DuckDB file. Defaults to ``TOKOPT_STORE_URL``.
+    url: str | None = field(default_factory=store_url)
 
     @classmethod
     def from_env(
         cls, path: str | os.PathLike[str] | None = None, pending_dir: str | os.PathLike[str] | None = None
     ) -> Store:
-        """``TOKOPT_DUCKDB_PATH`` / ``TOKOPT_PENDING_DIR`` / ``TOKOPT_LOCK_TIMEOUT``
-        override the defaults; a wrong value raises :class:`BadEnvironment` (exit 2)."""
+        """``TOKOPT_STORE_URL`` / ``TOKOPT_DUCKDB_PATH`` / ``TOKOPT_PENDING_DIR`` /
+        ``TOKOPT_LOCK_TIMEOUT`` override the defaults; a wrong value raises
+        :class:`BadEnvironment` (exit 2)."""
         p = Path(path or path_value("TOKOPT_DUCKDB_PATH") or DEFAULT_PATH)
         pend = Path(pending_dir or path_value("TOKOPT_PENDING_DIR") or DEFAULT_PENDING)
         return cls(p, pend, seconds("TOKOPT_LOCK_TIMEOUT", 10.0))
 
+    @property
+    def postgres(self) -> bool:
+        """Whether the store is on a PostgreSQL server."""
+        return self.url is not None
+
+    @property
+    def where(self) -> str:
+        """The store's place as a message shows it: the file, or the URL without its password."""
+        if self.url is None:
+            return str(self.path)
+        from urllib.parse import urlsplit
+
+        u = urlsplit(self.url)
+        host = u.hostname or ""
+        return f"{u.scheme}://{u.username + '@' if u.username else ''}{host}{':' + str(u.port) if u.port else ''}{u.path}"
+
+    def _held_key(self) -> tuple[str, int, int]:
+        return (str(self.url), os.getpid(), threading.get_ident())
+
+    def _open_pg(self, timeout: float) -> Connection:
+        """A migrated connection to the server, waiting up to ``timeout`` s for a server
+        that refuses connections (then :class:`StoreBusy`)."""
+        from tokopt_pipeline.lib.store.postgres import connect_pg
+
+        assert self.url is not None
+        deadline = time.monotonic() + timeout
+        delay = 0.05
+        while True:
+            conn: Connection | None = None
+            try:
+                conn = connect_pg(self.url, self.lock_timeout)
+                migrate(conn)
+                return conn
+            except Exception as exc:
+                if conn is not None:
+                    _close(conn)
+                if not _transient(exc):
+                    if isinstance(exc, StoreError):
+                        raise
+                    raise StoreError(f"cannot use the store {self.where}: {first_line(exc)}") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"the store {self.where} did not answer in {timeout:g} s: {first_line(exc)}") from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
     @contextmanager
-    def connect(self, timeout: float | None = None, replay: bool = True) -> Iterator[DuckDBPyConnection]:
+    def _connect_pg(self, timeout: float) -> Iterator[Connection]:
+        held = _HELD.get(self._held_key())
+        if held is not None:  # inside a marker's transaction: read what it will record against
+            yield held
+            return
+        conn = self._open_pg(timeout)
+        try:
+            yield conn
+        except Exception as exc:
+            if _transient(exc):
+                raise StoreBusy(f"the store {self.where} is busy: {first_line(exc)}") from exc
+            raise
+        finally:
+            _close(conn)
+
+    def hold(self, timeout: float | None = None) -> bool:
+        """On PostgreSQL, open the transaction a memory marker marks in and the next
+        :meth:`write` / :meth:`write_all` of this process and thread records in, under
+        the writers' lock: a run marked and recorded at once, never interleaved with
+        another's. Returns False (and does nothing) on DuckDB, whose writers are one
+        at a time already.
+
+        Raises:
+            StoreBusy: the lock did not come in ``timeout`` s (default: the lock timeout).
+        """
+        if not self.postgres:
+            return False
+        self.release()
+        timeout = self.lock_timeout if timeout is None else timeout
+        conn = self._open_pg(timeout)
+        try:
+            conn.execute("BEGIN TRANSACTION")
+            lock_writers(conn)
+        except Exception as exc:
+            _rollback(conn)
+            _close(conn)
+            if _transient(exc):
+                raise StoreBusy(f"the store {self.where} is busy: {first_line(exc)}") from exc
+            raise
+        _HELD[self._held_key()] = conn
+        return True
+
+    def release(self) -> None:
+        """Give up a transaction :meth:`hold` opened and nothing recorded in (rolled back)."""
+        conn = _HELD.pop(self._held_key(), None)
+        if conn is not None:
+            _rollback(conn)
+            _close(conn)
+
+    @contextmanager
+    def connect(self, timeout: float | None = None, replay: bool = True) -> Iterator[Connection]:
         """A migrated read-write connection; waits up to ``timeout`` s for the lock.
 
         Raises:
@@ -199,6 +414,13 @@ class Store:
             StoreUnusable: the file is damaged or not a tokopt store (left as it is).
             StoreError: the store cannot be upgraded, or the disk is full.
         """
+        if self.url is not None:
+            with self._connect_pg(self.lock_timeout if timeout is None else timeout) as pg:
+                yield pg
+            return
+        yield from self._connect_duckdb(timeout, replay)
+
+    def _connect_duckdb(self, timeout: float | None, replay: bool) -> Iterator[Connection]:
         timeout = self.lock_timeout if timeout is None else timeout
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -252,6 +474,9 @@ class Store:
         """Apply operation ``op`` now, or queue it in the pending folder if the store is
         busy. Returns ``"applied"`` or the path of the pending file."""
         _known(op)
+        if self.url is not None:
+            self._write_pg([(op, payload)], timeout)
+            return "applied"
         try:
             with self.connect(timeout=timeout) as conn:
                 self._apply(conn, op, payload)
@@ -264,9 +489,53 @@ class Store:
         them as one pending write. Returns ``"applied"`` or the pending file."""
         for op, _ in ops:
             _known(op)
+        if self.url is not None:
+            self._write_pg(ops, timeout)
+            return "applied"
         if len(ops) == 1:
             return self.write(ops[0][0], ops[0][1], timeout=timeout)
         return self.write("batch", {"ops": [{"op": op, "payload": payload} for op, payload in ops]}, timeout=timeout)
+
+    def _write_pg(self, ops: list[tuple[str, Payload]], timeout: float | None) -> None:
+        """Apply ``ops`` in one transaction on PostgreSQL, in the transaction a marker
+        holds (:meth:`hold`) when there is one; a transient error is retried up to
+        :data:`PG_ATTEMPTS` times, then raised as :class:`StoreBusy`."""
+        held = _HELD.pop(self._held_key(), None)
+        if held is not None:
+            try:
+                for op, payload in ops:
+                    _OPERATIONS[op](held, payload)
+                held.execute("COMMIT")
+                return
+            except Exception as exc:
+                _rollback(held)
+                if not _transient(exc):
+                    raise
+                # the held transaction failed (the server restarted): write afresh below
+            finally:
+                _close(held)
+        timeout = self.lock_timeout if timeout is None else timeout
+        delay = 0.02
+        for attempt in range(1, PG_ATTEMPTS + 1):
+            conn = self._open_pg(timeout)  # waits for a server that refuses connections
+            try:
+                conn.execute("BEGIN TRANSACTION")
+                lock_writers(conn)
+                for op, payload in ops:
+                    _OPERATIONS[op](conn, payload)
+                conn.execute("COMMIT")
+                return
+            except Exception as exc:
+                _rollback(conn)
+                if not _transient(exc):
+                    raise
+                if attempt == PG_ATTEMPTS:
+                    raise StoreBusy(f"the store {self.where} stayed busy after {attempt} attempts: {first_line(exc)}") from exc
+                RETRIES.append(type(exc).__name__)
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            finally:
+                _close(conn)
 
     def queue(self, op: str, payload: Payload) -> Path:
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}-{op}.json"
@@ -301,7 +570,7 @@ class Store:
         warn(f"the pending write {path} cannot be replayed ({why}); moved to {dest}")
         return dest
 
-    def _replay(self, conn: DuckDBPyConnection) -> int:
+    def _replay(self, conn: Connection) -> int:
         files = self.pending()
         if not files:
             return 0
@@ -333,14 +602,18 @@ class Store:
             done += 1
         return done
 
-    def apply(self, conn: DuckDBPyConnection, op: str, payload: Payload) -> None:
+    def apply(self, conn: Connection, op: str, payload: Payload) -> None:
         """Apply operation ``op`` on an open connection, in one transaction."""
         _known(op)
         self._apply(conn, op, payload)
 
-    def _apply(self, conn: DuckDBPyConnection, op: str, payload: Payload) -> None:
+    def _apply(self, conn: Connection, op: str, payload: Payload) -> None:
+        if on_postgres(conn) and conn is _HELD.get(self._held_key()):
+            _OPERATIONS[op](conn, payload)  # recorded with the marker's transaction
+            return
         conn.execute("BEGIN TRANSACTION")
         try:
+            lock_writers(conn)
             _OPERATIONS[op](conn, payload)
             conn.execute("COMMIT")
         except BaseException as exc:
@@ -348,6 +621,17 @@ class Store:
             if is_disk_full(exc):
                 raise disk_full(self.path, exc) from exc
             raise
+
+
+def _close(conn: Connection) -> None:
+    try:
+        conn.close()  # type: ignore[attr-defined]
+    except Exception:  # a connection already lost: nothing more to give back
+        pass
+
+
+#: The transient errors a PostgreSQL write retried in this process (their class names), for figures.
+RETRIES: list[str] = []
 
 
 def _known(op: str) -> None:
@@ -358,7 +642,7 @@ def _known(op: str) -> None:
 
 
 @operation("batch")
-def _batch(conn: DuckDBPyConnection, payload: Payload) -> None:
+def _batch(conn: Connection, payload: Payload) -> None:
     """Several operations in the caller's one transaction (:meth:`Store.write_all`)."""
     ops = payload["ops"]
     if not isinstance(ops, list):
