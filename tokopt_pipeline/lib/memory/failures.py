@@ -79,7 +79,7 @@ def run_failures(conn: Any, ref: str) -> RunFailures | None:
             """
             SELECT s.entity, s.fingerprint, s.count, s.first_line, s.last_line,
                    (SELECT o.text FROM mem_observations o
-                    WHERE o.entity = s.entity AND contains(o.text, '; example: ') ORDER BY o.seq LIMIT 1)
+                    WHERE o.entity = s.entity AND strpos(o.text, '; example: ') > 0 ORDER BY o.seq LIMIT 1)
             FROM mem_sightings s WHERE s.run_id = ? ORDER BY s.first_line, s.entity
             """,
             [run_id],
@@ -89,7 +89,7 @@ def run_failures(conn: Any, ref: str) -> RunFailures | None:
         """
         SELECT t.test_id, coalesce(e.flaky, false),
                (SELECT o.text FROM mem_observations o WHERE o.entity = t.test_id AND o.run_id = m.run_id
-                AND contains(o.text, ' failed in run ') ORDER BY o.seq LIMIT 1)
+                AND strpos(o.text, ' failed in run ') > 0 ORDER BY o.seq LIMIT 1)
         FROM mem_results r JOIN mem_runs m ON m.seq = r.run_seq JOIN mem_tests t ON t.test_key = r.test_key
         LEFT JOIN mem_entities e ON e.name = t.test_id
         WHERE m.run_id = ? AND r.failed ORDER BY t.test_id

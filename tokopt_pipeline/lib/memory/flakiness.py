@@ -79,25 +79,27 @@ WITH suite_runs AS (
     WHERE (?::VARCHAR IS NULL OR suite = ?) {runs_filter}
     UNION ALL SELECT ?::VARCHAR, -1, ?::VARCHAR, NULL, 1 WHERE ?   -- the run being marked, not stored yet
 ), win AS (
-    SELECT suite, seq, commit_sha,
-           row_number() OVER (PARTITION BY suite ORDER BY cur DESC, recorded_at DESC, seq DESC) AS back
-    FROM suite_runs QUALIFY back <= ?
+    SELECT suite, seq, commit_sha, back FROM (
+        SELECT suite, seq, commit_sha,
+               row_number() OVER (PARTITION BY suite ORDER BY cur DESC, recorded_at DESC, seq DESC) AS back
+        FROM suite_runs) AS ranked
+    WHERE back <= ?
 ), res AS (
     SELECT w.suite, t.test_id, w.back, w.commit_sha, r.failed
     FROM win w JOIN mem_results r ON r.run_seq = w.seq JOIN mem_tests t ON t.test_key = r.test_key
     WHERE ?::VARCHAR[] IS NULL OR t.test_id IN (SELECT unnest(?::VARCHAR[]))
     UNION ALL
     SELECT w.suite, c.test_id, w.back, w.commit_sha, true
-    FROM win w, (SELECT unnest(?::VARCHAR[]) AS test_id) c WHERE w.seq = -1
+    FROM win w, (SELECT unnest(?::VARCHAR[]) AS test_id) AS c WHERE w.seq = -1
 ), flips AS (
     SELECT suite, test_id, back, failed, failed <> prev AS flipped, failed AND NOT coalesce(prev, false) AS stretch
-    FROM (SELECT *, lag(failed) OVER (PARTITION BY suite, test_id ORDER BY back DESC) AS prev FROM res)
+    FROM (SELECT *, lag(failed) OVER (PARTITION BY suite, test_id ORDER BY back DESC) AS prev FROM res) AS ordered
 ), commits AS (
     SELECT suite, test_id, bool_or(failed) AND bool_or(NOT failed) AS both_outcomes
     FROM res WHERE coalesce(commit_sha, '') <> '' GROUP BY suite, test_id, commit_sha
 )
-SELECT f.suite, f.test_id, count(*), count(*) FILTER (WHERE f.flipped), arg_min(f.failed, f.back),
-       coalesce(any_value(c.same), false), count(*) FILTER (WHERE f.stretch) >= 2
+SELECT f.suite, f.test_id, count(*), count(*) FILTER (WHERE f.flipped), (array_agg(f.failed ORDER BY f.back))[1],
+       coalesce(bool_or(c.same), false), count(*) FILTER (WHERE f.stretch) >= 2
 FROM flips f LEFT JOIN (SELECT suite, test_id, bool_or(both_outcomes) AS same FROM commits GROUP BY 1, 2) c
      ON c.suite = f.suite AND c.test_id = f.test_id
 GROUP BY f.suite, f.test_id

@@ -7,8 +7,6 @@ import json
 import os
 from typing import Any, TypedDict
 
-from duckdb import DuckDBPyConnection
-
 from tokopt_pipeline.lib.memory.baselines import record_baseline
 from tokopt_pipeline.lib.memory.flakiness import describe, flakiness
 from tokopt_pipeline.lib.memory.marks import histories, implied_passes, is_flaky
@@ -19,7 +17,7 @@ from tokopt_pipeline.lib.memory.runs import (
     TEST_TYPE,
     clip,
 )
-from tokopt_pipeline.lib.store.db import Payload, one_value, operation
+from tokopt_pipeline.lib.store.db import Connection, Payload, one_value, operation
 
 
 class Entity(TypedDict):
@@ -85,14 +83,14 @@ class MemoryRun(TypedDict):
 
 
 # -- the write operation ----------------------------------------------------------
-def add_entity(conn: DuckDBPyConnection, name: str, entity_type: str, fp: str | None = None) -> bool:
+def add_entity(conn: Connection, name: str, entity_type: str, fp: str | None = None) -> bool:
     if conn.execute("SELECT 1 FROM mem_entities WHERE name = ?", [name]).fetchone():
         return False
     conn.execute("INSERT INTO mem_entities (name, entity_type, fingerprint) VALUES (?, ?, ?)", [name, entity_type, fp])
     return True
 
 
-def observe(conn: DuckDBPyConnection, entity: str, texts: list[str], run_id: str | None = None) -> None:
+def observe(conn: Connection, entity: str, texts: list[str], run_id: str | None = None) -> None:
     existing = {r[0] for r in conn.execute("SELECT text FROM mem_observations WHERE entity = ?", [entity]).fetchall()}
     seq = int(one_value(conn, "SELECT coalesce(max(seq), 0) FROM mem_observations WHERE entity = ?", [entity]))
     for text in texts:
@@ -103,11 +101,11 @@ def observe(conn: DuckDBPyConnection, entity: str, texts: list[str], run_id: str
         conn.execute("INSERT INTO mem_observations (entity, seq, text, run_id) VALUES (?, ?, ?, ?)", [entity, seq, text, run_id])
 
 
-def relate(conn: DuckDBPyConnection, src: str, dst: str, rel: str) -> None:
+def relate(conn: Connection, src: str, dst: str, rel: str) -> None:
     conn.execute("INSERT INTO mem_relations VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [src, dst, rel])
 
 
-def record_results(conn: DuckDBPyConnection, seq: int, failed: list[str], passed: list[str]) -> None:
+def record_results(conn: Connection, seq: int, failed: list[str], passed: list[str]) -> None:
     """The run's test results: one row of integers per test (``mem_results``), test ids
     kept once each in ``mem_tests``. A test both failed and passed counts as failed."""
     outcome = dict.fromkeys(passed, False)
@@ -117,7 +115,7 @@ def record_results(conn: DuckDBPyConnection, seq: int, failed: list[str], passed
     ids, flags = list(outcome), list(outcome.values())
     conn.execute(
         "INSERT INTO mem_tests SELECT (SELECT coalesce(max(test_key), 0) FROM mem_tests) + row_number() OVER (), t "
-        "FROM (SELECT unnest(?::VARCHAR[]) AS t) WHERE t NOT IN (SELECT test_id FROM mem_tests)",
+        "FROM (SELECT unnest(?::VARCHAR[]) AS t) AS ids WHERE t NOT IN (SELECT test_id FROM mem_tests)",
         [ids],
     )
     conn.execute(
@@ -129,7 +127,7 @@ def record_results(conn: DuckDBPyConnection, seq: int, failed: list[str], passed
 
 
 @operation("memory_record_run")
-def record_run(conn: DuckDBPyConnection, run: Payload) -> None:
+def record_run(conn: Connection, run: Payload) -> None:
     """Add one run to the graph (idempotent: a run id already stored is skipped)."""
     run_id = run["run_id"]
     if conn.execute("SELECT 1 FROM mem_runs WHERE run_id = ?", [run_id]).fetchone():
@@ -201,7 +199,7 @@ def record_run(conn: DuckDBPyConnection, run: Payload) -> None:
 
 
 # -- reading the graph --------------------------------------------------------------
-def _graph(conn: DuckDBPyConnection, names: list[str] | None) -> Graph:
+def _graph(conn: Connection, names: list[str] | None) -> Graph:
     if names is None:
         ents = conn.execute("SELECT name, entity_type FROM mem_entities ORDER BY created_at, name").fetchall()
     else:
@@ -229,32 +227,32 @@ def _graph(conn: DuckDBPyConnection, names: list[str] | None) -> Graph:
     }
 
 
-def read_graph(conn: DuckDBPyConnection) -> Graph:
+def read_graph(conn: Connection) -> Graph:
     """The whole graph, shaped as the memory server's ``read_graph``."""
     return _graph(conn, None)
 
 
-def search_nodes(conn: DuckDBPyConnection, query: str) -> Graph:
+def search_nodes(conn: Connection, query: str) -> Graph:
     """Entities whose name, type or any observation contains ``query`` (case-insensitive),
     and every relation touching one of them — the memory server's ``search_nodes``."""
     q = query.lower()
     rows = conn.execute(
         """
         SELECT name FROM mem_entities e
-        WHERE contains(lower(name), ?) OR contains(lower(entity_type), ?)
-           OR EXISTS (SELECT 1 FROM mem_observations o WHERE o.entity = e.name AND contains(lower(o.text), ?))
+        WHERE strpos(lower(name), ?) > 0 OR strpos(lower(entity_type), ?) > 0
+           OR EXISTS (SELECT 1 FROM mem_observations o WHERE o.entity = e.name AND strpos(lower(o.text), ?) > 0)
         """,
         [q, q, q],
     ).fetchall()
     return _graph(conn, [r[0] for r in rows])
 
 
-def open_nodes(conn: DuckDBPyConnection, names: list[str]) -> Graph:
+def open_nodes(conn: Connection, names: list[str]) -> Graph:
     """The named entities and every relation touching one — the memory server's ``open_nodes``."""
     return _graph(conn, list(names))
 
 
-def analyze_memory(conn: DuckDBPyConnection, top: int = 10) -> MemoryAnalysis:
+def analyze_memory(conn: Connection, top: int = 10) -> MemoryAnalysis:
     """What is stored: counts by type, top recurring errors, flaky tests, runs per suite."""
     by_type = dict(conn.execute("SELECT entity_type, count(*) FROM mem_entities GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
     relations = int(one_value(conn, "SELECT count(*) FROM mem_relations"))
@@ -284,7 +282,7 @@ def analyze_memory(conn: DuckDBPyConnection, top: int = 10) -> MemoryAnalysis:
     }
 
 
-def memory_figures(conn: DuckDBPyConnection, info: MemoryAnalysis | None = None) -> dict[str, int]:
+def memory_figures(conn: Connection, info: MemoryAnalysis | None = None) -> dict[str, int]:
     """The memory in numbers, under the stable names the Dagster UI plots:
     ``entities_total``, ``error_types``, ``tests``, ``runs``, ``relations``,
     ``observations``, ``flaky_tests``, ``recurring_errors`` (error types seen in more
@@ -294,7 +292,7 @@ def memory_figures(conn: DuckDBPyConnection, info: MemoryAnalysis | None = None)
     info = info if info is not None else analyze_memory(conn)
     by_type = info["entities"]
     last = conn.execute("SELECT new_errors FROM mem_runs ORDER BY recorded_at DESC, seq DESC LIMIT 1").fetchone()
-    recurring = one_value(conn, "SELECT count(*) FROM (SELECT entity FROM mem_sightings GROUP BY entity HAVING count(*) > 1)")
+    recurring = one_value(conn, "SELECT count(*) FROM (SELECT entity FROM mem_sightings GROUP BY entity HAVING count(*) > 1) AS recurring")
     top = info["top_errors"][0] if info["top_errors"] else None
     return {
         "entities_total": int(sum(by_type.values())),
@@ -371,7 +369,7 @@ def format_graph(graph: Graph, limit_obs: int = 5) -> str:
 
 
 
-def run_summary_rows(conn: DuckDBPyConnection, limit: int = 50, suite: str | None = None) -> list[MemoryRun]:
+def run_summary_rows(conn: Connection, limit: int = 50, suite: str | None = None) -> list[MemoryRun]:
     """The most recent runs in the memory, newest first."""
     q = "SELECT run_id, suite, commit_sha, log_path, summary_path, recorded_at, lines, failing_tests, error_types, new_errors FROM mem_runs"
     params: list[Any] = []
@@ -387,7 +385,7 @@ def run_summary_rows(conn: DuckDBPyConnection, limit: int = 50, suite: str | Non
 
 
 
-def find_run(conn: DuckDBPyConnection, ref: str) -> MemoryRun | None:
+def find_run(conn: Connection, ref: str) -> MemoryRun | None:
     """A stored run by id, or the latest run of a stored log path."""
     rows = run_summary_rows(conn, limit=100000)
     for r in rows:

@@ -8,17 +8,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from duckdb import DuckDBPyConnection
-
 from tokopt_pipeline.lib.errors import BadInput
 from tokopt_pipeline.lib.memory.graph import add_entity, observe, read_graph, relate
 from tokopt_pipeline.lib.memory.runs import ERROR_TYPE
 from tokopt_pipeline.lib.outputs import atomic_write_text
-from tokopt_pipeline.lib.store.db import Payload, Store, operation
+from tokopt_pipeline.lib.store.db import Connection, Payload, Store, operation
 
 
 # -- JSONL export / import ----------------------------------------------------------
-def export_jsonl(conn: DuckDBPyConnection, path: str | os.PathLike[str]) -> tuple[int, int]:
+def export_jsonl(conn: Connection, path: str | os.PathLike[str]) -> tuple[int, int]:
     """Write the graph in the memory server's JSONL format; returns (entities, relations)."""
     g = read_graph(conn)
     lines = [json.dumps({"type": "entity", "name": e["name"], "entityType": e["entityType"], "observations": e["observations"]}, ensure_ascii=False) for e in g["entities"]]
@@ -92,7 +90,7 @@ _FP_IN_NAME = re.compile(r"\[([0-9a-f]{8})\]$")
 
 
 @operation("memory_import")
-def _import_records(conn: DuckDBPyConnection, payload: Payload) -> None:
+def _import_records(conn: Connection, payload: Payload) -> None:
     for rec in payload["records"]:
         if rec["type"] == "entity":
             fp = None

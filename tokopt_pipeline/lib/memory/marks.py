@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from duckdb import DuckDBPyConnection
-
 from tokopt_pipeline.lib.engine import baseline
 from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
@@ -22,7 +20,7 @@ from tokopt_pipeline.lib.memory.runs import (
     prepare_run,
     scan_log,
 )
-from tokopt_pipeline.lib.store.db import Payload, Store, one_value
+from tokopt_pipeline.lib.store.db import Connection, Payload, Store, one_value
 
 
 # -- flakiness -----------------------------------------------------------------
@@ -47,7 +45,7 @@ def is_flaky(history: list[tuple[str, str | None]]) -> bool:
     return any(len(v) == 2 for v in by_commit.values())
 
 
-def earlier_runs(conn: DuckDBPyConnection, run_id: str) -> tuple[str, list[Any]]:
+def earlier_runs(conn: Connection, run_id: str) -> tuple[str, list[Any]]:
     """SQL (and its parameters) selecting the ids of the runs before ``run_id``: every
     other stored run, or, when ``run_id`` is stored already (a summary rendered again),
     only the runs recorded before it, so its marks stay what they were."""
@@ -57,7 +55,7 @@ def earlier_runs(conn: DuckDBPyConnection, run_id: str) -> tuple[str, list[Any]]
     return "SELECT run_id FROM mem_runs WHERE run_id <> ? AND (recorded_at, seq) < (?::TIMESTAMP, ?)", [run_id, pos[0], pos[1]]
 
 
-def histories(conn: DuckDBPyConnection, suite: str, test_ids: list[str], before_run: str | None = None) -> dict[str, list[tuple[str, str | None]]]:
+def histories(conn: Connection, suite: str, test_ids: list[str], before_run: str | None = None) -> dict[str, list[tuple[str, str | None]]]:
     if not test_ids:
         return {}
     if before_run:
@@ -79,7 +77,7 @@ def histories(conn: DuckDBPyConnection, suite: str, test_ids: list[str], before_
     return out
 
 
-def implied_passes(conn: DuckDBPyConnection, run: Mapping[str, Any]) -> list[str]:
+def implied_passes(conn: Connection, run: Mapping[str, Any]) -> list[str]:
     """Without pass lines, tests this suite saw fail before and absent from this run's
     failures count as passed when the run has a totals line."""
     if run.get("passes_known") or not run.get("totals"):
@@ -105,7 +103,7 @@ class Marks:
     history_runs: int = 0
 
 
-def compute_marks(conn: DuckDBPyConnection, run: RunRecord) -> tuple[Marks, dict[str, str]]:
+def compute_marks(conn: Connection, run: RunRecord) -> tuple[Marks, dict[str, str]]:
     """What is new and what is flaky in ``run``, against the runs stored before it."""
     marks = Marks()
     earlier, params = earlier_runs(conn, run.run_id)
@@ -230,13 +228,13 @@ class Marker:
 
 
 
-def marks_for_run(conn: DuckDBPyConnection, run_id: str) -> tuple[set[str], set[str]]:
+def marks_for_run(conn: Connection, run_id: str) -> tuple[set[str], set[str]]:
     """(fingerprints first seen in ``run_id`` after earlier runs, flaky test ids): the
     marks a stored run's summary gets when it is rendered again."""
     rows = conn.execute(
         """
         WITH first AS (
-            SELECT s.fingerprint, arg_min(s.run_id, m.recorded_at) AS first_run
+            SELECT s.fingerprint, (array_agg(s.run_id ORDER BY m.recorded_at, m.seq))[1] AS first_run
             FROM mem_sightings s JOIN mem_runs m USING (run_id) GROUP BY 1
         )
         SELECT f.fingerprint FROM first f

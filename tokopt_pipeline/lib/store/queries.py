@@ -17,10 +17,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from duckdb import DuckDBPyConnection
-
 from tokopt_pipeline.lib.engine.model import Analysis
-from tokopt_pipeline.lib.store.db import one_row, one_value
+from tokopt_pipeline.lib.store.db import Connection, one_row, one_value
 from tokopt_pipeline.lib.store.records import analysis_from_json
 
 __all__ = [
@@ -37,14 +35,14 @@ __all__ = [
 
 
 # -- one log ------------------------------------------------------------------------
-def registered_log(conn: DuckDBPyConnection, file_key: str) -> dict[str, Any] | None:
+def registered_log(conn: Connection, file_key: str) -> dict[str, Any] | None:
     """The ``log_files`` row of ``file_key`` (``path``, ``lines``), or None when the log
     was never registered."""
     row = conn.execute("SELECT path, lines FROM log_files WHERE file_key = ?", [file_key]).fetchone()
     return None if row is None else {"path": row[0], "lines": row[1]}
 
 
-def latest_analysis_run(conn: DuckDBPyConnection, file_key: str) -> dict[str, Any] | None:
+def latest_analysis_run(conn: Connection, file_key: str) -> dict[str, Any] | None:
     """The latest run of ``file_key`` that stored an analysis (the one a summary of the
     log is rendered from): ``run_id``, ``path``, ``suite``, ``commit``, ``started_at``;
     None when there is none. Ties on the start time go to the greater run id."""
@@ -59,7 +57,7 @@ def latest_analysis_run(conn: DuckDBPyConnection, file_key: str) -> dict[str, An
     return {"run_id": run_id, "path": path, "suite": suite, "commit": commit, "started_at": started}
 
 
-def stored_analysis(conn: DuckDBPyConnection, run_id: str) -> Analysis:
+def stored_analysis(conn: Connection, run_id: str) -> Analysis:
     """The analysis run ``run_id`` stored (table ``analyses``).
 
     Raises:
@@ -71,7 +69,7 @@ def stored_analysis(conn: DuckDBPyConnection, run_id: str) -> Analysis:
     return analysis_from_json(row[0])
 
 
-def chunk_rows(conn: DuckDBPyConnection, run_id: str) -> list[tuple[int, int, int, int]]:
+def chunk_rows(conn: Connection, run_id: str) -> list[tuple[int, int, int, int]]:
     """``(chunk, first_line, last_line, lines)`` of each chunk of run ``run_id``, in order."""
     return conn.execute(
         "SELECT chunk, first_line, last_line, lines FROM chunks WHERE run_id = ? ORDER BY chunk", [run_id]
@@ -79,22 +77,22 @@ def chunk_rows(conn: DuckDBPyConnection, run_id: str) -> list[tuple[int, int, in
 
 
 # -- every log ----------------------------------------------------------------------
-def run_count(conn: DuckDBPyConnection) -> int:
+def run_count(conn: Connection) -> int:
     """How many runs the store holds."""
     return int(one_value(conn, "SELECT count(*) FROM runs"))
 
 
-def file_keys_with_runs(conn: DuckDBPyConnection) -> set[str]:
+def file_keys_with_runs(conn: Connection) -> set[str]:
     """The file keys that still have at least one run."""
     return {k for (k,) in conn.execute("SELECT DISTINCT file_key FROM runs WHERE file_key IS NOT NULL").fetchall()}
 
 
-def registered_paths(conn: DuckDBPyConnection) -> dict[str, str]:
+def registered_paths(conn: Connection) -> dict[str, str]:
     """Each registered log's path, by file key."""
     return dict(conn.execute("SELECT file_key, path FROM log_files").fetchall())
 
 
-def error_entity_figures(conn: DuckDBPyConnection) -> dict[str, int]:
+def error_entity_figures(conn: Connection) -> dict[str, int]:
     """The ``error_entities`` table in numbers, under the names the Dagster UI plots:
     ``distinct_errors``, ``occurrences`` (over every run), ``recurring`` (seen in more
     than one run) and ``new_today`` (first seen on the store's current date)."""
@@ -117,14 +115,14 @@ def _error_row(exc: str, msg: str, occ: int, runs: int, files: int, last: dateti
     return f"| `{what}` | {occ} | {runs} | {files} | {last:%Y-%m-%d %H:%M} |"
 
 
-def top_errors_markdown(conn: DuckDBPyConnection, top: int = 15) -> str:
+def top_errors_markdown(conn: Connection, top: int = 15) -> str:
     """The ``top`` most frequent error entities as a Markdown table: the error (type
     and message, clipped to 120 characters), occurrences, runs, files, last seen."""
     rows = conn.execute(
-        "SELECT coalesce(exc_type, ''), message, occurrences, runs, len(files), last_seen FROM error_entities "
+        "SELECT coalesce(exc_type, ''), message, occurrences, runs, files, last_seen FROM error_entities "
         "ORDER BY occurrences DESC, group_key LIMIT ?",
         [top],
     ).fetchall()
     table = ["| error | occurrences | runs | files | last seen |", "|---|---:|---:|---:|---|"]
-    table += [_error_row(*r) for r in rows]
+    table += [_error_row(exc, msg, occ, runs, len(files or []), last) for exc, msg, occ, runs, files, last in rows]
     return "\n".join(table)

@@ -29,14 +29,12 @@ import dataclasses
 import json
 from typing import Any
 
-from duckdb import DuckDBPyConnection
-
 from tokopt_pipeline.lib.engine.model import Analysis, ChunkStat, ErrorGroup, TemplateStat
 from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.render import Summary
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
 from tokopt_pipeline.lib.engine.testresults import FailedTest, RunTotals
-from tokopt_pipeline.lib.store.db import Payload, operation
+from tokopt_pipeline.lib.store.db import Connection, Payload, lock_writers, on_postgres, operation
 from tokopt_pipeline.lib.store.ids import fingerprint, new_run_id
 from tokopt_pipeline.lib.usage import ledger
 
@@ -75,8 +73,10 @@ CHILD_TABLES = {
         "group_key": "VARCHAR", "first_line": "BIGINT",
     },
 }
+# The most severe of a group's levels, in SQL either engine reads.
+_RANK = "CASE g.level " + " ".join(f"WHEN '{lv.label}' THEN {i}" for i, lv in enumerate(Level)) + " END"
+_LEVEL_OF_RANK = "CASE min(" + _RANK + ") " + " ".join(f"WHEN {i} THEN '{lv.label}'" for i, lv in enumerate(Level)) + " END"
 # Rows of a run, deleted with it (the memory tables keep their own history).
-_LEVELS = "[" + ", ".join(f"'{lv.label}'" for lv in Level) + "]"
 RUN_TABLES = ("chunks", "templates", "error_groups", "failed_tests", "summaries", "analyses")
 
 
@@ -162,9 +162,17 @@ def summary_payload(summary: Summary, *, run_id: str, source: str, file_key: str
 
 
 # -- operations -----------------------------------------------------------------
-def _insert_rows(conn: DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[dict[str, Any]]) -> None:
-    """Insert many rows in one statement (a JSON parameter unnested by DuckDB)."""
+def _insert_rows(conn: Connection, table: str, columns: dict[str, str], rows: list[dict[str, Any]]) -> None:
+    """Insert many rows: in one statement on DuckDB (a JSON parameter it unnests), as one
+    pipelined ``executemany`` on PostgreSQL."""
     if not rows:
+        return
+    if on_postgres(conn):
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        conn.executemany(  # type: ignore[attr-defined]
+            f"INSERT INTO {table} ({names}) VALUES ({marks})", [[r.get(c) for c in columns] for r in rows]
+        )
         return
     schema = json.dumps([columns]).replace("'", "''")
     names = ", ".join(f'"{c}"' for c in columns)
@@ -175,7 +183,7 @@ def _insert_rows(conn: DuckDBPyConnection, table: str, columns: dict[str, str], 
     )
 
 
-def _upsert(conn: DuckDBPyConnection, table: str, key: str, row: dict[str, Any], allowed: tuple[str, ...]) -> None:
+def _upsert(conn: Connection, table: str, key: str, row: dict[str, Any], allowed: tuple[str, ...]) -> None:
     cols = [c for c in row if c in allowed]
     if key not in cols:
         raise ValueError(f"{table}: {key} is required")
@@ -188,13 +196,13 @@ def _upsert(conn: DuckDBPyConnection, table: str, key: str, row: dict[str, Any],
 
 
 @operation("register_log")
-def register_log(conn: DuckDBPyConnection, payload: Payload) -> None:
+def register_log(conn: Connection, payload: Payload) -> None:
     _upsert(conn, "log_files", "file_key", payload, LOG_COLUMNS)
     conn.execute("UPDATE log_files SET registered_at = current_timestamp WHERE file_key = ?", [payload["file_key"]])
 
 
 @operation("record_run")
-def record_run(conn: DuckDBPyConnection, payload: Payload) -> None:
+def record_run(conn: Connection, payload: Payload) -> None:
     run = payload["run"]
     run_id = run["run_id"]
     _upsert(conn, "runs", "run_id", run, RUN_COLUMNS)
@@ -216,22 +224,28 @@ def record_run(conn: DuckDBPyConnection, payload: Payload) -> None:
 
 
 @operation("refresh_error_entities")
-def refresh_error_entities(conn: DuckDBPyConnection, payload: Payload) -> None:
+def refresh_error_entities(conn: Connection, payload: Payload) -> None:
+    """Rebuild ``error_entities`` from every run's error groups: of each group key, the
+    type, message and example of its latest sighting, its most severe level, the sum of
+    its counts, its runs, the files (sorted) and the first and last start times."""
+    lock_writers(conn)  # the table is rebuilt whole: one rebuild at a time
     conn.execute("DELETE FROM error_entities")
+    latest = "ORDER BY r.started_at DESC, g.run_id DESC"
+    file = "coalesce(r.file_key, r.path)"
     conn.execute(
         f"""
         INSERT INTO error_entities
-        SELECT g.group_key, any_value(g.exc_type), any_value(g.message),
-               {_LEVELS}[min(list_position({_LEVELS}, g.level))],
-               sum(g.count), count(DISTINCT g.run_id),
-               list_sort(list_distinct(list(coalesce(r.file_key, r.path)))),
-               min(r.started_at), max(r.started_at), any_value(g.example)
+        SELECT g.group_key, (array_agg(g.exc_type {latest}))[1], (array_agg(g.message {latest}))[1],
+               {_LEVEL_OF_RANK}, sum(g.count), count(DISTINCT g.run_id),
+               coalesce(array_agg(DISTINCT {file} ORDER BY {file}) FILTER (WHERE {file} IS NOT NULL), CAST(? AS VARCHAR[])),
+               min(r.started_at), max(r.started_at), (array_agg(g.example {latest}))[1]
         FROM error_groups g JOIN runs r USING (run_id)
         GROUP BY g.group_key
-        """
+        """,
+        [[]],
     )
 
 
 @operation("refresh_usage")
-def refresh_usage(conn: DuckDBPyConnection, payload: Payload) -> None:
+def refresh_usage(conn: Connection, payload: Payload) -> None:
     """Nothing to do: the usage roll-ups are views of the ledger."""

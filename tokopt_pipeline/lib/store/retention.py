@@ -22,10 +22,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from duckdb import DuckDBPyConnection
-
 from tokopt_pipeline.lib.store import RETENTION_DAYS, RETENTION_MAX_MB
-from tokopt_pipeline.lib.store.db import Payload, one_row, one_value, operation
+from tokopt_pipeline.lib.store.db import Connection, Payload, lock_writers, on_postgres, one_row, one_value, operation
 from tokopt_pipeline.lib.store.records import RUN_TABLES, refresh_error_entities
 
 __all__ = ["prune_store", "store_bytes", "DEFAULT_DAYS", "DEFAULT_MAX_MB"]
@@ -39,23 +37,26 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def store_bytes(conn: DuckDBPyConnection) -> int:
-    """The file's size as DuckDB counts it (headers and every block, free or used)."""
+def store_bytes(conn: Connection) -> int:
+    """The file's size as DuckDB counts it (headers and every block, free or used); on
+    PostgreSQL, the database's size on the server."""
+    if on_postgres(conn):
+        return int(one_value(conn, "SELECT pg_database_size(current_database())"))
     blocks, block_size = one_row(conn, "SELECT total_blocks, block_size FROM pragma_database_size()")
     return _HEADERS + int(blocks or 0) * int(block_size or 0)
 
 
-def _count(conn: DuckDBPyConnection, sql: str, params: list[object]) -> int:
+def _count(conn: Connection, sql: str, params: list[object]) -> int:
     return int(one_value(conn, sql, params))
 
 
 @operation("prune")
-def prune(conn: DuckDBPyConnection, payload: Payload) -> None:
+def prune(conn: Connection, payload: Payload) -> None:
     """Delete what is older than ``days`` days, or than ``before`` (an ISO time, UTC)."""
     _prune(conn, payload)
 
 
-def _prune(conn: DuckDBPyConnection, payload: Payload) -> dict[str, int]:
+def _prune(conn: Connection, payload: Payload) -> dict[str, int]:
     if payload.get("before"):
         cut = datetime.fromisoformat(str(payload["before"]))
         runs_old = "started_at < ?"
@@ -63,12 +64,17 @@ def _prune(conn: DuckDBPyConnection, payload: Payload) -> dict[str, int]:
     else:
         days = int(payload["days"])
         cut = _utcnow() - timedelta(days=days)
-        runs_old = "started_at < current_timestamp - to_days(?)"
+        runs_old = "started_at < current_timestamp - ? * INTERVAL '1 day'"
         runs_params = [days]
-    conn.execute("CREATE OR REPLACE TEMP TABLE _gone_mem AS SELECT run_id, seq FROM mem_runs WHERE recorded_at < ?", [cut])
-    conn.execute("CREATE OR REPLACE TEMP TABLE _gone_usage AS SELECT run_id FROM usage_ledger WHERE recorded_at < ?", [cut])
+    lock_writers(conn)
+    for table, columns in (("_gone_mem", "run_id VARCHAR, seq BIGINT"), ("_gone_usage", "run_id VARCHAR"),
+                           ("_gone_runs", "run_id VARCHAR"), ("_touched", "entity VARCHAR")):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"CREATE TEMP TABLE {table} ({columns})")
+    conn.execute("INSERT INTO _gone_mem SELECT run_id, seq FROM mem_runs WHERE recorded_at < ?", [cut])
+    conn.execute("INSERT INTO _gone_usage SELECT run_id FROM usage_ledger WHERE recorded_at < ?", [cut])
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE _gone_runs AS SELECT run_id FROM runs WHERE {runs_old} "
+        f"INSERT INTO _gone_runs SELECT run_id FROM runs WHERE {runs_old} "
         "OR run_id IN (SELECT run_id FROM _gone_mem) OR run_id IN (SELECT run_id FROM _gone_usage)",
         runs_params,
     )
@@ -91,7 +97,7 @@ def _prune(conn: DuckDBPyConnection, payload: Payload) -> dict[str, int]:
     # memory: the runs, what they observed, and what is left with nothing observed
     conn.execute("INSERT INTO _gone_mem SELECT run_id, seq FROM mem_runs WHERE run_id IN (SELECT run_id FROM _gone_runs) "
                  "AND run_id NOT IN (SELECT run_id FROM _gone_mem)")
-    conn.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT entity FROM mem_observations "
+    conn.execute("INSERT INTO _touched SELECT DISTINCT entity FROM mem_observations "
                  "WHERE run_id IN (SELECT run_id FROM _gone_mem)")
     conn.execute("DELETE FROM mem_results WHERE run_seq IN (SELECT seq FROM _gone_mem)")
     conn.execute("DELETE FROM mem_sightings WHERE run_id IN (SELECT run_id FROM _gone_mem)")
@@ -109,11 +115,11 @@ def _prune(conn: DuckDBPyConnection, payload: Payload) -> dict[str, int]:
     return counts
 
 
-def _oldest_quarter(conn: DuckDBPyConnection) -> datetime | None:
+def _oldest_quarter(conn: Connection) -> datetime | None:
     """The time before which the oldest quarter of the recorded runs lie (UTC)."""
     row = conn.execute(
-        "SELECT quantile_disc(t, 0.25), count(*) FROM (SELECT recorded_at AS t FROM mem_runs "
-        "UNION ALL SELECT recorded_at FROM usage_ledger UNION ALL SELECT started_at FROM runs)"
+        "SELECT percentile_disc(0.25) WITHIN GROUP (ORDER BY t), count(*) FROM (SELECT recorded_at AS t FROM mem_runs "
+        "UNION ALL SELECT recorded_at FROM usage_ledger UNION ALL SELECT started_at FROM runs) AS recorded"
     ).fetchone()
     if row is None or not row[1]:
         return None
@@ -121,12 +127,19 @@ def _oldest_quarter(conn: DuckDBPyConnection) -> datetime | None:
     return cut
 
 
-def prune_store(conn: DuckDBPyConnection, days: int | None = DEFAULT_DAYS, max_mb: float | None = DEFAULT_MAX_MB) -> dict[str, int]:
+def prune_store(conn: Connection, days: int | None = DEFAULT_DAYS, max_mb: float | None = DEFAULT_MAX_MB) -> dict[str, int]:
     """Prune runs older than ``days`` (None: none by age), then the oldest runs while the
     file is over ``max_mb`` MB (None: no cap); each step in one transaction. Returns
     ``runs``, ``memory_runs`` and ``usage_rows`` pruned, and ``bytes_before`` /
-    ``bytes_after`` of the file."""
+    ``bytes_after`` of the file.
+
+    On PostgreSQL the size cap is not applied: deleted rows give their space back only
+    to the server's VACUUM, so the database's size would not tell when to stop (the
+    server's size is its administrator's to manage); pruning by age is the same."""
     total = {"runs": 0, "memory_runs": 0, "usage_rows": 0}
+    pg = on_postgres(conn)
+    if pg:
+        max_mb = None
 
     def step(payload: Payload) -> None:
         conn.execute("BEGIN TRANSACTION")
@@ -138,9 +151,11 @@ def prune_store(conn: DuckDBPyConnection, days: int | None = DEFAULT_DAYS, max_m
             raise
         for k, v in got.items():
             total[k] += v
-        conn.execute("CHECKPOINT")
+        if not pg:
+            conn.execute("CHECKPOINT")
 
-    conn.execute("CHECKPOINT")
+    if not pg:
+        conn.execute("CHECKPOINT")
     before = store_bytes(conn)
     if days is not None:
         step({"days": days})

@@ -44,9 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NotRequired, Protocol, TypedDict
 
-from duckdb import DuckDBPyConnection
-
-from tokopt_pipeline.lib.store.db import Payload, one_row, one_value, operation
+from tokopt_pipeline.lib.store.db import Connection, Payload, one_row, one_value, operation
 from tokopt_pipeline.lib.usage.thresholds import CRITICAL_PCT, WARNING_PCT, budget_state
 
 __all__ = [
@@ -188,7 +186,7 @@ def next_state(state: str, pct: float, warning: float, critical: float, margin: 
     return state, None
 
 
-def _saved_monitor(conn: DuckDBPyConnection) -> Monitor | None:
+def _saved_monitor(conn: Connection) -> Monitor | None:
     row = conn.execute("SELECT enabled, email, warning, critical FROM usage_monitor WHERE id = 1").fetchone()
     if not row or not row[0]:
         return None
@@ -196,7 +194,7 @@ def _saved_monitor(conn: DuckDBPyConnection) -> Monitor | None:
 
 
 @operation("usage_monitor")
-def save_monitor(conn: DuckDBPyConnection, payload: Payload) -> None:
+def save_monitor(conn: Connection, payload: Payload) -> None:
     """Save (or turn off, with ``enabled: false``) the monitoring settings."""
     conn.execute("DELETE FROM usage_monitor WHERE id = 1")
     conn.execute(
@@ -212,7 +210,7 @@ _LEDGER_COLUMNS = (
 _FIGURES = ("tokens_in", "tokens_in_exact", "tokens_out", "budget", "reduction_pct", "budget_pct")
 
 
-def enter_run(conn: DuckDBPyConnection, run_id: str, usage: Mapping[str, Any] | None = None) -> None:
+def enter_run(conn: Connection, run_id: str, usage: Mapping[str, Any] | None = None) -> None:
     """Enter (or update) the ledger row of run ``run_id`` from its ``runs`` row, when the
     run has a rendered summary. ``usage`` may give ``component``, ``recorded_at`` (UTC)
     and ``sections``; a rendered-again summary keeps its row's time and tracking."""
@@ -249,7 +247,7 @@ def enter_run(conn: DuckDBPyConnection, run_id: str, usage: Mapping[str, Any] | 
 
 
 @operation("usage_record")
-def record_usage(conn: DuckDBPyConnection, p: Payload) -> None:
+def record_usage(conn: Connection, p: Payload) -> None:
     """Track one run's usage (idempotent by run id): its ledger row, entered now or by
     ``record_run`` before, is marked tracked; then an alert is raised on a crossing."""
     row = conn.execute("SELECT tracked FROM usage_ledger WHERE run_id = ?", [p["run_id"]]).fetchone()
@@ -286,7 +284,7 @@ def record_usage(conn: DuckDBPyConnection, p: Payload) -> None:
 
 
 @operation("usage_alert_sent")
-def mark_sent(conn: DuckDBPyConnection, payload: Payload) -> None:
+def mark_sent(conn: Connection, payload: Payload) -> None:
     """Mark alerts mailed (``error`` set: the attempt failed and stays pending)."""
     if payload.get("error"):
         conn.execute("UPDATE usage_alerts SET error = ? WHERE alert_id IN (SELECT unnest(?::VARCHAR[]))", [payload["error"], payload["alert_ids"]])
@@ -295,7 +293,7 @@ def mark_sent(conn: DuckDBPyConnection, payload: Payload) -> None:
                      [payload.get("sent_at") or _utcnow().isoformat(), payload["alert_ids"]])
 
 
-def pending_alerts(conn: DuckDBPyConnection) -> list[Alert]:
+def pending_alerts(conn: Connection) -> list[Alert]:
     """Alerts raised but not yet mailed, oldest first."""
     rows = conn.execute(
         "SELECT alert_id, created_at, component, level, budget_pct, threshold, run_id, email, error FROM usage_alerts WHERE sent_at IS NULL ORDER BY created_at, alert_id"
@@ -307,7 +305,7 @@ def pending_alerts(conn: DuckDBPyConnection) -> list[Alert]:
     ]
 
 
-def usage_report(conn: DuckDBPyConnection, now: datetime | None = None) -> UsageReport:
+def usage_report(conn: Connection, now: datetime | None = None) -> UsageReport:
     """Use against budget for today (UTC), the last 7 days and all time, overall and per component."""
     now = now or _utcnow()
     today = datetime(now.year, now.month, now.day)
@@ -324,9 +322,10 @@ def usage_report(conn: DuckDBPyConnection, now: datetime | None = None) -> Usage
             [start],
         ).fetchall()
         entries: list[UsageEntry] = []
-        for comp, n, tin, tout, budget, peak in rows:
+        for comp, n, tin_sum, tout_sum, budget_sum, peak in rows:
             if not n:
                 continue
+            tin, tout, budget = int(tin_sum or 0), int(tout_sum or 0), int(budget_sum or 0)  # sums: numeric on PostgreSQL
             entries.append({
                 "component": comp if comp != "(all)" else None, "runs": int(n), "tokens_in": int(tin or 0), "tokens_out": int(tout or 0),
                 "budget": int(budget or 0), "use_pct": round(100.0 * (tout or 0) / budget, 2) if budget else 0.0,
@@ -360,18 +359,18 @@ def format_report(report: UsageReport) -> str:
     return "\n".join(lines)
 
 
-def usage_history(conn: DuckDBPyConnection, limit: int = 500) -> list[dict[str, Any]]:
+def usage_history(conn: Connection, limit: int = 500) -> list[dict[str, Any]]:
     """Tracked usage rows oldest first (for charts)."""
     rows = conn.execute(
         "SELECT recorded_at, component, tokens_in, tokens_out, budget, budget_pct "
-        "FROM (SELECT * FROM usage_ledger WHERE tracked ORDER BY recorded_at DESC LIMIT ?) ORDER BY recorded_at",
+        "FROM (SELECT * FROM usage_ledger WHERE tracked ORDER BY recorded_at DESC LIMIT ?) AS latest ORDER BY recorded_at",
         [limit],
     ).fetchall()
     keys = ["recorded_at", "component", "tokens_in", "tokens_out", "budget", "budget_pct"]
     return [dict(zip(keys, r, strict=False)) for r in rows]
 
 
-def rollup_figures(conn: DuckDBPyConnection, now: datetime | None = None) -> dict[str, int | float]:
+def rollup_figures(conn: Connection, now: datetime | None = None) -> dict[str, int | float]:
     """Every recorded summary's usage (every row of the ledger: the Dagster runs and
     every ``tokopt`` command that records) under the stable names the Dagster UI plots.
 
@@ -386,14 +385,14 @@ def rollup_figures(conn: DuckDBPyConnection, now: datetime | None = None) -> dic
     today = datetime(now.year, now.month, now.day)
 
     def period(start: datetime) -> tuple[Any, ...]:
-        return one_row(
+        runs, tin, tout, avg, peak = one_row(
             conn,
-            "SELECT count(*), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), "
-            "coalesce(round(100.0 * (1 - sum(tokens_out) / nullif(sum(tokens_in), 0)), 2), 0), "
-            "coalesce(round(avg(budget_pct), 2), 0), coalesce(max(budget_pct), 0) "
-            "FROM usage_ledger WHERE recorded_at >= ?",
+            "SELECT count(*), coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), avg(budget_pct), "
+            "coalesce(max(budget_pct), 0) FROM usage_ledger WHERE recorded_at >= ?",
             [start],
         )
+        reduction = round(100.0 * (1 - float(tout) / float(tin)), 2) if tin else 0.0
+        return runs, tin, tout, reduction, round(float(avg), 2) if avg is not None else 0.0, peak
 
     t_runs, t_in, t_out, t_red, t_avg, t_max = period(today)
     w_runs, w_in, w_out, _, _, w_max = period(today - timedelta(days=6))
@@ -409,7 +408,7 @@ def rollup_figures(conn: DuckDBPyConnection, now: datetime | None = None) -> dic
     }
 
 
-def rollup_markdown(conn: DuckDBPyConnection, days: int = 14) -> str:
+def rollup_markdown(conn: Connection, days: int = 14) -> str:
     """The last ``days`` days of the ledger (view ``usage_daily``, days in UTC) as a
     Markdown table, newest first."""
     rows = conn.execute(

@@ -17,9 +17,8 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from duckdb import DuckDBPyConnection
-
 from tokopt_pipeline.lib.outputs import atomic_write_text
+from tokopt_pipeline.lib.store.db import Connection
 
 if TYPE_CHECKING:
     from tokopt_pipeline.lib.memory.graph import TopError
@@ -33,7 +32,7 @@ def _esc(s: object) -> str:
     return html.escape(str(s), quote=True)
 
 
-def _daily(conn: DuckDBPyConnection, days: int) -> list[tuple[Any, ...]]:
+def _daily(conn: Connection, days: int) -> list[tuple[Any, ...]]:
     start = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)
     return conn.execute(
         """
@@ -107,7 +106,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
-def render_report(conn: DuckDBPyConnection, top: int = 10, days: int = 30) -> tuple[str, dict[str, int]]:
+def render_report(conn: Connection, top: int = 10, days: int = 30) -> tuple[str, dict[str, int]]:
     """The report's HTML and a few counts (``runs``, ``errors``)."""
     from tokopt_pipeline.lib import memory
     from tokopt_pipeline.lib.usage import ledger as usage
@@ -151,7 +150,7 @@ def render_report(conn: DuckDBPyConnection, top: int = 10, days: int = 30) -> tu
     return "\n".join(out) + "\n", {"runs": sum(r[1] for r in daily), "errors": len(errors)}
 
 
-def write_report(conn: DuckDBPyConnection, path: str | os.PathLike[str], top: int = 10, days: int = 30) -> dict[str, int]:
+def write_report(conn: Connection, path: str | os.PathLike[str], top: int = 10, days: int = 30) -> dict[str, int]:
     text, info = render_report(conn, top=top, days=days)
     atomic_write_text(path, text)
     return info
