@@ -85,6 +85,53 @@ def _isolated_store(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
+# -- the store's two backends -------------------------------------------------------------
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL cluster on loopback for this session (:mod:`.pg_cluster`); the tests
+    that need it are skipped, saying why, where the server's binaries are missing."""
+    from tokopt_pipeline_tests.pg_cluster import Cluster, PostgresMissing
+
+    try:
+        cluster = Cluster.start()
+    except PostgresMissing as exc:
+        pytest.skip(str(exc))
+    yield cluster
+    cluster.stop()
+
+
+_SCHEMAS = iter(range(1, 10**9))
+
+
+def postgres_store_url(cluster) -> str:
+    """A URL of a new, empty store on ``cluster`` (a schema of its own)."""
+    return cluster.new_schema("postgres", f"t{os.getpid()}_{next(_SCHEMAS)}")
+
+
+def another_store_url() -> str | None:
+    """On the PostgreSQL backend, the URL of a new, empty store beside the test's (a
+    schema of its own in the same database); None on DuckDB, where a new path is one."""
+    url = os.environ.get("TOKOPT_STORE_URL")
+    if not url:
+        return None
+    import psycopg
+
+    base = url.split("?", 1)[0]
+    schema = f"t{os.getpid()}_{next(_SCHEMAS)}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def backend(request, monkeypatch) -> str:
+    """Run the test on each store backend: the DuckDB file, and a new store on a
+    PostgreSQL server (``TOKOPT_STORE_URL``, seen by every ``Store`` and command)."""
+    if request.param == "postgres":
+        monkeypatch.setenv("TOKOPT_STORE_URL", postgres_store_url(request.getfixturevalue("pg_cluster")))
+    return request.param
+
+
 def labelled(summary: str, test: str, tag: str) -> bool:
     """Whether a summary lists ``test`` with ``tag`` among its labels (``[new, E2]``),
     whether it is shown by its whole id (in backticks) or by its name under its file."""

@@ -153,3 +153,6 @@ def test_the_command_lists_flaky_tests_and_refuses_a_bad_window(tmp_path, capsys
     assert re.search(rf"^  cmd\s+3\s+2\s+1\.00\s+no\s+failed\s+yes\s+{re.escape(ALT)}$", done.stdout, re.M)
     bad = tokopt("memory", "analyze", "--flaky", "--runs", "1", cwd=tmp_path, text=True)
     assert bad.returncode == 2 and "--runs" in bad.stderr and "Traceback" not in bad.stderr
+
+
+pytestmark = pytest.mark.usefixtures("backend")  # every test on DuckDB and on PostgreSQL

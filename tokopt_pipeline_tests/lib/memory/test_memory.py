@@ -20,9 +20,9 @@ from tokopt_pipeline.lib.engine.summarize import summarize
 from tokopt_pipeline.lib.errors import BadInput
 from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.store.db import Store
-from tokopt_pipeline_tests.conftest import labelled
+from tokopt_pipeline_tests.conftest import another_store_url, labelled
 
-pytestmark = pytest.mark.slow  # real pytest runs in subprocesses feed the memory (13 s in all)
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("backend")]  # real pytest runs in subprocesses feed the memory (13 s in all), each on DuckDB and PostgreSQL
 
 SUITE_MODULE = '''
 import os
@@ -81,7 +81,8 @@ def suite_logs(tmp_path_factory) -> list[Path]:
 
 
 def store_at(tmp_path: Path) -> Store:
-    return Store(tmp_path / "store.duckdb", tmp_path / "pending", lock_timeout=5)
+    """A new store at ``tmp_path`` (on the PostgreSQL backend, a new schema)."""
+    return Store(tmp_path / "store.duckdb", tmp_path / "pending", lock_timeout=5, url=another_store_url())
 
 
 def summarize_and_remember(store: Store, log: Path, suite: str = "nightly", commit: str | None = None, budget: int = 3000):

@@ -60,3 +60,6 @@ def test_cursors_of_another_call_or_made_up_are_refused():
     gone = {"entities": [], "relations": []}
     with pytest.raises(CursorError, match="no longer in the graph"):
         graph_page(gone, tool="search_nodes", args={"query": "a"}, cursor=cursor, limit=600)
+
+
+pytestmark = pytest.mark.usefixtures("backend")  # every test on DuckDB and on PostgreSQL

@@ -84,3 +84,6 @@ def test_error_entities_in_numbers_and_as_a_table(store, analysis):
     row = next(r for r in table if "ValueError" in r)
     assert "bad \\| value" in row  # a pipe in the message does not break the table
     assert row.endswith("| 2 | 2 | 2026-01-02 11:30 |")
+
+
+pytestmark = pytest.mark.usefixtures("backend")  # every test on DuckDB and on PostgreSQL

@@ -11,7 +11,7 @@ from tokopt_pipeline.lib.settings.options import SummaryOptions
 from tokopt_pipeline.lib.store import records
 from tokopt_pipeline_tests.conftest import EXAMPLE_LOG
 
-pytestmark = pytest.mark.slow  # each test analyzes the numpy log (about 1 s)
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("backend")]  # each test analyzes the numpy log (about 1 s), each on DuckDB and PostgreSQL
 
 
 def test_an_analysis_round_trips_through_json_and_renders_the_same():

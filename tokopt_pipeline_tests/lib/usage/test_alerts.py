@@ -120,3 +120,6 @@ def test_settings_from_file_and_environment(tmp_path):
         alerts.load_settings(config=None, env={"TOKOPT_SMTP_CONFIG": str(tmp_path / "absent.toml")})
     with pytest.raises(alerts.AlertError, match="SMTP port must be a number"):
         alerts.load_settings(env={"TOKOPT_SMTP_HOST": "h", "TOKOPT_SMTP_PORT": "smtp", "TOKOPT_SMTP_CONFIG": str(tmp_path / "absent.toml")})
+
+
+pytestmark = pytest.mark.usefixtures("backend")  # every test on DuckDB and on PostgreSQL

@@ -100,3 +100,6 @@ def test_saved_monitor_applies_to_later_runs_until_turned_off(tmp_path):
     record(store, "unit", 999)
     with store.connect() as conn:
         assert [a["level"] for a in usage.pending_alerts(conn)] == ["warning"]
+
+
+pytestmark = pytest.mark.usefixtures("backend")  # every test on DuckDB and on PostgreSQL
