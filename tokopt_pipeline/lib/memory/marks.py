@@ -20,7 +20,7 @@ from tokopt_pipeline.lib.memory.runs import (
     prepare_run,
     scan_log,
 )
-from tokopt_pipeline.lib.store.db import Connection, Payload, Store, one_value
+from tokopt_pipeline.lib.store.db import Connection, Payload, Store, StoreBusy, one_value
 
 
 # -- flakiness -----------------------------------------------------------------
@@ -146,8 +146,6 @@ def annotate(store: Store, run: RunRecord, analysis: Analysis, timeout: float | 
     ``FailedTest.flaky``; with ``use_baseline``, what the suite's last passing run had
     too (:func:`.baseline.apply`). Returns None (and marks nothing) when the store is
     busy for longer than ``timeout`` seconds."""
-    from tokopt_pipeline.lib.store.db import StoreBusy
-
     try:
         with store.connect(timeout=timeout) as conn:
             marks, new_fps = compute_marks(conn, run)
@@ -194,6 +192,7 @@ class Marker:
         self.analysis: Analysis | None = None
         self.run: RunRecord | None = None
         self.marks: Marks | None = None
+        self._hold: int | None = None
 
     def __call__(self, analysis: Analysis) -> None:
         log = str(self.log_path or analysis.source or "-")
@@ -207,8 +206,28 @@ class Marker:
         self.run.green = self.exit_code == 0 if self.exit_code is not None else baseline.passed(analysis)
         if self.run.green:
             self.run.baseline = baseline.of_analysis(analysis).payload()
+        # On PostgreSQL the marks are read in the transaction the run is recorded in
+        # (Store.hold): a run marked meanwhile by another process cannot make both new.
+        try:
+            self._hold = self.store.hold(timeout=self.timeout)
+        except StoreBusy:
+            self.marks = None
+            return
         self.marks = annotate(self.store, self.run, analysis, timeout=self.timeout,
                               use_baseline=self.use_baseline and not analysis.baseline)
+
+    def release(self) -> None:
+        """Give up the transaction held since marking when the run will not be recorded
+        (PostgreSQL; nothing on DuckDB). Recording releases it too."""
+        if self._hold is not None:
+            self.store.release(self._hold)
+            self._hold = None
+
+    def __del__(self) -> None:
+        try:
+            self.release()
+        except Exception:  # the interpreter shutting down: the server rolls back a closed connection
+            pass
 
     def operation(self, summary_path: str | os.PathLike[str] | None = None) -> tuple[str, Payload]:
         """The store operation that records the run (``memory_record_run`` and its
@@ -224,7 +243,10 @@ class Marker:
         """Write the run into the memory (``memory_record_run``); returns ``"applied"``,
         or the pending file when the store was busy."""
         op, payload = self.operation(summary_path)
-        return self.store.write(op, payload, timeout=self.timeout)
+        try:
+            return self.store.write(op, payload, timeout=self.timeout)
+        finally:
+            self._hold = None
 
 
 

@@ -286,7 +286,8 @@ def store_url() -> str | None:
 
 # Transactions held open by a memory marker, from marking to recording: per store URL,
 # process and thread (:meth:`Store.hold`).
-_HELD: dict[tuple[str, int, int], Connection] = {}
+_HELD: dict[tuple[str, int, int], tuple[int, Connection]] = {}
+_TOKENS = iter(range(1, 1 << 62))
 
 
 @dataclass
@@ -359,7 +360,7 @@ class Store:
     def _connect_pg(self, timeout: float) -> Iterator[Connection]:
         held = _HELD.get(self._held_key())
         if held is not None:  # inside a marker's transaction: read what it will record against
-            yield held
+            yield held[1]
             return
         conn = self._open_pg(timeout)
         try:
@@ -371,18 +372,18 @@ class Store:
         finally:
             _close(conn)
 
-    def hold(self, timeout: float | None = None) -> bool:
+    def hold(self, timeout: float | None = None) -> int | None:
         """On PostgreSQL, open the transaction a memory marker marks in and the next
         :meth:`write` / :meth:`write_all` of this process and thread records in, under
-        the writers' lock: a run marked and recorded at once, never interleaved with
-        another's. Returns False (and does nothing) on DuckDB, whose writers are one
-        at a time already.
+        the writers' lock: a run is marked and recorded at once, never interleaved with
+        another's. Returns a token for :meth:`release`; None (and does nothing) on
+        DuckDB, whose writers are one at a time already.
 
         Raises:
             StoreBusy: the lock did not come in ``timeout`` s (default: the lock timeout).
         """
         if not self.postgres:
-            return False
+            return None
         self.release()
         timeout = self.lock_timeout if timeout is None else timeout
         conn = self._open_pg(timeout)
@@ -395,15 +396,20 @@ class Store:
             if _transient(exc):
                 raise StoreBusy(f"the store {self.where} is busy: {first_line(exc)}") from exc
             raise
-        _HELD[self._held_key()] = conn
-        return True
+        token = next(_TOKENS)
+        _HELD[self._held_key()] = (token, conn)
+        return token
 
-    def release(self) -> None:
-        """Give up a transaction :meth:`hold` opened and nothing recorded in (rolled back)."""
-        conn = _HELD.pop(self._held_key(), None)
-        if conn is not None:
-            _rollback(conn)
-            _close(conn)
+    def release(self, token: int | None = None) -> None:
+        """Give up the transaction :meth:`hold` opened (``token``: only that one) when
+        nothing was recorded in it (rolled back)."""
+        key = self._held_key()
+        held = _HELD.get(key)
+        if held is None or (token is not None and held[0] != token):
+            return
+        del _HELD[key]
+        _rollback(held[1])
+        _close(held[1])
 
     @contextmanager
     def connect(self, timeout: float | None = None, replay: bool = True) -> Iterator[Connection]:
@@ -500,8 +506,9 @@ class Store:
         """Apply ``ops`` in one transaction on PostgreSQL, in the transaction a marker
         holds (:meth:`hold`) when there is one; a transient error is retried up to
         :data:`PG_ATTEMPTS` times, then raised as :class:`StoreBusy`."""
-        held = _HELD.pop(self._held_key(), None)
-        if held is not None:
+        entry = _HELD.pop(self._held_key(), None)
+        if entry is not None:
+            held = entry[1]
             try:
                 for op, payload in ops:
                     _OPERATIONS[op](held, payload)
@@ -608,7 +615,8 @@ class Store:
         self._apply(conn, op, payload)
 
     def _apply(self, conn: Connection, op: str, payload: Payload) -> None:
-        if on_postgres(conn) and conn is _HELD.get(self._held_key()):
+        held = _HELD.get(self._held_key())
+        if held is not None and conn is held[1]:
             _OPERATIONS[op](conn, payload)  # recorded with the marker's transaction
             return
         conn.execute("BEGIN TRANSACTION")
