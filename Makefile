@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 EXAMPLE := examples/numpy_pytest.log
 DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
-.PHONY: setup test-setup run dev lint test test-fast bench docs clean
+.PHONY: setup test-setup postgresql-server run dev lint test test-fast bench docs clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,16 @@ node_modules/.installed: package.json package-lock.json
 /usr/bin/chromium:
 	-(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || sudo -n sh -c 'apt-get update -qq && apt-get install -y -qq chromium' >/dev/null 2>&1
 
+# Debian's PostgreSQL server for the store's tests on a server (initdb + pg_ctl on loopback;
+# those tests are skipped where the binaries are missing and cannot be installed).
+postgresql-server:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	(apt-get update -qq && apt-get install -y -qq postgresql) >/dev/null 2>&1 || \
+	sudo -n sh -c 'apt-get update -qq && apt-get install -y -qq postgresql' >/dev/null 2>&1 || true
+
 setup: $(STAMP)
 
-test-setup: setup node_modules/.installed /usr/bin/chromium
+test-setup: setup node_modules/.installed /usr/bin/chromium postgresql-server
 
 # The Dagster instance of `make run` and `make dev` (run history lives there).
 $(DAGSTER_HOME_DIR)/dagster.yaml: dagster_home/dagster.yaml
