@@ -94,7 +94,7 @@ def check(ctx: click.Context, **_: object) -> int:
         error(f"{exc.message}; {len(pending)} writes wait in {store.pending_dir} (replayed by the next command that gets the lock, or tokopt memory reconnect)")
         return EXIT_STORE
     replayed = len(pending) - left
-    print(f"memory store OK: {store.path} (schema {version} of {latest_version()}): {ents} entities, {rels} relations, {runs} runs")
+    print(f"memory store OK: {store.where} (schema {version} of {latest_version()}): {ents} entities, {rels} relations, {runs} runs")
     print(f"pending writes: {left} in {store.pending_dir}" + (f" ({replayed} replayed just now)" if replayed else ""))
     quarantined = store.quarantined()
     if quarantined:
@@ -118,7 +118,7 @@ def reconnect(ctx: click.Context, **_: object) -> int:
         error(f"{exc.message}; {before} writes still wait in {store.pending_dir}")
         return EXIT_STORE
     left = len(store.pending())
-    print(f"replayed {n} pending write{'s' if n != 1 else ''} from {store.pending_dir} into {store.path}" + (f"; {left} could not be applied" if left else ""))
+    print(f"replayed {n} pending write{'s' if n != 1 else ''} from {store.pending_dir} into {store.where}" + (f"; {left} could not be applied" if left else ""))
     return EXIT_OK
 
 
@@ -166,7 +166,7 @@ def prune(ctx: click.Context, days: int, max_mb: float, **_: object) -> int:
     store = _store(ctx)
     with store.connect() as conn:
         got = prune_store(conn, days=days, max_mb=max_mb)
-    print(f"pruned {got['runs']} runs, {got['memory_runs']} memory runs and {got['usage_rows']} usage rows from {store.path}; "
+    print(f"pruned {got['runs']} runs, {got['memory_runs']} memory runs and {got['usage_rows']} usage rows from {store.where}; "
           f"store {got['bytes_before'] / 1e6:.1f} MB -> {got['bytes_after'] / 1e6:.1f} MB")
     return EXIT_OK
 

