@@ -272,10 +272,8 @@ def store_url() -> str | None:
     Raises:
         BadEnvironment: the variable holds something else than such a URL (exit 2).
     """
-    from tokopt_pipeline.lib.store.postgres import is_postgres_url
-
     url = os.environ.get("TOKOPT_STORE_URL") or None
-    if url is not None and not is_postgres_url(url):
+    if url is not None and not url.lower().startswith(("postgresql://", "postgres://")):
         shown = url if len(url) <= 40 else url[:39] + "…"
         raise BadEnvironment(
             f"TOKOPT_STORE_URL={shown!r} is not a PostgreSQL URL: set it like "
