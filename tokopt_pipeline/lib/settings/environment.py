@@ -5,6 +5,7 @@ traceback.
 =========================  =================================================
 variable                   value
 =========================  =================================================
+``TOKOPT_STORE_URL``      the store on a PostgreSQL server (a ``postgresql://`` URL)
 ``TOKOPT_DUCKDB_PATH``     the store file (a path)
 ``TOKOPT_PENDING_DIR``     the folder of writes waiting for the store (a path)
 ``TOKOPT_LOCK_TIMEOUT``    seconds to wait for the store's lock (a number >= 0)
@@ -31,7 +32,7 @@ from collections.abc import Mapping
 
 from tokopt_pipeline.lib.errors import BadEnvironment
 
-__all__ = ["check_environment", "seconds", "whole_number", "path_value", "PATHS"]
+__all__ = ["check_environment", "seconds", "whole_number", "path_value", "postgres_url", "PATHS"]
 
 #: Variables holding a path: anything but a value of blanks.
 PATHS = ("TOKOPT_DUCKDB_PATH", "TOKOPT_PENDING_DIR", "TOKOPT_LOG_DIR", "TOKOPT_OUTPUT_DIR")
@@ -88,6 +89,16 @@ def path_value(name: str, env: Mapping[str, str] | None = None) -> str | None:
     return value
 
 
+def postgres_url(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """A ``postgresql://`` (or ``postgres://``) URL from ``name`` (None when unset)."""
+    value = _raw(name, env)
+    if value is None:
+        return None
+    if not value.strip().lower().startswith(("postgresql://", "postgres://")):
+        raise _bad(name, value, "a PostgreSQL URL (unset: the store is the DuckDB file)", "postgresql://user@host:5432/db")
+    return value.strip()
+
+
 def check_environment(env: Mapping[str, str] | None = None) -> None:
     """Check every ``TOKOPT_*`` variable with a typed value (see the table above).
 
@@ -97,6 +108,7 @@ def check_environment(env: Mapping[str, str] | None = None) -> None:
     for name in PATHS:
         path_value(name, env)
     seconds("TOKOPT_LOCK_TIMEOUT", 10.0, env)
+    postgres_url("TOKOPT_STORE_URL", env)
     whole_number("TOKOPT_SENSOR_INTERVAL", None, env)
     whole_number("TOKOPT_SMTP_PORT", None, env, low=1, high=65535, example="587")
     starttls = _raw("TOKOPT_SMTP_STARTTLS", env)

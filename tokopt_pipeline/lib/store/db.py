@@ -53,9 +53,9 @@ from typing import Any, Protocol, TypeVar
 import duckdb
 from duckdb import DuckDBPyConnection
 
-from tokopt_pipeline.lib.errors import BadEnvironment, StoreError
+from tokopt_pipeline.lib.errors import StoreError
 from tokopt_pipeline.lib.outputs import atomic_write_text
-from tokopt_pipeline.lib.settings.environment import path_value, seconds
+from tokopt_pipeline.lib.settings.environment import path_value, postgres_url, seconds
 from tokopt_pipeline.lib.store.health import (
     check_opened,
     damaged,
@@ -267,19 +267,12 @@ def warn(message: str) -> None:
 
 def store_url() -> str | None:
     """``TOKOPT_STORE_URL``: a ``postgresql://`` (or ``postgres://``) URL puts the store
-    on that server; unset, the store is the DuckDB file. Anything else is refused.
+    on that server; unset, the store is the DuckDB file.
 
     Raises:
         BadEnvironment: the variable holds something else than such a URL (exit 2).
     """
-    url = os.environ.get("TOKOPT_STORE_URL") or None
-    if url is not None and not url.lower().startswith(("postgresql://", "postgres://")):
-        shown = url if len(url) <= 40 else url[:39] + "…"
-        raise BadEnvironment(
-            f"TOKOPT_STORE_URL={shown!r} is not a PostgreSQL URL: set it like "
-            "TOKOPT_STORE_URL=postgresql://user@host:5432/db, or unset it (the store is then the DuckDB file)"
-        )
-    return url
+    return postgres_url("TOKOPT_STORE_URL")
 
 
 # Transactions held open by a memory marker, from marking to recording: per store URL,

@@ -47,6 +47,7 @@ def store(tmp_path) -> Store:
 
 
 # -- one transaction --------------------------------------------------------------------
+@pytest.mark.usefixtures("backend")
 def test_operations_written_together_are_kept_all_or_none(store):
     store.write_all([("usage_record", usage("a")), ("usage_record", usage("b"))])
     with pytest.raises(KeyError):
