@@ -333,7 +333,7 @@ class Store:
         while True:
             conn: Connection | None = None
             try:
-                conn = connect_pg(self.url, self.lock_timeout)
+                conn = connect_pg(self.url, timeout)
                 migrate(conn)
                 return conn
             except Exception as exc:
@@ -514,6 +514,7 @@ class Store:
             finally:
                 _close(held)
         timeout = self.lock_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         delay = 0.02
         for attempt in range(1, PG_ATTEMPTS + 1):
             conn = self._open_pg(timeout)  # waits for a server that refuses connections
@@ -528,8 +529,11 @@ class Store:
                 _rollback(conn)
                 if not _transient(exc):
                     raise
-                if attempt == PG_ATTEMPTS:
-                    raise StoreBusy(f"the store {self.where} stayed busy after {attempt} attempts: {first_line(exc)}") from exc
+                # Another attempt while attempts and time are left (a lock not granted in
+                # the timeout has used the time up: waiting again would double it).
+                if attempt == PG_ATTEMPTS or time.monotonic() + delay >= deadline:
+                    raise StoreBusy(f"the store {self.where} stayed busy ({attempt} attempt{'s' if attempt > 1 else ''} "
+                                    f"in {timeout:g} s): {first_line(exc)}") from exc
                 RETRIES.append(type(exc).__name__)
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)

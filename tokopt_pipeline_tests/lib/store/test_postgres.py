@@ -146,3 +146,25 @@ def test_eight_writers_at_once_lose_nothing(pg_cluster, tmp_path, monkeypatch):
         assert dict(conn.execute("SELECT log_path, new_errors FROM mem_runs").fetchall()) == marks
         assert entities(conn) == concurrent
     assert sum(marks.values()) > 0  # some runs did mark new errors
+
+
+def test_a_write_whose_connection_the_server_drops_is_retried_once_and_kept_once(pg_url):
+    """The server ends the writer's session mid-transaction (as on a failover or a
+    restart): nothing of that attempt is kept, the next attempt commits, one row."""
+    from tokopt_pipeline.lib.store import db
+
+    calls = []
+
+    @db.operation("test_dropped_once")
+    def dropped_once(conn, payload):
+        conn.execute("INSERT INTO log_files (file_key, path) VALUES (?, ?)", [payload["key"], "/x"])
+        calls.append(1)
+        if len(calls) == 1:
+            conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    before = len(db.RETRIES)
+    store = Store(lock_timeout=5)
+    assert store.write("test_dropped_once", {"key": "k.log"}) == "applied"
+    assert len(calls) == 2 and len(db.RETRIES) == before + 1
+    with store.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM log_files WHERE file_key = 'k.log'").fetchone()[0] == 1
