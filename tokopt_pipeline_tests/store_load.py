@@ -63,7 +63,8 @@ def summarize_one(log: Path, out: Path) -> int:
     from tokopt_pipeline.cli import main
 
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
-        rc = main([str(log), "--store-memory", "--track-usage", "--suite", "ci", "--output-dir", str(out)])
+        rc = main([str(log), "--store-memory", "--track-usage", "--suite", "ci", "--output-dir", str(out),
+                   "--max-logs", "1000"])
     if rc != 0:
         raise RuntimeError(f"tokopt {log.name} exited {rc}: {err.getvalue()[-500:]}")
     return rc

@@ -104,6 +104,13 @@ def test_a_run_is_marked_and_recorded_in_one_transaction(pg_url, tmp_path, monke
     assert b.text
 
 
+def marked(folder) -> dict[str, list[str]]:
+    """Of each summary in ``folder``: its failing-test and error lines, which carry the
+    marks (``[new, E1]``, ``**new**``, ``[flaky]``)."""
+    return {p.name: [ln for ln in p.read_text().splitlines() if ln.startswith(("- **E", "- `"))]
+            for p in sorted(folder.glob("*.summary.md"))}
+
+
 def entities(conn) -> list[tuple]:
     return conn.execute(
         "SELECT group_key, exc_type, message, level, occurrences, runs, files FROM error_entities ORDER BY group_key"
@@ -146,6 +153,9 @@ def test_eight_writers_at_once_lose_nothing(pg_cluster, tmp_path, monkeypatch):
         assert dict(conn.execute("SELECT log_path, new_errors FROM mem_runs").fetchall()) == marks
         assert entities(conn) == concurrent
     assert sum(marks.values()) > 0  # some runs did mark new errors
+    # What the summaries say: the same marks as when written one after the other.
+    written = marked(tmp_path / "out")
+    assert len(written) == 24 and written == marked(tmp_path / "out-serial")
 
 
 def test_a_write_whose_connection_the_server_drops_is_retried_once_and_kept_once(pg_url):
