@@ -95,7 +95,10 @@ def check(ctx: click.Context, **_: object) -> int:
         return EXIT_STORE
     replayed = len(pending) - left
     print(f"memory store OK: {store.where} (schema {version} of {latest_version()}): {ents} entities, {rels} relations, {runs} runs")
-    print(f"pending writes: {left} in {store.pending_dir}" + (f" ({replayed} replayed just now)" if replayed else ""))
+    if store.postgres and not left:
+        print("pending writes: none (a store on a server commits each write or fails it)")
+    else:
+        print(f"pending writes: {left} in {store.pending_dir}" + (f" ({replayed} replayed just now)" if replayed else ""))
     quarantined = store.quarantined()
     if quarantined:
         print(f"quarantined: {len(quarantined)} pending write{'s' if len(quarantined) != 1 else ''} that could not be replayed, "
