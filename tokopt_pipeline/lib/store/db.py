@@ -28,6 +28,9 @@ refuses or drops the connection), then raised as :class:`StoreBusy`. A memory ma
 (:meth:`Store.hold`) keeps its transaction open from marking to recording, so two runs
 marked at once are marked as if one came after the other.
 
+One concept (over 400 lines): the store as its callers see it, opened on either backend,
+written by named operations that are never lost.
+
 Example:
     store = Store.from_env()
     with store.connect() as conn:
