@@ -9,8 +9,8 @@ worker) picks how a run's steps run:
                    the run's own process, one after the other
 ``multiprocess``   a process per step, up to ``TOKOPT_MAX_CONCURRENT`` at once (default:
                    the CPU count); steps of one run overlap where the asset graph allows
-``k8s``            a Kubernetes job per step (``dagster-k8s``, installed in the image of
-                   ``deploy/Dockerfile``)
+``k8s``            a Kubernetes job per step (needs ``dagster-k8s`` in the image; with
+                   the K8sRunLauncher each run is already a pod of its own)
 =================  ===========================================================
 
 Whatever the executor, the steps that open the store are in the store's pool
@@ -49,7 +49,7 @@ def executor(environ=None) -> dg.ExecutorDefinition:
             from dagster_k8s import k8s_job_executor
         except ImportError as exc:
             raise dg.DagsterInvalidDefinitionError(
-                "TOKOPT_EXECUTOR=k8s needs dagster-k8s in the code location's image (deploy/Dockerfile installs it)"
+                "TOKOPT_EXECUTOR=k8s needs dagster-k8s==0.29.27 installed in the code location's image (deploy/README.md)"
             ) from exc
         return k8s_job_executor
     raise dg.DagsterInvalidDefinitionError(f"TOKOPT_EXECUTOR={name!r}: use one of {', '.join(EXECUTORS)}")
