@@ -157,3 +157,6 @@ def test_the_dockerfile_copies_what_exists_and_installs_from_the_lock():
     assert "dagster-postgres==0.29.27" in lock and any(re.fullmatch(r"psycopg2-binary==[\d.]+", l) for l in lock)
     module = re.search(r'"-m", "([\w.]+)"', text).group(1)
     assert module == "tokopt_pipeline.definitions"
+    port = re.search(r'"-p", "(\d+)"', text).group(1)
+    (entry,) = yaml.safe_load((DEPLOY / "workspace.yaml").read_text())["load_from"]
+    assert entry["grpc_server"]["port"] == int(port) and entry["grpc_server"]["location_name"] == "tokopt"
