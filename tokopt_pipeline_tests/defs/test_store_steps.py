@@ -132,3 +132,32 @@ def test_a_missing_log_fails_once_without_retries(pipeline):
     assert _events(result, dg.DagsterEventType.STEP_UP_FOR_RETRY) == []
     (failure,) = _events(result, dg.DagsterEventType.STEP_FAILURE)
     assert "does not exist" in failure.event_specific_data.error.message
+
+
+POOLS_PROBE = """
+import json
+from tokopt_pipeline.definitions import defs
+d = defs()
+names = ["raw_logs", "priority_chunks", "budget_trimmed_summaries", "error_entities", "token_usage_metrics"]
+pools = {n: d.get_assets_def(n).node_def.pool for n in names}
+pools.update({c.node_def.name: c.node_def.pool for c in d.asset_checks if c.node_def.pool})
+print(json.dumps(pools))
+"""
+
+
+@pytest.mark.slow  # the definitions loaded in two fresh interpreters
+def test_on_postgres_the_store_steps_leave_the_pool_of_one():
+    import json
+    import os
+
+    def pools(**env) -> dict:
+        base = {k: v for k, v in os.environ.items() if k != "TOKOPT_STORE_URL"}
+        done = subprocess.run([sys.executable, "-c", POOLS_PROBE], env={**base, **env}, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.splitlines()[-1])
+
+    duck = pools()
+    assert set(duck.values()) == {DUCKDB_POOL} and len(duck) >= 7  # 5 assets and the checks that read the store
+    # Loading the definitions does not connect to the server: an unreachable URL is fine here.
+    pg = pools(TOKOPT_STORE_URL="postgresql://tokopt@127.0.0.1:1/tokopt")
+    assert pg.keys() == duck.keys() and set(pg.values()) == {POSTGRES_POOL}
