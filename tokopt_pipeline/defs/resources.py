@@ -17,8 +17,10 @@ variable                   field                         default
 A ``dg.EnvVar`` whose variable is missing fails the run, while every one of these has
 a default; so a variable is bound only when it is set in the environment the
 definitions are loaded in (the code server, a run worker), and an unset one leaves
-the field's default. Moving the store to a server database changes this module, not
-the assets.
+the field's default. The two folders may be fsspec URLs (``s3://bucket/logs``): the
+assets and sensors reach them through :class:`~tokopt_pipeline.defs.files.Folder`. The
+store is the DuckDB file unless ``TOKOPT_STORE_URL`` names a PostgreSQL database (read
+by :class:`~tokopt_pipeline.lib.store.db.Store` itself).
 """
 
 
@@ -29,7 +31,9 @@ from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
+from upath import UPath
 
+from tokopt_pipeline.defs.files import Folder
 from tokopt_pipeline.lib.logfiles import DEFAULT_LOG_DIR, DEFAULT_OUTPUT_DIR
 from tokopt_pipeline.lib.store import RETENTION_DAYS, RETENTION_MAX_MB
 from tokopt_pipeline.lib.store.db import DEFAULT_PATH, DEFAULT_PENDING, Store
@@ -62,11 +66,13 @@ class TokoptStore(dg.ConfigurableResource):
 
 
 class TokoptSettings(dg.ConfigurableResource):
-    """Folders, thresholds and the sensors' pace, shared by assets, checks, sensors and schedules."""
+    """Folders (local or fsspec URLs), thresholds and the sensors' pace, shared by assets, checks, sensors and schedules."""
 
-    log_dir: str | None = Field(default=None, description=f"The watched folder (TOKOPT_LOG_DIR); unset: {DEFAULT_LOG_DIR}.")
+    log_dir: str | None = Field(
+        default=None, description=f"The watched folder, a path or an fsspec URL (TOKOPT_LOG_DIR); unset: {DEFAULT_LOG_DIR}."
+    )
     output_dir: str | None = Field(
-        default=None, description=f"Where summaries are written (TOKOPT_OUTPUT_DIR); unset: {DEFAULT_OUTPUT_DIR}."
+        default=None, description=f"Where summaries are written, a path or an fsspec URL (TOKOPT_OUTPUT_DIR); unset: {DEFAULT_OUTPUT_DIR}."
     )
     sensor_interval: int = Field(
         default=DEFAULT_SENSOR_INTERVAL,
@@ -82,11 +88,19 @@ class TokoptSettings(dg.ConfigurableResource):
     max_logs: int = 10
     max_log_size_mb: float = 5.0
 
-    def log_folder(self) -> Path:
-        return Path(self.log_dir or DEFAULT_LOG_DIR).absolute()
+    def logs(self) -> Folder:
+        """The watched folder: a local directory or an fsspec URL (``s3://bucket/logs``)."""
+        return Folder(self.log_dir or DEFAULT_LOG_DIR)
 
-    def output_folder(self) -> Path:
-        return Path(self.output_dir or DEFAULT_OUTPUT_DIR).absolute()
+    def outputs(self) -> Folder:
+        """Where summaries go: a local directory or an fsspec URL."""
+        return Folder(self.output_dir or DEFAULT_OUTPUT_DIR)
+
+    def log_folder(self) -> Path | UPath:
+        return self.logs().path
+
+    def output_folder(self) -> Path | UPath:
+        return self.outputs().path
 
 
 # resource -> field -> the variable it comes from; the integer fields are read with dg.EnvVar.int.

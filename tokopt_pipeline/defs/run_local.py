@@ -24,6 +24,7 @@ def materialize_log(log: str, token_budget: int, instance=None, resources: dict 
     import dagster as dg
 
     from tokopt_pipeline.definitions import defs as load_defs
+    from tokopt_pipeline.defs.files import to_uri
     from tokopt_pipeline.defs.ingest.logfile import TAG_PATH, TAG_SOURCE
     from tokopt_pipeline.defs.partitions import log_files
     from tokopt_pipeline.defs.resources import TokoptSettings
@@ -43,7 +44,7 @@ def materialize_log(log: str, token_budget: int, instance=None, resources: dict 
         partition_key=key,
         instance=instance,
         resources=resources,
-        tags={TAG_PATH: str(path), TAG_SOURCE: "local"},
+        tags={TAG_PATH: to_uri(path), TAG_SOURCE: "local"},
         run_config={"ops": {"budget_trimmed_summaries": {"config": {"token_budget": token_budget}}}, **QUIET},
         selection=[*LOG_ASSETS],
     )

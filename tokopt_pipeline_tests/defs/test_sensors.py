@@ -32,7 +32,7 @@ def test_a_new_file_runs_once_it_stops_growing_and_again_when_it_changes(pipelin
     second, cursor = tick(new_log_sensor, pipeline, cursor)
     (req,) = second.run_requests
     assert req.partition_key == "build.log" and added_keys(second) == ["build.log"]
-    assert req.tags["tokopt/path"] == str(path)
+    assert req.tags["tokopt/path"] == path.as_uri()  # a URI, not the daemon's local path
     third, cursor = tick(new_log_sensor, pipeline, cursor)
     assert third.run_requests == []  # unchanged: never again
     with open(path, "a") as f:

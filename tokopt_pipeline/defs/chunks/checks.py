@@ -10,6 +10,7 @@ import dagster as dg
 
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptStore
+from tokopt_pipeline.defs.store_steps import STORE_POOL, STORE_RETRY, only_busy_retried
 from tokopt_pipeline.lib.store import queries
 
 CHUNKS_KEY = dg.AssetKey("priority_chunks")
@@ -36,12 +37,12 @@ def coverage_problems(chunks: list[tuple[int, int, int, int]], registered_lines:
     return problems
 
 
-@dg.asset_check(asset=CHUNKS_KEY, blocking=True, partitions_def=log_files)
+@dg.asset_check(asset=CHUNKS_KEY, blocking=True, partitions_def=log_files, pool=STORE_POOL, retry_policy=STORE_RETRY)
 def chunks_cover_log(context: dg.AssetCheckExecutionContext, store: TokoptStore) -> dg.AssetCheckResult:
     """The chunks of the latest analysis tile the log: contiguous from line 1, no gap or
     overlap, and their lines add up to the lines ``raw_logs`` registered."""
     key = context.partition_key
-    with store.connect() as conn:
+    with only_busy_retried(), store.connect() as conn:
         registered = queries.registered_log(conn, key)
         run = queries.latest_analysis_run(conn, key)
         chunks = [] if run is None else queries.chunk_rows(conn, run["run_id"])

@@ -3,23 +3,24 @@
 The sensor follows the asset's materialization events by storage id, so every report
 is handled, even several between two ticks (``@asset_sensor`` sees only the latest
 one per tick), and keys each run by the event's storage id (a report made through the
-REST API has no run id). A path relative to the watched folder is accepted; a report
+REST API has no run id). An absolute path, a path relative to the watched folder or
+an fsspec URL is accepted (the run's tag is its URI); a report
 whose file does not exist is logged and skipped. The DuckDB store is never opened.
 It looks for new reports at the pace of ``new_log_sensor`` (``TOKOPT_SENSOR_INTERVAL``).
 """
 
 
 import json
+import os
 import time
-from pathlib import Path
 
 import dagster as dg
 
+from tokopt_pipeline.defs.files import exists, to_uri
 from tokopt_pipeline.defs.ingest.logfile import TAG_COMMIT, TAG_PATH, TAG_SOURCE, TAG_SUITE
 from tokopt_pipeline.defs.ingest.sensors import LOG_ASSETS, TICK_SECONDS, not_due
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings
-from tokopt_pipeline.lib.logfiles import partition_key
 
 CI_LOGS = dg.AssetKey("ci_logs")
 BATCH = 100
@@ -57,21 +58,21 @@ def ci_log_sensor(context: dg.SensorEvaluationContext, settings: TokoptSettings)
     records = context.instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=CI_LOGS, after_storage_id=after), limit=BATCH, ascending=True
     ).records
-    root = settings.log_folder()
+    logs = settings.logs()
     requests, new_keys, skipped = [], [], []
     for rec in records:
         after = rec.storage_id
         md = rec.asset_materialization.metadata if rec.asset_materialization else {}
         reported = _text(md, "path")
-        path = Path(reported) if reported else None
-        if path is not None and not path.is_absolute():
-            path = root / path
-        if path is None or not path.is_file():
+        location = reported
+        if reported and "://" not in reported and not os.path.isabs(reported):
+            location = logs.child(reported)  # relative to the watched folder
+        if not location or not exists(location):
             context.log.warning(f"ci_logs report {rec.storage_id}: no readable file at {reported!r}; skipped")
             skipped.append(str(rec.storage_id))
             continue
-        key = partition_key(path, root)
-        tags = {TAG_PATH: str(path.absolute()), TAG_SOURCE: "ci"}
+        key = logs.key(location)
+        tags = {TAG_PATH: to_uri(location), TAG_SOURCE: "ci"}
         for name, tag in (("commit", TAG_COMMIT), ("suite", TAG_SUITE)):
             if _text(md, name):
                 tags[tag] = _text(md, name)[:200]

@@ -6,6 +6,7 @@ import dagster as dg
 
 from tokopt_pipeline.defs.automation import CROSS_LOG_UPDATES
 from tokopt_pipeline.defs.resources import TokoptStore
+from tokopt_pipeline.defs.store_steps import STORE_POOL, STORE_RETRY, only_busy_retried
 from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.store import queries
 
@@ -16,7 +17,8 @@ TOP = 15
     deps=[dg.AssetKey("budget_trimmed_summaries")],
     group_name="errors",
     kinds={"duckdb"},
-    pool="duckdb",
+    pool=STORE_POOL,
+    retry_policy=STORE_RETRY,
     automation_condition=CROSS_LOG_UPDATES,
 )
 def error_entities(context: dg.AssetExecutionContext, store: TokoptStore) -> dg.MaterializeResult:
@@ -26,7 +28,7 @@ def error_entities(context: dg.AssetExecutionContext, store: TokoptStore) -> dg.
     types, tests, runs, flaky tests, new errors). Updates after each new summary and every
     night (``automation.py``)."""
     s = store.store()
-    with s.connect() as conn:
+    with only_busy_retried(), s.connect() as conn:
         s.apply(conn, "refresh_error_entities", {})
         entities = queries.error_entity_figures(conn)
         table = queries.top_errors_markdown(conn, TOP)

@@ -1,6 +1,7 @@
 """``new_log_sensor``: one run per new or changed file in the watched folder.
 
-The folder (``TOKOPT_LOG_DIR``, default ``logs/incoming``) is walked recursively. A
+The folder (``TOKOPT_LOG_DIR``, default ``logs/incoming``; a local folder or an fsspec
+URL) is walked recursively. Each run's ``tokopt/path`` tag is the log's URI. A
 file is requested once its size and mtime are the same on two consecutive ticks (it is
 no longer being written); the run key is built from its path, size and mtime, so a
 changed file runs again and an unchanged one never does. The sensor never opens the
@@ -21,7 +22,6 @@ import dagster as dg
 from tokopt_pipeline.defs.ingest.logfile import TAG_PATH, TAG_SOURCE
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings
-from tokopt_pipeline.lib.logfiles import scan
 
 LOG_ASSETS = dg.AssetSelection.assets("raw_logs", "priority_chunks", "budget_trimmed_summaries")
 MAX_RUNS_PER_TICK = 50
@@ -52,7 +52,8 @@ def new_log_sensor(context: dg.SensorEvaluationContext, settings: TokoptSettings
     if wait:
         return wait
     seen, done = state.get("seen", {}), state.get("done", {})
-    files = scan(settings.log_folder())
+    logs = settings.logs()
+    files = logs.scan()
     requests, new_keys = [], []
     for key, f in files.items():
         if len(requests) >= MAX_RUNS_PER_TICK:
@@ -76,5 +77,5 @@ def new_log_sensor(context: dg.SensorEvaluationContext, settings: TokoptSettings
         run_requests=requests,
         dynamic_partitions_requests=[log_files.build_add_request(new_keys)] if new_keys else [],
         cursor=cursor,
-        skip_reason=None if requests else f"no new finished log in {settings.log_folder()} ({len(files)} files watched)",
+        skip_reason=None if requests else f"no new finished log in {logs} ({len(files)} files watched)",
     )

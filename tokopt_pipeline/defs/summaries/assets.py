@@ -5,12 +5,14 @@ marked against the cross-run memory (errors never seen before **new**, flaky tes
 
 import dagster as dg
 
+from tokopt_pipeline.defs.files import is_local, to_uri
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
+from tokopt_pipeline.defs.store_steps import STORE_POOL, STORE_RETRY, only_busy_retried
 from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.engine.render import summarize_analysis
 from tokopt_pipeline.lib.logfiles import output_name
-from tokopt_pipeline.lib.outputs import SUMMARY_SUFFIXES, atomic_write_text, record_outputs
+from tokopt_pipeline.lib.outputs import SUMMARY_SUFFIXES
 from tokopt_pipeline.lib.settings.layers import summary_options
 from tokopt_pipeline.lib.settings.options import DEFAULT_TOKEN_BUDGET, FORMATS
 from tokopt_pipeline.lib.store import queries, records
@@ -57,7 +59,8 @@ def preview(text: str, fmt: str) -> str:
     deps=[dg.AssetKey("priority_chunks")],
     group_name="summaries",
     kinds={"duckdb"},
-    pool="duckdb",
+    pool=STORE_POOL,
+    retry_policy=STORE_RETRY,
 )
 def budget_trimmed_summaries(
     context: dg.AssetExecutionContext, config: SummaryConfig, store: TokoptStore, settings: TokoptSettings
@@ -66,28 +69,28 @@ def budget_trimmed_summaries(
     failing test, every distinct error with a representative traceback, run totals;
     what does not fit is counted. Errors no earlier run had are marked **new** and flaky
     tests ``[flaky]`` (the memory ``tokopt --store-memory`` uses), and the run is
-    recorded in that memory. Written to the output folder and to ``summaries``."""
+    recorded in that memory. Written to the output folder (a local folder or an fsspec
+    URL) and to ``summaries``, which the blocking checks read."""
     if config.format not in FORMATS:
         raise dg.Failure(description=f"format must be one of {', '.join(FORMATS)}, not {config.format!r}")
     key = context.partition_key
-    with store.connect() as conn:
-        run_id, analysis, run = latest_analysis(conn, key)
-    marker = memory_marker(store, run_id, analysis, run)
-    marker(analysis)
-    options = summary_options(config.model_dump())
-    summary = summarize_analysis(analysis, options)
-    out = settings.output_folder() / (output_name(key) + SUMMARY_SUFFIXES[config.format])
-    atomic_write_text(out, summary.text)
-    record_outputs(out.parent, [out])  # the nightly retention rotates only what tokopt wrote
-    # The summary's run row, its usage and its memory: one transaction.
-    store.store().write_all([
-        ("record_run", {
-            "run": {"run_id": run_id, **records.summary_fields(summary, str(out))},
-            "summary": {"format": summary.fmt, "budget": summary.budget, "tokens_out": summary.tokens_out, "text": summary.text},
-            "usage": {"component": marker.run.suite, "sections": {k: v for k, v in summary.shown.items() if v}},
-        }),
-        marker.operation(summary_path=out),
-    ])
+    with only_busy_retried():
+        with store.connect() as conn:
+            run_id, analysis, run = latest_analysis(conn, key)
+        marker = memory_marker(store, run_id, analysis, run)
+        marker(analysis)
+        options = summary_options(config.model_dump())
+        summary = summarize_analysis(analysis, options)
+        out = settings.outputs().write_text(output_name(key) + SUMMARY_SUFFIXES[config.format], summary.text)
+        # The summary's run row, its usage and its memory: one transaction.
+        store.store().write_all([
+            ("record_run", {
+                "run": {"run_id": run_id, **records.summary_fields(summary, out)},
+                "summary": {"format": summary.fmt, "budget": summary.budget, "tokens_out": summary.tokens_out, "text": summary.text},
+                "usage": {"component": marker.run.suite, "sections": {k: v for k, v in summary.shown.items() if v}},
+            }),
+            marker.operation(summary_path=out),
+        ])
     marks = marker.marks
     f = summary.figures()
     return dg.MaterializeResult(
@@ -111,7 +114,9 @@ def budget_trimmed_summaries(
             "flaky_tests": len(marks.flaky_tests) if marks else 0,
             "memory_run": marker.run.run_id + ("" if marks else " (not marked: the store was busy)"),
             "format": summary.fmt,
-            "path": dg.MetadataValue.path(str(out)),
+            "store_run": run_id,
+            "path": dg.MetadataValue.path(out) if is_local(out) else dg.MetadataValue.url(out),
+            "uri": dg.MetadataValue.url(to_uri(out)),
             "preview": dg.MetadataValue.md(preview(summary.text, summary.fmt)),
         }
     )

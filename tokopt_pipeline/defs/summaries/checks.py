@@ -1,22 +1,26 @@
-"""Invariants of each summary, checked against what was written.
+"""Invariants of each summary, checked against what was recorded.
 
 Blocking (a failure stops the cross-log assets from using the run):
-``summary_within_budget`` counts the summary file's tokens exactly again;
-``critical_events_represented`` requires every critical event to be shown or counted.
+``summary_within_budget`` counts the tokens of the summary recorded in the store's
+``summaries`` table exactly again; ``critical_events_represented`` requires every
+critical event to be shown or counted. Both read the store (never the output folder,
+which may be on another machine or an object store) and fail, with a ``problem`` in
+their metadata, when the summary is not there.
 Budget use: ``budget_use_warning`` warns at 80% (``TokoptSettings.warning_pct``),
 ``budget_use_critical`` is an error at 95% (``critical_pct``).
 """
 
 
-from pathlib import Path
-
 import dagster as dg
 
 from tokopt_pipeline.defs.partitions import log_files
-from tokopt_pipeline.defs.resources import TokoptSettings
+from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
+from tokopt_pipeline.defs.store_steps import STORE_POOL, STORE_RETRY, only_busy_retried
 from tokopt_pipeline.lib.engine import tokens as tok
 
 SUMMARY_KEY = dg.AssetKey("budget_trimmed_summaries")
+# The recorded summary of one rendering: the store's run, its format and budget.
+SUMMARY_SQL = "SELECT text, tokens_out FROM summaries WHERE run_id = ? AND format = ? AND budget = ?"
 
 
 def latest_metadata(context: dg.AssetCheckExecutionContext) -> dict:
@@ -29,24 +33,44 @@ def latest_metadata(context: dg.AssetCheckExecutionContext) -> dict:
     return {k: v.value for k, v in result.records[0].asset_materialization.metadata.items()}
 
 
-@dg.asset_check(asset=SUMMARY_KEY, blocking=True, partitions_def=log_files)
-def summary_within_budget(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    """The summary file, counted again with cl100k_base, is within the token budget."""
+def stored_summary(store: TokoptStore, md: dict) -> tuple[str | None, str]:
+    """(text, "") of the summary the materialization recorded in the store, or (None, why it is not there)."""
+    run_id = md.get("store_run")
+    if not run_id:
+        return None, "the materialization names no store run (store_run metadata missing): materialize the summary again"
+    with only_busy_retried(), store.connect() as conn:
+        row = conn.execute(SUMMARY_SQL, [run_id, md["format"], md["budget"]]).fetchone()
+    if row is None:
+        return None, f"summary missing from the store: no {md['format']} summary at budget {md['budget']} for run {run_id}"
+    return row[0], ""
+
+
+def missing_summary(md: dict, problem: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=False, metadata={"store_run": str(md.get("store_run") or ""), "problem": problem})
+
+
+@dg.asset_check(asset=SUMMARY_KEY, blocking=True, partitions_def=log_files, pool=STORE_POOL, retry_policy=STORE_RETRY)
+def summary_within_budget(context: dg.AssetCheckExecutionContext, store: TokoptStore) -> dg.AssetCheckResult:
+    """The summary recorded in the store, counted again with cl100k_base, is within the token budget."""
     md = latest_metadata(context)
-    path = Path(md["path"])
-    if not path.is_file():
-        return dg.AssetCheckResult(passed=False, metadata={"path": str(path), "problem": "summary file missing"})
-    tokens = tok.count(path.read_text(encoding="utf-8"))
+    text, problem = stored_summary(store, md)
+    if text is None:
+        return missing_summary(md, problem)
+    tokens = tok.count(text)
     return dg.AssetCheckResult(
         passed=tokens <= md["budget"],
         metadata={"tokens_out": tokens, "budget": md["budget"], "over_by": max(0, tokens - md["budget"])},
     )
 
 
-@dg.asset_check(asset=SUMMARY_KEY, blocking=True, partitions_def=log_files)
-def critical_events_represented(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    """Every critical event (failing test, critical error, critical line) is shown or counted."""
+@dg.asset_check(asset=SUMMARY_KEY, blocking=True, partitions_def=log_files, pool=STORE_POOL, retry_policy=STORE_RETRY)
+def critical_events_represented(context: dg.AssetCheckExecutionContext, store: TokoptStore) -> dg.AssetCheckResult:
+    """Every critical event (failing test, critical error, critical line) is shown or
+    counted, in a summary that is recorded in the store."""
     md = latest_metadata(context)
+    text, problem = stored_summary(store, md)
+    if text is None:
+        return missing_summary(md, problem)
     represented = md["critical_shown"] + md["critical_omitted"]
     return dg.AssetCheckResult(
         passed=represented >= md["critical_events"],

@@ -8,18 +8,19 @@ run of it is left in the store (its rows were pruned, tonight or earlier). A log
 was removed but summarized recently keeps its partition, since its summary can still
 be re-rendered from the stored analysis; a log still in the folder keeps its partition
 whatever its age. The materialization history of a deleted partition stays in the
-instance.
+instance. An output folder at an fsspec URL is not rotated (an object store's lifecycle
+rules expire old summaries); the store is pruned and the partitions dropped all the same.
 """
 
 
 from collections.abc import Iterable
-from pathlib import Path
 
 import dagster as dg
 
+from tokopt_pipeline.defs.files import exists
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
-from tokopt_pipeline.lib.logfiles import scan
+from tokopt_pipeline.defs.store_steps import STORE_POOL, STORE_RETRY, only_busy_retried
 from tokopt_pipeline.lib.outputs import rotate
 from tokopt_pipeline.lib.store import queries
 from tokopt_pipeline.lib.store.retention import prune_store
@@ -53,19 +54,19 @@ def stale_partitions(keys: Iterable[str], in_folder: set[str], with_runs: set[st
         keys: the partition keys in the instance.
         in_folder: keys of the logs in the watched folder now.
         with_runs: keys that still have a run in the store.
-        paths: ``paths(key)`` gives the paths the log was known by.
+        paths: ``paths(key)`` gives the paths (or URLs) the log was known by.
     """
     stale = []
     for key in keys:
         if key in in_folder or key in with_runs:
             continue
-        if any(p and Path(p).is_file() for p in paths(key)):
+        if any(exists(p) for p in paths(key)):
             continue
         stale.append(key)
     return stale
 
 
-@dg.op(pool="duckdb")
+@dg.op(pool=STORE_POOL, retry_policy=STORE_RETRY)
 def apply_retention(context: dg.OpExecutionContext, config: RetentionConfig, store: TokoptStore, settings: TokoptSettings) -> None:
     """Keep the newest ``max_logs`` summaries (none above ``max_log_size_mb``), delete
     runs older than ``days`` with every row they left (chunks, templates, errors, tests,
@@ -75,8 +76,13 @@ def apply_retention(context: dg.OpExecutionContext, config: RetentionConfig, sto
     max_mb = config.max_log_size_mb or settings.max_log_size_mb
     days = settings.retention_days if config.days is None else config.days
     store_mb = config.store_max_mb or settings.store_max_mb
-    removed = rotate(settings.output_folder(), max_logs, max_mb)
-    with store.connect() as conn:
+    outputs = settings.outputs()
+    if outputs.local:
+        removed = rotate(outputs.path, max_logs, max_mb)
+    else:
+        removed = []
+        context.log.info(f"retention: the output folder {outputs} is remote; its lifecycle rules rotate it")
+    with only_busy_retried(), store.connect() as conn:
         before = queries.run_count(conn)
         pruned = prune_store(conn, days=days, max_mb=store_mb)
         after = queries.run_count(conn)
@@ -88,13 +94,13 @@ def apply_retention(context: dg.OpExecutionContext, config: RetentionConfig, sto
         f"store {pruned['bytes_before'] / 1e6:.1f} MB -> {pruned['bytes_after'] / 1e6:.1f} MB"
     )
 
-    folder = settings.log_folder()
+    folder = settings.logs()
     keys = context.instance.get_dynamic_partitions(log_files.name)
-    if folder.is_dir():
-        in_folder = set(scan(folder))
+    if folder.exists():
+        in_folder = set(folder.scan())
         stale = stale_partitions(
             keys, in_folder, with_runs,
-            lambda k: [str(folder / k), stored_paths.get(k), _registered_path(context.instance, k)],
+            lambda k: [folder.child(k), stored_paths.get(k), _registered_path(context.instance, k)],
         )
     else:
         # A watched folder that is not there (a wrong TOKOPT_LOG_DIR) says nothing about the logs.

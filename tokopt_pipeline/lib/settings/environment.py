@@ -9,9 +9,11 @@ variable                   value
 ``TOKOPT_DUCKDB_PATH``     the store file (a path)
 ``TOKOPT_PENDING_DIR``     the folder of writes waiting for the store (a path)
 ``TOKOPT_LOCK_TIMEOUT``    seconds to wait for the store's lock (a number >= 0)
-``TOKOPT_LOG_DIR``         the watched folder (a path)
-``TOKOPT_OUTPUT_DIR``      where Dagster writes summaries (a path)
+``TOKOPT_LOG_DIR``         the watched folder (a path or an fsspec URL)
+``TOKOPT_OUTPUT_DIR``      where Dagster writes summaries (a path or an fsspec URL)
 ``TOKOPT_SENSOR_INTERVAL`` seconds between two sensor scans (a whole number >= 0)
+``TOKOPT_EXECUTOR``        how Dagster runs a run's steps: in_process, multiprocess or k8s
+``TOKOPT_MAX_CONCURRENT``  the multiprocess executor's processes (a whole number >= 1)
 ``TOKOPT_SMTP_PORT``       the SMTP port (1-65535)
 ``TOKOPT_SMTP_STARTTLS``   1/0, true/false, yes/no, on/off
 =========================  =================================================
@@ -37,6 +39,7 @@ __all__ = ["check_environment", "seconds", "whole_number", "path_value", "postgr
 #: Variables holding a path: anything but a value of blanks.
 PATHS = ("TOKOPT_DUCKDB_PATH", "TOKOPT_PENDING_DIR", "TOKOPT_LOG_DIR", "TOKOPT_OUTPUT_DIR")
 _BOOL_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off"}
+_EXECUTORS = ("in_process", "multiprocess", "k8s")
 
 
 def _raw(name: str, env: Mapping[str, str] | None) -> str | None:
@@ -110,6 +113,10 @@ def check_environment(env: Mapping[str, str] | None = None) -> None:
     seconds("TOKOPT_LOCK_TIMEOUT", 10.0, env)
     postgres_url("TOKOPT_STORE_URL", env)
     whole_number("TOKOPT_SENSOR_INTERVAL", None, env)
+    whole_number("TOKOPT_MAX_CONCURRENT", None, env, low=1, example="4")
+    executor = _raw("TOKOPT_EXECUTOR", env)
+    if executor is not None and executor.strip().lower().replace("-", "_") not in _EXECUTORS:
+        raise _bad("TOKOPT_EXECUTOR", executor, f"one of {', '.join(_EXECUTORS)}", "multiprocess")
     whole_number("TOKOPT_SMTP_PORT", None, env, low=1, high=65535, example="587")
     starttls = _raw("TOKOPT_SMTP_STARTTLS", env)
     if starttls is not None and starttls.strip().lower() not in _BOOL_WORDS:

@@ -23,6 +23,8 @@ BAD = [
     ("TOKOPT_PENDING_DIR", " ", "a path"),
     ("TOKOPT_LOG_DIR", "\t", "a path"),
     ("TOKOPT_OUTPUT_DIR", "  ", "a path"),
+    ("TOKOPT_EXECUTOR", "threads", "one of in_process, multiprocess, k8s"),
+    ("TOKOPT_MAX_CONCURRENT", "0", "a whole number 1 or more"),
 ]
 
 
