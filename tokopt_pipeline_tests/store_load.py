@@ -58,13 +58,14 @@ def make_logs(folder: Path, n: int) -> list[Path]:
     return [make_log(folder / f"ci-{i:03d}.log", i) for i in range(n)]
 
 
-def summarize_one(log: Path, out: Path) -> int:
-    """``tokopt LOG --store-memory --track-usage --suite ci`` in this process; its exit code."""
+def summarize_one(log: Path, out: Path, suite: str | None = "ci") -> int:
+    """``tokopt LOG --store-memory --track-usage --suite SUITE`` in this process (the suite
+    derived from the log's name when None); its exit code."""
     from tokopt_pipeline.cli import main
 
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
-        rc = main([str(log), "--store-memory", "--track-usage", "--suite", "ci", "--output-dir", str(out),
-                   "--max-logs", "1000"])
+        rc = main([str(log), "--store-memory", "--track-usage", *(["--suite", suite] if suite else []),
+                   "--output-dir", str(out), "--max-logs", "1000"])
     if rc != 0:
         raise RuntimeError(f"tokopt {log.name} exited {rc}: {err.getvalue()[-500:]}")
     return rc

@@ -133,7 +133,11 @@ def test_the_helm_values_use_only_the_charts_keys(values):
 
 def test_the_helm_values_launch_runs_on_kubernetes_like_the_instance_config(values, instance_yaml):
     assert values["runLauncher"]["type"] == "K8sRunLauncher" and "k8sRunLauncher" in values["runLauncher"]["config"]
-    assert values["dagsterDaemon"]["runCoordinator"] == {"enabled": True, "type": "QueuedRunCoordinator"}
+    coordinator = values["dagsterDaemon"]["runCoordinator"]
+    assert (coordinator["enabled"], coordinator["type"]) == (True, "QueuedRunCoordinator")
+    queued = coordinator["config"]["queuedRunCoordinator"]
+    assert (queued["dequeueUseThreads"], queued["dequeueNumWorkers"]) == (
+        instance_yaml["run_coordinator"]["config"]["dequeue_use_threads"], instance_yaml["run_coordinator"]["config"]["dequeue_num_workers"])
     assert values["postgresql"]["postgresqlScheme"] == instance_yaml["storage"]["postgres"]["postgres_db"]["scheme"]
     assert values["concurrency"]["runs"]["maxConcurrentRuns"] == instance_yaml["concurrency"]["runs"]["max_concurrent_runs"]
     assert values["concurrency"]["pools"]["defaultLimit"] == instance_yaml["concurrency"]["pools"]["default_limit"]

@@ -37,8 +37,13 @@ def wait_for(predicate, what: str, timeout: float = WAIT, log: Path | None = Non
 
 
 class DagsterDev:
-    def __init__(self, root: Path):
+    """``dagster dev`` on a folder of its own. ``instance``: the dagster.yaml it runs with
+    (the repository's by default); ``env``: variables added to its environment."""
+
+    def __init__(self, root: Path, instance: Path = REPO / "dagster_home" / "dagster.yaml", env: dict | None = None):
         self.root = root
+        self.instance = instance
+        self.extra_env = env or {}
         self.home = root / "dagster_home"
         self.log_dir = root / "incoming"
         self.out_dir = root / "out"
@@ -58,12 +63,13 @@ class DagsterDev:
             "TOKOPT_DUCKDB_PATH": str(self.db),
             "TOKOPT_PENDING_DIR": str(self.pending),
             "TOKOPT_SENSOR_INTERVAL": "3",
+            **self.extra_env,
         }
 
     def start(self):
         self.home.mkdir(parents=True)
         self.log_dir.mkdir()
-        shutil.copy(REPO / "dagster_home" / "dagster.yaml", self.home / "dagster.yaml")
+        shutil.copy(self.instance, self.home / "dagster.yaml")
         out = open(self.server_log, "wb")
         self.proc = subprocess.Popen(
             [str(DAGSTER), "dev", "-h", "127.0.0.1", "-p", str(self.port), "-w", str(REPO / "workspace.yaml")],
@@ -164,8 +170,8 @@ class DagsterDev:
 
 
 @contextmanager
-def dagster_dev(root: Path):
-    server = DagsterDev(root)
+def dagster_dev(root: Path, **kwargs):
+    server = DagsterDev(root, **kwargs)
     try:
         server.start()
         yield server

@@ -31,7 +31,11 @@ class ChunkConfig(dg.Config):
 
 
 def run_id_for(context: dg.AssetExecutionContext) -> str:
-    return f"{context.run.run_id}:{context.partition_key}"
+    """The store's run id of this partition's analysis: the Dagster run's, or for a run
+    started again after its worker died (run retries), the first run's, so the retry
+    rewrites the rows the dead worker may have written instead of adding a second run."""
+    run_id = context.run.tags.get("dagster/root_run_id") or context.run.run_id
+    return f"{run_id}:{context.partition_key}"
 
 
 @dg.asset(partitions_def=log_files, deps=[dg.AssetKey("raw_logs")], group_name="chunks", kinds={"duckdb", "polars"},
