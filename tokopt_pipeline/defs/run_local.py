@@ -20,7 +20,8 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def materialize_log(log: str, token_budget: int, instance=None, resources: dict | None = None):
-    """Materialize every asset for ``log``; returns (summary metadata, check results, store path)."""
+    """Materialize every asset for ``log``; returns (summary metadata, check results, the
+    store's place: its file, or its URL without the password)."""
     import dagster as dg
 
     from tokopt_pipeline.definitions import defs as load_defs
@@ -60,7 +61,8 @@ def materialize_log(log: str, token_budget: int, instance=None, resources: dict 
         selection=[*CROSS_LOG_ASSETS],
         run_config=QUIET,
     )
-    return summary_md, check_results, resources["store"].store().path
+    store = resources["store"].store()
+    return summary_md, check_results, store.where if store.postgres else str(Path(store.path).absolute())
 
 
 def main(argv=None) -> int:
@@ -68,7 +70,7 @@ def main(argv=None) -> int:
     p.add_argument("log")
     p.add_argument("--token-budget", type=int, default=76659)
     args = p.parse_args(argv)
-    md, checks, store_path = materialize_log(args.log, args.token_budget)
+    md, checks, store_place = materialize_log(args.log, args.token_budget)
     est = "" if md["tokens_in_exact"] else "≈"
     print(
         f"summary: {md['path']}\n"
@@ -84,7 +86,7 @@ def main(argv=None) -> int:
             if not checks.get(name, (True,))[0]]
     if over:
         print(f"  budget use {md['budget_pct']}% is over the {' and '.join(over)} threshold (flagged by the budget-use checks)")
-    print(f"store: {Path(store_path).absolute()} (every asset materialized)")
+    print(f"store: {store_place} (every asset materialized)")
     print("UI: `make dev`, then http://127.0.0.1:3000 shows these runs, materializations and checks")
     blocking_failed = [n for n in ("summary_within_budget", "critical_events_represented") if not checks.get(n, (False,))[0]]
     return 1 if blocking_failed else 0
