@@ -123,10 +123,11 @@ def another_store_url() -> str | None:
     return f"{base}?options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request, monkeypatch) -> str:
     """Run the test on each store backend: the DuckDB file, and a new store on a
-    PostgreSQL server (``TOKOPT_STORE_URL``, seen by every ``Store`` and command)."""
+    PostgreSQL server (``TOKOPT_STORE_URL``, seen by every ``Store`` and command;
+    marked ``postgres``, which ``make test-fast`` leaves to ``make test``)."""
     if request.param == "postgres":
         monkeypatch.setenv("TOKOPT_STORE_URL", postgres_store_url(request.getfixturevalue("pg_cluster")))
     return request.param

@@ -70,6 +70,7 @@ def test_bad_baseline_logs_are_clear_errors(env, capsys):
     assert rc == 2 and "also the log to summarize" in err
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_memory_uses_the_last_passing_run_of_the_same_suite(env, capsys):
     store = Store.from_env()
 
@@ -100,6 +101,7 @@ def test_memory_uses_the_last_passing_run_of_the_same_suite(env, capsys):
     assert label_other == f"run {other_pass}" and n_other < n // 10
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_no_baseline_turns_the_memory_baseline_off(env, capsys):
     for name, kind in (("nightly-1.log", "pass"), ("nightly-2.log", "fail")):
         rc, out, err = run(capsys, copy(env, "go", kind, name), "--store-memory", "--no-baseline", "--output-dir", "out")

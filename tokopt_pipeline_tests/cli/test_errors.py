@@ -55,6 +55,7 @@ def test_a_nonsensical_option_value_is_a_usage_error(app_log, tmp_path, args, ph
     assert not (tmp_path / "logs").exists() and not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_an_unreadable_component_budgets_file_is_a_usage_error(app_log, tmp_path):
     (tmp_path / "folder").mkdir()
     refused(tokopt(app_log.name, "--component-budgets", "folder", cwd=tmp_path), "folder is a folder; give a JSON file or JSON text")
@@ -101,6 +102,7 @@ def test_a_closed_stdout_ends_quietly_with_141(tmp_path, args):
     assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_json_output_leaves_stdout_to_the_json(numpy_log_copy, tmp_path):
     done = tokopt(numpy_log_copy.name, "--token-distribution", "--format", "json", "--store-memory", "--track-usage", cwd=tmp_path)
     assert done.returncode == 0, done.stderr.decode()
@@ -108,11 +110,13 @@ def test_json_output_leaves_stdout_to_the_json(numpy_log_copy, tmp_path):
     assert d["tokens_out"] > 0 and "summary: logs/numpy_pytest.summary.json" in done.stderr.decode()
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_component_figures_go_to_stderr_beside_a_json_summary_file(numpy_log_copy, tmp_path):
     done = tokopt(numpy_log_copy.name, "--format", "json", "--component-budgets", '{"numpy": 3000}', cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == b"" and "components (by " in done.stderr.decode()
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_json_reports_are_alone_on_stdout_or_in_their_file(numpy_log_copy, tmp_path):
     done = tokopt("diagnose", "report", "--format", "json", cwd=tmp_path)
     assert done.returncode == 0 and isinstance(json.loads(done.stdout), dict)

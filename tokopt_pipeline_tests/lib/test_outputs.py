@@ -77,6 +77,7 @@ def test_dev_null_as_output_stays_a_device(app_log, tmp_path):
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_a_link_to_proc_self_fd_1_is_the_commands_stdout(app_log, tmp_path):
     link = tmp_path / "out.md"
     link.symlink_to("/proc/self/fd/1")
@@ -141,6 +142,7 @@ def test_stale_temporaries_are_those_of_a_process_that_is_gone(tmp_path):
 
 # -- rotation -----------------------------------------------------------------------------
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_rotation_never_deletes_the_users_own_summary(app_log, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -154,6 +156,7 @@ def test_rotation_never_deletes_the_users_own_summary(app_log, tmp_path):
     assert sorted(manifest["files"]) == ["c.summary.md"]
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_a_summary_the_user_edited_is_theirs_now(app_log, tmp_path):
     for name in ("a", "b"):
         (tmp_path / f"{name}.log").write_text(APP_LOG)

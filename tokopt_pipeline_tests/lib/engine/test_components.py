@@ -164,6 +164,7 @@ def test_the_python_api_applies_a_preset_and_explicit_values_win(tmp_path, capsy
 
 
 @pytest.mark.parametrize("fmt", ["json", "markdown", "text"])
+@pytest.mark.slow  # a second or more on 2 cores
 def test_at_every_budget_the_summary_is_whole_or_the_budget_is_refused(tmp_path, fmt):
     """A tight budget used to cut the composite at a token boundary: invalid JSON. Now
     parts without room are counted in one line, and a budget below the header and those

@@ -208,6 +208,7 @@ def test_a_name_stays_bare_only_when_it_cannot_form_markdown(name, bare):
     assert "".join(p.text) == name
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_mcp_get_summary_of_injection_payloads_renders_no_element_from_the_log(hostile, tmp_path):
     """MCP's get_summary re-renders a stored run: the same quoting."""
     from tokopt_pipeline.mcp_server import summary_of

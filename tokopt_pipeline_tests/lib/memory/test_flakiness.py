@@ -86,6 +86,7 @@ def unit_runs(tmp_path, capsys) -> list[str]:
     return summaries
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_flip_rate_per_suite_over_the_last_runs(capsys, unit_runs):
     rows = listing(capsys)
     # runs, flips, flip rate, same commit, last, flaky
@@ -106,6 +107,7 @@ def test_flip_rate_per_suite_over_the_last_runs(capsys, unit_runs):
     assert figures[("unit", ALT)].flip_rate == 1.0 and figures[("unit", BROKE)].flip_rate == 0.25
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_failures_view_shows_each_failing_tests_flip_rate_up_to_its_run(capsys, unit_runs):
     with Store.from_env().connect() as conn:
         runs = memory.run_summary_rows(conn, suite="unit")  # newest first
@@ -118,6 +120,7 @@ def test_failures_view_shows_each_failing_tests_flip_rate_up_to_its_run(capsys, 
     assert f"- failed `{ALT}` [flaky] (flip rate 1.00 over 3 runs) — " in "\n".join(failure_lines(third)[1])
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_different_outcomes_on_one_commit(tmp_path, capsys):
     record(capsys, tmp_path, "sc-1", {ALT: False, STEADY: False}, commit="f00d", suite="sc")
     second = record(capsys, tmp_path, "sc-2", {ALT: True, STEADY: False}, commit="f00d", suite="sc")
@@ -133,6 +136,7 @@ def test_different_outcomes_on_one_commit(tmp_path, capsys):
     assert failed is not None and f"- failed `{BROKE}` (flip rate 1.00 over 2 runs) — " in failure_lines(failed)[1][-1]
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_a_high_flip_rate_is_flaky_without_fail_pass_fail(tmp_path, capsys):
     """pass, pass, fail, pass: two flips in four runs (0.67); fail-pass-fail alone would not say flaky."""
     for i, failed in enumerate((False, False, True, False)):
@@ -142,6 +146,7 @@ def test_a_high_flip_rate_is_flaky_without_fail_pass_fail(tmp_path, capsys):
     assert rc == 0 and re.search(rf"flaky tests: {re.escape(ALT)} \(suite rate: flip rate 0\.67 over 4 runs\)", out)
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_the_command_lists_flaky_tests_and_refuses_a_bad_window(tmp_path, capsys):
     for i, failed in enumerate((True, False, True)):
         record(capsys, tmp_path, f"cmd-{i}", {ALT: failed, STEADY: False}, commit=f"k{i}", suite="cmd")

@@ -22,6 +22,7 @@ def pg_url(pg_cluster, monkeypatch) -> str:
     return url
 
 
+@pytest.mark.postgres
 def test_the_url_selects_the_server_and_the_schema_is_the_files_version(pg_url, tmp_path):
     store = Store.from_env()
     assert store.postgres and store.url == pg_url
@@ -48,6 +49,7 @@ def test_a_server_that_does_not_answer_is_store_busy_and_nothing_is_queued(tmp_p
     assert not (tmp_path / "pending").exists()
 
 
+@pytest.mark.postgres
 def test_a_writer_waits_for_a_held_lock_then_gives_up_as_store_busy(pg_url, tmp_path):
     holder, writer = Store(lock_timeout=5), Store(lock_timeout=0.3)
     import threading
@@ -73,6 +75,7 @@ def test_a_writer_waits_for_a_held_lock_then_gives_up_as_store_busy(pg_url, tmp_
     assert writer.write("register_log", {"file_key": "b.log", "path": "/x/b.log"}) == "applied"
 
 
+@pytest.mark.postgres
 def test_a_run_is_marked_and_recorded_in_one_transaction(pg_url, tmp_path, monkeypatch):
     """Two runs of the same new error: while the first is between marking and recording,
     the second waits, so only the first marks the error new (as one after the other)."""
@@ -118,6 +121,7 @@ def entities(conn) -> list[tuple]:
 
 
 @pytest.mark.slow
+@pytest.mark.postgres
 def test_eight_writers_at_once_lose_nothing(pg_cluster, tmp_path, monkeypatch):
     """8 processes record 24 runs (memory, usage, error entities rebuilt after each) at
     once: no error, every run recorded, sequence numbers contiguous, and the same marks
@@ -158,6 +162,7 @@ def test_eight_writers_at_once_lose_nothing(pg_cluster, tmp_path, monkeypatch):
     assert len(written) == 24 and written == marked(tmp_path / "out-serial")
 
 
+@pytest.mark.postgres
 def test_a_write_whose_connection_the_server_drops_is_retried_once_and_kept_once(pg_url):
     """The server ends the writer's session mid-transaction (as on a failover or a
     restart): nothing of that attempt is kept, the next attempt commits, one row."""

@@ -48,6 +48,7 @@ def test_a_bad_suite_or_address_is_refused_and_never_stored(env, args, phrase):
         assert conn.execute("SELECT count(*) FROM usage_monitor").fetchone()[0] == 0
 
 
+@pytest.mark.slow  # a second or more on 2 cores
 def test_an_address_an_old_version_stored_is_skipped_with_a_warning(env, smtp_server, monkeypatch):  # noqa: F811
     ctl, inbox, _ = smtp_server
     monkeypatch.setenv("TOKOPT_SMTP_HOST", ctl.hostname)
