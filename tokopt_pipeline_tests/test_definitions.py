@@ -24,11 +24,11 @@ def test_definitions_load_and_validate():
     assert d.executor is dg.in_process_executor
 
 
-def test_every_asset_that_writes_the_store_is_in_the_duckdb_pool():
+def test_every_asset_that_writes_the_store_is_in_the_store_pool():
     d = load_defs()
     for key in ASSETS - {"ci_logs"}:
         node = d.get_assets_def(key)
-        assert node.op.pool == "duckdb", key
+        assert node.op.pool == "tokopt_store", key
         assert "duckdb" in node.specs_by_key[dg.AssetKey(key)].kinds
 
 
@@ -107,8 +107,8 @@ print(json.dumps({"import": at_import, "load": os.environ.seen,
 """
 
 
-# The variables that shape the definitions (executor, pools) rather than configure a run.
-SHAPING = {"TOKOPT_STORE_URL", "TOKOPT_EXECUTOR", "TOKOPT_MAX_CONCURRENT"}
+# The variables that pick the executor (read when the code location loads) rather than configure a run.
+EXECUTOR = {"TOKOPT_EXECUTOR", "TOKOPT_MAX_CONCURRENT"}
 
 
 @pytest.mark.slow
@@ -123,13 +123,10 @@ def test_importing_and_loading_the_definitions_reads_no_variable(tmp_path):
     done = subprocess.run([sys.executable, "-c", ENV_PROBE], env={**os.environ, **garbage}, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.splitlines()[-1])
-    # Two deployment settings shape the definitions themselves, which Dagster fixes when the
-    # code location loads: the store's backend picks the store steps' pool (read once, at
-    # import) and TOKOPT_EXECUTOR / TOKOPT_MAX_CONCURRENT the executor (read at load).
-    # Nothing else is read when the modules are imported.
-    assert {key for _, key in seen["import"]} <= {"TOKOPT_STORE_URL"}
-    # Loading only asks which variables are set (to bind them with dg.EnvVar); no other value is read.
-    assert {how for how, key in seen["load"] if key not in SHAPING} <= {"presence"}
+    assert seen["import"] == []  # nothing read when the modules are imported
+    # Loading only asks which variables are set (to bind them with dg.EnvVar); no value is
+    # read but the executor's, which Dagster fixes when the code location loads.
+    assert {how for how, key in seen["load"] if key not in EXECUTOR} <= {"presence"}
     # The sensors' tick is fixed; their pace comes from the settings when they run.
     assert seen["intervals"]["new_log_sensor"] == seen["intervals"]["ci_log_sensor"] == 5
     assert not (tmp_path / "nowhere").exists()

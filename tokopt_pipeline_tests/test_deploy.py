@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from tokopt_pipeline.defs.store_steps import DUCKDB_POOL, POSTGRES_POOL
+from tokopt_pipeline.defs.store_steps import STORE_POOL
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"
@@ -119,10 +119,11 @@ def test_a_misspelt_key_in_the_instance_config_is_refused(tmp_path, monkeypatch,
         dagster_instance_config(str(tmp_path))
 
 
-def test_the_default_instance_keeps_the_duckdb_pool_at_one():
+def test_the_store_pool_is_one_writer_on_the_duckdb_instance_and_one_per_run_in_the_deployment(instance_yaml):
     config = yaml.safe_load((REPO / "dagster_home" / "dagster.yaml").read_text())
     assert config["concurrency"]["pools"]["default_limit"] == 1
-    assert DUCKDB_POOL != POSTGRES_POOL
+    assert instance_yaml["concurrency"]["pools"]["default_limit"] == instance_yaml["concurrency"]["runs"]["max_concurrent_runs"] == 4
+    assert STORE_POOL in (REPO / "deploy" / "README.md").read_text()  # how to hold it at 1 with the DuckDB file
 
 
 def test_the_helm_values_use_only_the_charts_keys(values):

@@ -1,12 +1,12 @@
-"""How the steps that open the store run: their concurrency pool, chosen by the store's
-backend, and their retries on a busy store.
+"""How the steps that open the store run: their concurrency pool and their retries on
+a busy store.
 
-Pool. The DuckDB file has one writer at a time, so every step that opens it is in the
-``duckdb`` pool, whose limit is 1 in ``dagster_home/dagster.yaml``. A PostgreSQL store
-(``TOKOPT_STORE_URL=postgresql://...``) takes concurrent writers, so its steps are in
-the ``store_postgres`` pool instead, which ``deploy/dagster.yaml`` sizes with the runs
-(its ``default_limit``). The backend is read when the definitions are loaded (the code
-server, a run worker), from the same variable the store reads.
+Pool. Every step that opens the store is in the ``tokopt_store`` pool; the instance
+sets its limit, not the code, so nothing is read from the environment to define it.
+``dagster_home/dagster.yaml`` (``make run``, ``make dev``, the DuckDB file: one writer
+at a time) gives every pool a limit of 1; ``deploy/dagster.yaml`` (the store on
+PostgreSQL: concurrent writers) gives it 4, one per run. A deployment that keeps the
+DuckDB file holds the pool at 1: ``dagster instance concurrency set tokopt_store 1``.
 
 Retries. :data:`STORE_RETRY` retries a step with exponential backoff; a step's body runs
 inside :func:`only_busy_retried`, which lets :class:`StoreBusy` (the lock or the server
@@ -18,7 +18,6 @@ way). Whole runs that die (a worker killed) are retried by the instance's run re
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,26 +25,11 @@ import dagster as dg
 
 from tokopt_pipeline.lib.store.db import StoreBusy
 
-DUCKDB_POOL = "duckdb"
-POSTGRES_POOL = "store_postgres"
+#: The pool of every step that opens the store (its limit is the instance's).
+STORE_POOL = "tokopt_store"
 
 #: A step that found the store busy runs again after about 2, 4, 8, 16, 32 s.
 STORE_RETRY = dg.RetryPolicy(max_retries=5, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
-
-
-def store_backend(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
-    """``"postgres"`` when ``TOKOPT_STORE_URL`` is a PostgreSQL URL, else ``"duckdb"``."""
-    url = (environ if environ is not None else os.environ).get("TOKOPT_STORE_URL") or ""
-    return "postgres" if url.startswith(("postgresql://", "postgres://", "postgresql+")) else "duckdb"
-
-
-def store_pool(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
-    """The pool of the steps that open the store, for the backend in use."""
-    return POSTGRES_POOL if store_backend(environ) == "postgres" else DUCKDB_POOL
-
-
-#: The pool every store step of these definitions is in.
-STORE_POOL = store_pool()
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from tokopt_pipeline.definitions import executor
 from tokopt_pipeline.defs.ingest.logfile import TAG_PATH, TAG_SOURCE
 from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptStore
-from tokopt_pipeline.defs.store_steps import DUCKDB_POOL, POSTGRES_POOL, STORE_POOL, only_busy_retried, store_pool
+from tokopt_pipeline.defs.store_steps import STORE_POOL, only_busy_retried
 from tokopt_pipeline.lib.store.db import StoreBusy
 
 from .helpers import definitions
@@ -40,18 +40,14 @@ def test_k8s_without_dagster_k8s_says_what_is_missing():
         assert executor({"TOKOPT_EXECUTOR": "k8s"}).name == "k8s"
 
 
-def test_the_pool_of_one_is_only_for_the_duckdb_file():
-    assert store_pool({}) == DUCKDB_POOL == "duckdb"
-    assert store_pool({"TOKOPT_STORE_URL": ""}) == DUCKDB_POOL
-    assert store_pool({"TOKOPT_STORE_URL": "postgresql://tokopt@127.0.0.1:5432/tokopt"}) == POSTGRES_POOL
-    assert store_pool({"TOKOPT_STORE_URL": "postgres://h/db"}) == POSTGRES_POOL
-    # The definitions loaded here (no TOKOPT_STORE_URL) put every store step in the duckdb pool.
+def test_every_store_step_is_in_the_store_pool_and_retried_when_the_store_is_busy():
     d = definitions()
-    assert STORE_POOL == DUCKDB_POOL
     for name in ("raw_logs", "priority_chunks", "budget_trimmed_summaries", "error_entities", "token_usage_metrics"):
         asset = d.get_assets_def(dg.AssetKey(name))
-        assert asset.node_def.pool == DUCKDB_POOL, f"{name} is not in the duckdb pool"
+        assert asset.node_def.pool == STORE_POOL, f"{name} is not in the {STORE_POOL} pool"
         assert asset.node_def.retry_policy is not None, f"{name} is not retried when the store is busy"
+    checks = {c.node_def.name: c.node_def.pool for c in d.asset_checks if c.node_def.pool}
+    assert len(checks) >= 2 and set(checks.values()) == {STORE_POOL}  # the checks that read the store
 
 
 def test_only_a_busy_store_is_left_for_the_retry_policy():
@@ -132,32 +128,3 @@ def test_a_missing_log_fails_once_without_retries(pipeline):
     assert _events(result, dg.DagsterEventType.STEP_UP_FOR_RETRY) == []
     (failure,) = _events(result, dg.DagsterEventType.STEP_FAILURE)
     assert "does not exist" in failure.event_specific_data.error.message
-
-
-POOLS_PROBE = """
-import json
-from tokopt_pipeline.definitions import defs
-d = defs()
-names = ["raw_logs", "priority_chunks", "budget_trimmed_summaries", "error_entities", "token_usage_metrics"]
-pools = {n: d.get_assets_def(n).node_def.pool for n in names}
-pools.update({c.node_def.name: c.node_def.pool for c in d.asset_checks if c.node_def.pool})
-print(json.dumps(pools))
-"""
-
-
-@pytest.mark.slow  # the definitions loaded in two fresh interpreters
-def test_on_postgres_the_store_steps_leave_the_pool_of_one():
-    import json
-    import os
-
-    def pools(**env) -> dict:
-        base = {k: v for k, v in os.environ.items() if k != "TOKOPT_STORE_URL"}
-        done = subprocess.run([sys.executable, "-c", POOLS_PROBE], env={**base, **env}, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr[-2000:]
-        return json.loads(done.stdout.splitlines()[-1])
-
-    duck = pools()
-    assert set(duck.values()) == {DUCKDB_POOL} and len(duck) >= 7  # 5 assets and the checks that read the store
-    # Loading the definitions does not connect to the server: an unreachable URL is fine here.
-    pg = pools(TOKOPT_STORE_URL="postgresql://tokopt@127.0.0.1:1/tokopt")
-    assert pg.keys() == duck.keys() and set(pg.values()) == {POSTGRES_POOL}

@@ -17,10 +17,9 @@ from tokopt_pipeline.defs.partitions import log_files
 from tokopt_pipeline.defs.resources import TokoptSettings, TokoptStore
 from tokopt_pipeline.defs.store_steps import STORE_POOL, STORE_RETRY, only_busy_retried
 from tokopt_pipeline.lib.engine import tokens as tok
+from tokopt_pipeline.lib.store import queries
 
 SUMMARY_KEY = dg.AssetKey("budget_trimmed_summaries")
-# The recorded summary of one rendering: the store's run, its format and budget.
-SUMMARY_SQL = "SELECT text, tokens_out FROM summaries WHERE run_id = ? AND format = ? AND budget = ?"
 
 
 def latest_metadata(context: dg.AssetCheckExecutionContext) -> dict:
@@ -39,7 +38,7 @@ def stored_summary(store: TokoptStore, md: dict) -> tuple[str | None, str]:
     if not run_id:
         return None, "the materialization names no store run (store_run metadata missing): materialize the summary again"
     with only_busy_retried(), store.connect() as conn:
-        row = conn.execute(SUMMARY_SQL, [run_id, md["format"], md["budget"]]).fetchone()
+        row = queries.recorded_summary(conn, run_id, md["format"], md["budget"])
     if row is None:
         return None, f"summary missing from the store: no {md['format']} summary at budget {md['budget']} for run {run_id}"
     return row[0], ""

@@ -69,6 +69,13 @@ def stored_analysis(conn: Connection, run_id: str) -> Analysis:
     return analysis_from_json(row[0])
 
 
+def recorded_summary(conn: Connection, run_id: str, fmt: str, budget: int) -> tuple[str, int] | None:
+    """(text, tokens out) of the summary of run ``run_id`` in format ``fmt`` at ``budget``, as recorded."""
+    row = conn.execute("SELECT text, tokens_out FROM summaries WHERE run_id = ? AND format = ? AND budget = ?",
+                       [run_id, fmt, budget]).fetchone()
+    return (str(row[0]), int(row[1])) if row is not None else None
+
+
 def chunk_rows(conn: Connection, run_id: str) -> list[tuple[int, int, int, int]]:
     """``(chunk, first_line, last_line, lines)`` of each chunk of run ``run_id``, in order."""
     return conn.execute(
