@@ -122,12 +122,15 @@ class DagsterDev:
         return out["data"]
 
     # -- queries ----------------------------------------------------------------
-    def runs(self, sensor: str) -> list[dict]:
+    def runs(self, sensor: str | None = None) -> list[dict]:
+        """The runs (of ``sensor``, or all): id, status, start and end (epoch s) and tags."""
         q = """query($f: RunsFilter) { runsOrError(filter: $f) { __typename ... on Runs {
-                 results { runId status tags { key value } } } } }"""
-        data = self.graphql(q, {"f": {"tags": [{"key": "dagster/sensor_name", "value": sensor}]}})
+                 results { runId status startTime endTime tags { key value } } } } }"""
+        tags = [{"key": "dagster/sensor_name", "value": sensor}] if sensor else []
+        data = self.graphql(q, {"f": {"tags": tags}})
         return [
-            {"run_id": r["runId"], "status": r["status"], "tags": {t["key"]: t["value"] for t in r["tags"]}}
+            {"run_id": r["runId"], "status": r["status"], "start": r["startTime"], "end": r["endTime"],
+             "tags": {t["key"]: t["value"] for t in r["tags"]}}
             for r in data["runsOrError"]["results"]
         ]
 
@@ -142,11 +145,14 @@ class DagsterDev:
 
         return wait_for(done, f"{n} successful {sensor} run(s)", log=self.server_log)
 
-    def run_errors(self, run_id: str) -> str:
+    def run_events(self, run_id: str) -> list[dict]:
+        """The run's events so far: ``__typename`` and, where it has one, ``message``."""
         q = """query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events { __typename
                  ... on MessageEvent { message } } } } }"""
-        events = self.graphql(q, {"id": run_id})["logsForRun"]["events"]
-        return "\n".join(e.get("message", "") for e in events if "Failure" in e["__typename"])
+        return self.graphql(q, {"id": run_id})["logsForRun"].get("events", [])
+
+    def run_errors(self, run_id: str) -> str:
+        return "\n".join(e.get("message", "") for e in self.run_events(run_id) if "Failure" in e["__typename"])
 
     def check_results(self, run_id: str) -> dict[str, bool]:
         q = """query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events { __typename

@@ -58,14 +58,12 @@ class Killer(threading.Thread):
         self.stop = threading.Event()
 
     def run(self):
-        q = """query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events { __typename
-                 ... on MessageEvent { message } } } } }"""
         while not self.stop.is_set() and self.killed is None:
             try:
-                for run in _runs(self.server):
+                for run in self.server.runs():
                     if run["status"] != "STARTED":
                         continue
-                    events = self.server.graphql(q, {"id": run["run_id"]})["logsForRun"].get("events", [])
+                    events = self.server.run_events(run["run_id"])
                     pid = next((int(m.group(1)) for e in events for m in [PID.search(e.get("message") or "")] if m), None)
                     if pid and any(e["__typename"] == "ExecutionStepStartEvent" for e in events):
                         os.kill(pid, signal.SIGKILL)
@@ -74,16 +72,6 @@ class Killer(threading.Thread):
             except (OSError, AssertionError, KeyError):
                 pass  # the server busy or the process gone: look again
             time.sleep(0.3)
-
-
-def _runs(server) -> list[dict]:
-    q = """{ runsOrError { __typename ... on Runs { results { runId status startTime endTime
-             tags { key value } } } } }"""
-    return [
-        {"run_id": r["runId"], "status": r["status"], "start": r["startTime"], "end": r["endTime"],
-         "tags": {t["key"]: t["value"] for t in r["tags"]}}
-        for r in server.graphql(q)["runsOrError"]["results"]
-    ]
 
 
 def _most_at_once(runs: list[dict]) -> int:
@@ -115,7 +103,7 @@ def test_twelve_logs_at_once_on_postgres_lose_nothing_and_survive_a_killed_worke
         killer.start()
 
         def all_partitions_done():
-            runs = _runs(server)
+            runs = server.runs()
             ok = {r["tags"].get("dagster/partition") for r in runs if r["status"] == "SUCCESS"}
             return runs if len(ok) == LOGS and not [r for r in runs if r["status"] in ("QUEUED", "STARTING", "STARTED")] else None
 

@@ -505,9 +505,7 @@ class Store:
         if entry is not None:
             held = entry[1]
             try:
-                for op, payload in ops:
-                    _OPERATIONS[op](held, payload)
-                held.execute("COMMIT")
+                _commit(held, ops)
                 return
             except Exception as exc:
                 _rollback(held)
@@ -524,9 +522,7 @@ class Store:
             try:
                 conn.execute("BEGIN TRANSACTION")
                 lock_writers(conn)
-                for op, payload in ops:
-                    _OPERATIONS[op](conn, payload)
-                conn.execute("COMMIT")
+                _commit(conn, ops)
                 return
             except Exception as exc:
                 _rollback(conn)
@@ -639,6 +635,13 @@ def _close(conn: Connection) -> None:
 
 #: The transient errors a PostgreSQL write retried in this process (their class names), for figures.
 RETRIES: list[str] = []
+
+
+def _commit(conn: Connection, ops: list[tuple[str, Payload]]) -> None:
+    """Apply ``ops`` in the connection's open transaction, then commit it."""
+    for op, payload in ops:
+        _OPERATIONS[op](conn, payload)
+    conn.execute("COMMIT")
 
 
 def _known(op: str) -> None:
