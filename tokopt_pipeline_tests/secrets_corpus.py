@@ -359,6 +359,18 @@ def ordinary_lines(rng: random.Random, n: int) -> list[str]:
     return out
 
 
+
+#: A pytest run's failing end: the failure a planted log must still report.
+PYTEST_TAIL = [
+    "============================= test session starts ==============================",
+    "tests/test_api.py::test_login FAILED",
+    "=================================== FAILURES ===================================",
+    "_________________________________ test_login __________________________________",
+    "E   AssertionError: expected 200, got 401",
+    "FAILED tests/test_api.py::test_login - AssertionError: expected 200, got 401",
+    "========================= 1 failed, 41 passed in 3.21s =========================",
+]
+
 def planted_log(seed: int = 0, noise_every: int = 3, kinds: tuple[Kind, ...] = KINDS) -> PlantedLog:
     """Every kind in each of its contexts, self-identifying tokens also in every generic
     context, a fresh value each time, between ordinary lines; a failing pytest run at the
@@ -383,15 +395,7 @@ def planted_log(seed: int = 0, noise_every: int = 3, kinds: tuple[Kind, ...] = K
         if kind.generic:
             for template in GENERIC_CONTEXTS:
                 plant(kind, template)
-    lines += [
-        "============================= test session starts ==============================",
-        "tests/test_api.py::test_login FAILED",
-        "=================================== FAILURES ===================================",
-        "_________________________________ test_login __________________________________",
-        "E   AssertionError: expected 200, got 401",
-        "FAILED tests/test_api.py::test_login - AssertionError: expected 200, got 401",
-        "========================= 1 failed, 41 passed in 3.21s =========================",
-    ]
+    lines += PYTEST_TAIL
     log.text = "\n".join(lines) + "\n"
     return log
 

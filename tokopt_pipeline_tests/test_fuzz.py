@@ -34,7 +34,7 @@ from markdown_it import MarkdownIt
 
 from tokopt_pipeline.lib.engine.tokens import count
 from tokopt_pipeline_tests.conftest import run_main, store_text
-from tokopt_pipeline_tests.secrets_corpus import GENERIC_CONTEXTS, KINDS, leaks, ordinary_lines
+from tokopt_pipeline_tests.secrets_corpus import GENERIC_CONTEXTS, KINDS, PYTEST_TAIL, leaks, ordinary_lines
 
 EXAMPLES = int(os.environ.get("TOKOPT_FUZZ_EXAMPLES", "20"))
 
@@ -82,16 +82,6 @@ SHAPES = (
     "{p}",
 )
 
-_PYTEST_TAIL = [
-    "============================= test session starts ==============================",
-    "tests/test_api.py::test_login FAILED",
-    "=================================== FAILURES ===================================",
-    "_________________________________ test_login __________________________________",
-    "E   AssertionError: expected 200, got 401",
-    "FAILED tests/test_api.py::test_login - AssertionError: expected 200, got 401",
-    "========================= 1 failed, 41 passed in 3.21s =========================",
-]
-
 
 @st.composite
 def logs(draw) -> tuple[bytes, list[str], bool]:
@@ -127,7 +117,7 @@ def logs(draw) -> tuple[bytes, list[str], bool]:
             lines.append(("ERROR " + (payload + " ") * (n // (len(payload) + 1))).encode()
                          if rng.random() < 0.7 else b"x" * n)
     if draw(st.booleans()):
-        lines.extend(t.encode() for t in _PYTEST_TAIL)
+        lines.extend(t.encode() for t in PYTEST_TAIL)
     return b"\n".join(lines) + b"\n", secrets, noisy
 
 
