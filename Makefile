@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 EXAMPLE := examples/numpy_pytest.log
 DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
-.PHONY: setup test-setup postgresql-server run dev lint test test-fast fast-tests bench docs clean
+.PHONY: setup test-setup postgresql-server run dev lint test test-fast fast-tests test-parallel bench docs clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ fast-tests: setup
 # docs/cli.md, generated from the command (a test checks it is current).
 docs: setup
 	$(BIN)/python -m tokopt_pipeline.cli.reference > docs/cli.md
+
+# The parallel PostgreSQL deployment end to end (about 2 minutes; not yet stable enough for make test).
+test-parallel: test-setup
+	TOKOPT_E2E_PARALLEL=1 $(BIN)/python -m pytest tokopt_pipeline_tests/e2e/test_parallel_postgres.py
 
 bench: setup
 	$(BIN)/python bench/throughput.py
