@@ -59,6 +59,14 @@ def test_python_dash_m_runs_the_command(tmp_path):
         assert flag in out
 
 
+def test_version_names_the_installed_release(tmp_path):
+    from importlib.metadata import version
+
+    done = tokopt("--version", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().strip() == f"tokopt {version('tokopt')}"
+
+
 def test_default_output_goes_to_logs_folder_with_a_header(numpy_log, tmp_path):
     done = tokopt(numpy_log.name, "--token-budget", "4000", cwd=tmp_path)
     out = tmp_path / "logs" / "numpy_pytest.summary.md"

@@ -60,6 +60,7 @@ class Tokopt(Group):
 
 
 @click.group(cls=Tokopt, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
+@click.version_option(package_name="tokopt", prog_name="tokopt", message="%(prog)s %(version)s")
 def tokopt() -> None:
     """Summarize a log (CI, test or application output) within a hard LLM token budget
     (cl100k_base, counted exactly), never dropping a failure: every failing test, every
@@ -106,7 +107,7 @@ def _threads_from_argv(argv: list[str]) -> None:
 def _command_words(argv: list[str]) -> list[str]:
     """``argv`` with the command first: a command line that does not start with a
     command name (or a help flag) is read through the spec's aliases."""
-    if argv and (argv[0] in tokopt.commands or argv[0] in ("-h", "--help")):
+    if argv and (argv[0] in tokopt.commands or argv[0] in ("-h", "--help", "--version")):
         return argv
     return rewrite(argv)
 

@@ -249,15 +249,15 @@ def record(args, summary, out_path, marker) -> tuple[int, dict | None]:
     shows them), its memory (``--store-memory``) and its usage (``--track-usage``) in one
     transaction, or queued as one pending write when the store is busy. Returns the exit
     code and what was recorded (None: nothing to record, or the store failed)."""
+    track = args.track_usage or args.enable_monitoring
+    if args.no_store and marker is None and not track:
+        return 0, None  # before the imports: the memory's pulls in DuckDB (~0.08 s)
     from tokopt_pipeline.lib import memory
     from tokopt_pipeline.lib.errors import StoreError
     from tokopt_pipeline.lib.logfiles import DEFAULT_LOG_DIR, partition_key
     from tokopt_pipeline.lib.store import records
     from tokopt_pipeline.lib.usage import ledger as usage
 
-    track = args.track_usage or args.enable_monitoring
-    if args.no_store and marker is None and not track:
-        return 0, None
     from tokopt_pipeline.lib.usage import alerts
 
     source = summary.analysis.source
