@@ -16,7 +16,7 @@ from mcp.client.stdio import StdioServerParameters
 from tokopt_pipeline.lib import memory
 from tokopt_pipeline.lib.engine import tokens
 from tokopt_pipeline.lib.store.db import Store
-from tokopt_pipeline_tests.conftest import NUMPY_LOG
+from tokopt_pipeline_tests.conftest import NUMPY_LOG, postgres_store_url
 from tokopt_pipeline_tests.fixtures_secrets import planted_secrets_log
 from tokopt_pipeline_tests.lib.memory.test_memory import FLIP, LATE, RECURRING, make_suite_logs, summarize_and_remember
 
@@ -34,12 +34,14 @@ def result_tokens(res) -> int:
     return n
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Store:
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path_factory) -> Store:
     """Four real pytest runs remembered, and a graph of 400 more entities (one with a
-    long history) and their relations: over 80,000 tokens in all."""
+    long history) and their relations: over 80,000 tokens in all. On each backend: the
+    DuckDB file, and a store on a PostgreSQL server the server process reaches by URL."""
     root = tmp_path_factory.mktemp("mcp_tools")
-    store = Store(root / "store.duckdb", root / "pending", lock_timeout=5)
+    url = postgres_store_url(request.getfixturevalue("pg_cluster")) if request.param == "postgres" else None
+    store = Store(root / "store.duckdb", root / "pending", lock_timeout=5, url=url)
     for log in make_suite_logs(root / "logs"):
         summarize_and_remember(store, log)
     detail = "canary rollout held: p99 latency {} ms over the 250 ms objective in region eu-{}; rolled back by the deploy bot"
@@ -55,8 +57,10 @@ def store(tmp_path_factory) -> Store:
 
 
 def _params(store: Store, cwd: Path) -> StdioServerParameters:
-    return StdioServerParameters(command=sys.executable, args=["-m", "tokopt_pipeline", "mcp"], cwd=str(cwd),
-                                 env={"TOKOPT_DUCKDB_PATH": str(store.path), "TOKOPT_PENDING_DIR": str(store.pending_dir)})
+    env = {"TOKOPT_DUCKDB_PATH": str(store.path), "TOKOPT_PENDING_DIR": str(store.pending_dir)}
+    if store.url:
+        env["TOKOPT_STORE_URL"] = store.url
+    return StdioServerParameters(command=sys.executable, args=["-m", "tokopt_pipeline", "mcp"], cwd=str(cwd), env=env)
 
 
 async def _session(params: StdioServerParameters, body):
