@@ -97,9 +97,14 @@ def header_lines(f: HeaderFacts, plain: bool, form: str = "full") -> list[str]:
         return out
     b = (lambda s: s) if plain else (lambda s: f"**{s}**")
     code = visible if plain else (lambda s: inline_code(visible(s)))
-    red = f"{100 * (1 - f.tokens_out / f.tokens_in):.1f}%" if f.tokens_in else "n/a"
+    if not f.tokens_in:
+        red = "n/a"
+    elif f.tokens_out > f.tokens_in:  # a short log: its summary, header and all, is longer
+        red = "none (the log is shorter than its summary)"
+    else:
+        red = f"{100 * (1 - f.tokens_out / f.tokens_in):.1f}%"
     lv = " · ".join(f"{Level(i).label} {c:,}" for i, c in enumerate(f.level_counts))
-    out.append(f"- {b('file')}: {code(f.path)} · {f.lines:,} lines · {f.bytes:,} bytes"
+    out.append(f"- {b('file')}: {code(f.path)} · {f.lines:,} line{'' if f.lines == 1 else 's'} · {f.bytes:,} byte{'' if f.bytes == 1 else 's'}"
                + (f" ({f.compression})" if f.compression else "") + f" · profile {f.profile}")
     out.append(f"- {b('tokens')}: in {f.tokens_in:,} ({f.estimation}) · out {f.tokens_out:,} of {f.budget:,} budget · reduction {red}")
     out.append(f"- {b('priorities')} (lines): {lv}")

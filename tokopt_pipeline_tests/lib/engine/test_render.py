@@ -221,3 +221,11 @@ def test_a_run_of_several_totals_lines_counts_once_and_a_wrapping_run_not_at_all
     s = summarize(str(log), SummaryOptions(token_budget=2000))
     assert "runs]" not in s.text and "each in" not in s.text, s.text
 
+
+
+def test_a_log_shorter_than_its_summary_reports_no_reduction_and_counts_in_the_singular(tmp_path):
+    log = tmp_path / "one.log"
+    log.write_text("error: disk full\n")
+    text = summarize(str(log), SummaryOptions(token_budget=1000)).text
+    assert "· 1 line · 17 bytes ·" in text
+    assert "reduction none (the log is shorter than its summary)" in text and "reduction -" not in text
