@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -40,6 +41,7 @@ MAX_RUNS = 4
 BLOCKING = {"summary_within_budget", "critical_events_represented"}
 PARTITIONED = ("raw_logs", "priority_chunks", "budget_trimmed_summaries")
 PID = re.compile(r"Started process for run \(pid: (\d+)\)")
+WAIT_DONE = 420  # seconds for every run to end
 
 
 def _instance_yaml(tmp_path: Path) -> Path:
@@ -55,16 +57,23 @@ def _instance_yaml(tmp_path: Path) -> Path:
 class Killer(threading.Thread):
     """Kills, with SIGKILL, the process of the first run seen working: the pid its run
     worker reports in the run's event log ("Started process for run (pid: N)"), once the
-    run has started a step."""
+    run has started a step. What it did (or why not) is in :meth:`report`."""
 
     def __init__(self, server):
         super().__init__(daemon=True)
         self.server = server
         self.killed: str | None = None
+        self.pid: int | None = None
+        self.process = ""  # the killed process as /proc showed it just before
+        self.at: float | None = None
+        self.looks = 0
+        self.errors: Counter[str] = Counter()
+        self.last_error = ""
         self.stop = threading.Event()
 
     def run(self):
         while not self.stop.is_set() and self.killed is None:
+            self.looks += 1
             try:
                 for run in self.server.runs():
                     if run["status"] != "STARTED":
@@ -72,12 +81,60 @@ class Killer(threading.Thread):
                     events = self.server.run_events(run["run_id"])
                     pid = next((int(m.group(1)) for e in events for m in [PID.search(e.get("message") or "")] if m), None)
                     if pid and any(e["__typename"] == "ExecutionStepStartEvent" for e in events):
+                        self.process = _process(pid)
                         os.kill(pid, signal.SIGKILL)
-                        self.killed = run["run_id"]
+                        self.killed, self.pid, self.at = run["run_id"], pid, time.time()
                         return
-            except (OSError, AssertionError, KeyError):
-                pass  # the server busy or the process gone: look again
+            except Exception as exc:  # the server busy or the process gone: look again
+                self.errors[type(exc).__name__] += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"[:300]
             time.sleep(0.3)
+
+    def report(self) -> str:
+        done = f"killed pid {self.pid} of run {self.killed} at {self.at:.1f} ({self.process})" if self.killed else "killed nothing"
+        return (f"killer: {done}; {'alive' if self.is_alive() else 'stopped'} after {self.looks} looks; "
+                f"errors {dict(self.errors)}{'; last: ' + self.last_error if self.last_error else ''}")
+
+
+def _process(pid: int) -> str:
+    """pid, parent pid and command line of a process, as /proc shows them ("gone" when it is not there)."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        ppid = next(line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("PPid:"))
+    except (OSError, StopIteration):
+        return f"pid {pid} gone"
+    return f"pid {pid} ppid {ppid}: {cmd[:200]}"
+
+
+def _state(server, killer: Killer, t0: float) -> str:
+    """What the runs, the pools, the killer and the processes of ``dagster dev`` were
+    doing: the report of a wait that timed out."""
+    def at(t):
+        return "-" if t is None else f"{t - t0:+.1f}s"
+
+    lines = [killer.report()]
+    runs = sorted(server.runs(), key=lambda r: r["start"] or float("inf"))
+    lines.append(f"runs ({len(runs)}; times from the logs' drop):")
+    for r in runs:
+        tags = r["tags"]
+        lines.append(
+            f"  {r['run_id'][:8]} {r['status']:<9} {r['job']:<20} partition={tags.get('dagster/partition')} "
+            f"by={tags.get('dagster/sensor_name') or tags.get('dagster/schedule_name') or '-'} "
+            f"parent={(tags.get('dagster/parent_run_id') or '-')[:8]} retry={tags.get('dagster/retry_number', '-')} "
+            f"start={at(r['start'])} end={at(r['end'])}"
+        )
+    for pool in server.pools():
+        lines.append(f"pool {pool['concurrencyKey']}: {pool['slotCount']} slots (limit {pool['limit']})")
+        lines += [f"  claimed {c['runId'][:8]} {c['stepKey']}" for c in pool["claimedSlots"]]
+        lines += [f"  pending {p['runId'][:8]} {p['stepKey']} enqueued={at(p['enqueuedTimestamp'])} "
+                  f"assigned={at(p['assignedTimestamp'])}" for p in pool["pendingSteps"]]
+    for r in runs:
+        if r["status"] in ("STARTING", "STARTED", "CANCELING"):
+            lines.append(f"last events of {r['run_id'][:8]} ({r['status']}):")
+            lines += [f"  {e['__typename']}: {(e.get('message') or '')[:200]}" for e in server.run_events(r["run_id"])[-12:]]
+    ps = subprocess.run(["ps", "-ww", "-o", "pid,ppid,stat,etimes,args", "-g", str(server.proc.pid)], capture_output=True, text=True)
+    lines.append("processes of dagster dev:\n" + "\n".join(line[:220] for line in ps.stdout.splitlines()))
+    return "\n".join(lines)
 
 
 def _most_at_once(runs: list[dict]) -> int:
@@ -105,6 +162,7 @@ def test_twelve_logs_at_once_on_postgres_lose_nothing_and_survive_a_killed_worke
         server.log_dir.mkdir(exist_ok=True)
         for log in logs:  # all at once, each whole when it appears (renamed in)
             os.replace(log, server.log_dir / log.name)
+        t0 = time.time()
         killer = Killer(server)
         killer.start()
 
@@ -113,7 +171,10 @@ def test_twelve_logs_at_once_on_postgres_lose_nothing_and_survive_a_killed_worke
             ok = {r["tags"].get("dagster/partition") for r in runs if r["status"] == "SUCCESS"}
             return runs if len(ok) == LOGS and not [r for r in runs if r["status"] in ("QUEUED", "STARTING", "STARTED")] else None
 
-        runs = wait_for(all_partitions_done, f"{LOGS} partitions summarized", timeout=900, log=server.server_log)
+        # Below the test's own timeout (600 s, pyproject.toml), so that a wait that never
+        # ends reports the runs, the pools and the killer.
+        runs = wait_for(all_partitions_done, f"{LOGS} partitions summarized", timeout=WAIT_DONE, log=server.server_log,
+                        describe=lambda: _state(server, killer, t0))
         killer.stop.set()
 
         # The instance the runs went through is the one on the server.
@@ -126,9 +187,9 @@ def test_twelve_logs_at_once_on_postgres_lose_nothing_and_survive_a_killed_worke
             assert len(instance.get_runs()) == len(runs)
 
         # The killed run failed and was started again once, as a retry of it.
-        assert killer.killed, "no run worker was seen to kill"
+        assert killer.killed, killer.report()
         by_id = {r["run_id"]: r for r in runs}
-        assert by_id[killer.killed]["status"] == "FAILURE"
+        assert by_id[killer.killed]["status"] == "FAILURE", killer.report()
         retries = [r for r in runs if r["tags"].get("dagster/parent_run_id") == killer.killed]
         assert len(retries) == 1 and retries[0]["status"] == "SUCCESS", retries
         failed = [r for r in runs if r["status"] != "SUCCESS" and r["run_id"] != killer.killed]
