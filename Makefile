@@ -70,9 +70,9 @@ fast-tests: setup
 docs: setup
 	$(BIN)/python -m tokopt_pipeline.cli.reference > docs/cli.md
 
-# The parallel PostgreSQL deployment end to end (about 2 minutes; not yet stable enough for make test).
+# The parallel PostgreSQL deployment end to end, alone (about 2-3 minutes; make test runs it too).
 test-parallel: test-setup
-	TOKOPT_E2E_PARALLEL=1 $(BIN)/python -m pytest tokopt_pipeline_tests/e2e/test_parallel_postgres.py
+	$(BIN)/python -m pytest tokopt_pipeline_tests/e2e/test_parallel_postgres.py
 
 bench: setup
 	$(BIN)/python bench/throughput.py

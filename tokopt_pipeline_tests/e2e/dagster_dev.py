@@ -24,7 +24,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(predicate, what: str, timeout: float = WAIT, log: Path | None = None):
+def wait_for(predicate, what: str, timeout: float = WAIT, log: Path | None = None, describe=None):
+    """The first true value of ``predicate()``, polled every second; past ``timeout`` an
+    AssertionError naming ``what``, with ``describe()`` (the state that was waited on)
+    and the tail of ``log``."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -32,7 +35,13 @@ def wait_for(predicate, what: str, timeout: float = WAIT, log: Path | None = Non
             return value
         if time.monotonic() > deadline:
             tail = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
-            raise AssertionError(f"gave up waiting for {what}\n{tail}")
+            state = ""
+            if describe is not None:
+                try:
+                    state = describe()
+                except Exception as exc:  # the report must not hide the timeout
+                    state = f"(the state could not be read: {type(exc).__name__}: {exc})"
+            raise AssertionError(f"gave up waiting for {what} after {timeout:.0f} s\n{state}\n{tail}")
         time.sleep(1)
 
 
@@ -125,14 +134,22 @@ class DagsterDev:
     def runs(self, sensor: str | None = None) -> list[dict]:
         """The runs (of ``sensor``, or all): id, status, start and end (epoch s) and tags."""
         q = """query($f: RunsFilter) { runsOrError(filter: $f) { __typename ... on Runs {
-                 results { runId status startTime endTime tags { key value } } } } }"""
+                 results { runId jobName status startTime endTime tags { key value } } } } }"""
         tags = [{"key": "dagster/sensor_name", "value": sensor}] if sensor else []
         data = self.graphql(q, {"f": {"tags": tags}})
         return [
-            {"run_id": r["runId"], "status": r["status"], "start": r["startTime"], "end": r["endTime"],
+            {"run_id": r["runId"], "job": r["jobName"], "status": r["status"], "start": r["startTime"], "end": r["endTime"],
              "tags": {t["key"]: t["value"] for t in r["tags"]}}
             for r in data["runsOrError"]["results"]
         ]
+
+    def pools(self) -> list[dict]:
+        """Each concurrency pool of the instance: its key, slot count and limit, the slots
+        claimed (run id, step key) and the steps waiting for one (run id, step key, and
+        ``assignedTimestamp`` once a slot was assigned to it)."""
+        q = """{ instance { concurrencyLimits { concurrencyKey slotCount limit
+                 claimedSlots { runId stepKey } pendingSteps { runId stepKey enqueuedTimestamp assignedTimestamp } } } }"""
+        return self.graphql(q)["instance"]["concurrencyLimits"]
 
     def wait_for_runs(self, sensor: str, n: int) -> list[dict]:
         def done():
