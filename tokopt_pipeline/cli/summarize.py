@@ -256,9 +256,8 @@ def record(args, summary, out_path, marker) -> tuple[int, dict | None]:
     from tokopt_pipeline.lib.errors import StoreError
     from tokopt_pipeline.lib.logfiles import DEFAULT_LOG_DIR, partition_key
     from tokopt_pipeline.lib.store import records
-    from tokopt_pipeline.lib.usage import ledger as usage
-
     from tokopt_pipeline.lib.usage import alerts
+    from tokopt_pipeline.lib.usage import ledger as usage
 
     source = summary.analysis.source
     # --suite is checked at the option; a name derived from the log's file name may
