@@ -54,8 +54,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Every test, two at a time (about 10 minutes on 2 cores; each worker starts its own
+# PostgreSQL cluster, every e2e test its own server on a free port).
 test: test-setup lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 # The tests marked neither e2e nor slow, on the DuckDB store (their PostgreSQL runs are
 # left to `make test`), on every core: under a minute on 2; no node packages, browser or server needed.
