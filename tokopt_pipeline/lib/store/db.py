@@ -34,7 +34,7 @@ written by named operations that are never lost.
 Example:
     store = Store.from_env()
     with store.connect() as conn:
-        conn.sql("SELECT count(*) FROM runs").fetchone()
+        conn.execute("SELECT count(*) FROM runs").fetchone()
     store.write("record_run", {...})   # applied now, or queued if the store is busy
 """
 
@@ -175,11 +175,7 @@ def migrate(conn: Connection) -> int:
         return _migrate_pg(conn)
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)")
     applied = {int(r[0]) for r in conn.execute("SELECT version FROM schema_version").fetchall()}
-    unknown = applied - {v for v, _, _ in MIGRATIONS}
-    if unknown:
-        raise StoreError(
-            f"the store was written by a newer tokopt (schema {max(applied)}, this one knows {latest_version()}): upgrade tokopt"
-        )
+    _refuse_newer(applied)
     for version, description, sql in sorted(MIGRATIONS):
         if version in applied:
             continue
@@ -197,6 +193,14 @@ def migrate(conn: Connection) -> int:
     return max(applied)
 
 
+def _refuse_newer(applied: set[int]) -> None:
+    """Raise when the store holds a schema version this tokopt does not know."""
+    if applied - {v for v, _, _ in MIGRATIONS}:
+        raise StoreError(
+            f"the store was written by a newer tokopt (schema {max(applied)}, this one knows {latest_version()}): upgrade tokopt"
+        )
+
+
 def _migrate_pg(conn: Connection) -> int:
     """:func:`migrate` on PostgreSQL: every missing migration in one transaction, under
     the writers' lock (two processes starting at once migrate once)."""
@@ -205,20 +209,15 @@ def _migrate_pg(conn: Connection) -> int:
     known = {v for v, _, _ in MIGRATIONS}
     if one_value(conn, "SELECT to_regclass('schema_version') IS NOT NULL"):
         applied = {int(r[0]) for r in conn.execute("SELECT version FROM schema_version").fetchall()}
+        _refuse_newer(applied)
         if applied >= known:
-            if applied - known:
-                raise StoreError(f"the store was written by a newer tokopt (schema {max(applied)}, this one knows "
-                                 f"{latest_version()}): upgrade tokopt")
             return max(applied)
-    conn.execute("BEGIN TRANSACTION")
     try:
-        lock_writers(conn)
+        begin_write(conn)
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description VARCHAR, "
                      "applied_at TIMESTAMP DEFAULT current_timestamp)")
         applied = {int(r[0]) for r in conn.execute("SELECT version FROM schema_version").fetchall()}
-        if applied - known:
-            raise StoreError(f"the store was written by a newer tokopt (schema {max(applied)}, this one knows "
-                             f"{latest_version()}): upgrade tokopt")
+        _refuse_newer(applied)
         for version, description, sql in sorted(migrations()):
             if version in applied:
                 continue
@@ -237,10 +236,11 @@ def _migrate_pg(conn: Connection) -> int:
     return max(applied)
 
 
-def lock_writers(conn: Connection) -> None:
-    """On PostgreSQL, wait for the writers' lock of this store (its schema) until the
-    transaction ends; one writer at a time, readers never wait. Nothing on DuckDB (one
-    writer per file already)."""
+def begin_write(conn: Connection) -> None:
+    """Begin a write transaction. On PostgreSQL it first waits for the writers' lock of
+    this store (its schema), held until the transaction ends: one writer at a time,
+    readers never wait. On DuckDB the file has one writer already."""
+    conn.execute("BEGIN TRANSACTION")
     if on_postgres(conn):
         from tokopt_pipeline.lib.store.postgres import WRITE_LOCK
 
@@ -383,8 +383,7 @@ class Store:
         timeout = self.lock_timeout if timeout is None else timeout
         conn = self._open_pg(timeout)
         try:
-            conn.execute("BEGIN TRANSACTION")
-            lock_writers(conn)
+            begin_write(conn)
         except Exception as exc:
             _rollback(conn)
             _close(conn)
@@ -503,31 +502,21 @@ class Store:
         :data:`PG_ATTEMPTS` times, then raised as :class:`StoreBusy`."""
         entry = _HELD.pop(self._held_key(), None)
         if entry is not None:
-            held = entry[1]
             try:
-                _commit(held, ops)
-                return
-            except Exception as exc:
-                _rollback(held)
-                if not _transient(exc):
-                    raise
+                if _commit_or_transient(entry[1], ops, begin=False) is None:
+                    return
                 # the held transaction failed (the server restarted): write afresh below
             finally:
-                _close(held)
+                _close(entry[1])
         timeout = self.lock_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         delay = 0.02
         for attempt in range(1, PG_ATTEMPTS + 1):
             conn = self._open_pg(timeout)  # waits for a server that refuses connections
             try:
-                conn.execute("BEGIN TRANSACTION")
-                lock_writers(conn)
-                _commit(conn, ops)
-                return
-            except Exception as exc:
-                _rollback(conn)
-                if not _transient(exc):
-                    raise
+                exc = _commit_or_transient(conn, ops, begin=True)
+                if exc is None:
+                    return
                 # Another attempt while attempts and time are left (a lock not granted in
                 # the timeout has used the time up: waiting again would double it).
                 if attempt == PG_ATTEMPTS or time.monotonic() + delay >= deadline:
@@ -614,9 +603,8 @@ class Store:
         if held is not None and conn is held[1]:
             _OPERATIONS[op](conn, payload)  # recorded with the marker's transaction
             return
-        conn.execute("BEGIN TRANSACTION")
         try:
-            lock_writers(conn)
+            begin_write(conn)
             _OPERATIONS[op](conn, payload)
             conn.execute("COMMIT")
         except BaseException as exc:
@@ -637,11 +625,22 @@ def _close(conn: Connection) -> None:
 RETRIES: list[str] = []
 
 
-def _commit(conn: Connection, ops: list[tuple[str, Payload]]) -> None:
-    """Apply ``ops`` in the connection's open transaction, then commit it."""
-    for op, payload in ops:
-        _OPERATIONS[op](conn, payload)
-    conn.execute("COMMIT")
+def _commit_or_transient(conn: Connection, ops: list[tuple[str, Payload]], begin: bool) -> BaseException | None:
+    """Apply ``ops`` and commit, in a write transaction begun here (``begin``) or in the
+    connection's open one. None when committed; a transient error is rolled back and
+    returned (another attempt may not meet it); any other error is rolled back and raised."""
+    try:
+        if begin:
+            begin_write(conn)
+        for op, payload in ops:
+            _OPERATIONS[op](conn, payload)
+        conn.execute("COMMIT")
+        return None
+    except Exception as exc:
+        _rollback(conn)
+        if not _transient(exc):
+            raise
+        return exc
 
 
 def _known(op: str) -> None:

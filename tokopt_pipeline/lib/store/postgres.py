@@ -27,22 +27,16 @@ from typing import Any
 import psycopg
 from psycopg.adapt import Loader
 
-__all__ = ["PgConnection", "WRITE_LOCK", "connect_pg", "is_postgres_url", "is_transient", "to_pyformat"]
+__all__ = ["PgConnection", "WRITE_LOCK", "connect_pg", "is_transient", "to_pyformat"]
 
 #: The advisory lock class of the store's writers (the second key is the schema's hash).
 WRITE_LOCK = 0x746F6B6F  # "toko"
 
-_SCHEMES = ("postgresql://", "postgres://")
 #: SQLSTATEs of errors another attempt may not meet: serialization failure, deadlock,
 #: lock not available (lock_timeout), too many connections, the server shutting down or
 #: starting, a connection that failed.
 _TRANSIENT_STATES = {"40001", "40P01", "55P03", "53300", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08004",
                      "08006"}
-
-
-def is_postgres_url(url: str | None) -> bool:
-    """Whether ``url`` names a PostgreSQL database (``postgresql://`` or ``postgres://``)."""
-    return bool(url) and str(url).lower().startswith(_SCHEMES)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -109,9 +103,6 @@ class PgConnection:
         """Run one statement once per row of parameters (pipelined by psycopg)."""
         with self.raw.cursor() as cur:
             cur.executemany(to_pyformat(sql), [list(r) for r in rows])
-
-    def sql(self, sql: str) -> psycopg.Cursor[Any]:
-        return self.execute(sql)
 
     def close(self) -> None:
         self.raw.close()

@@ -34,7 +34,7 @@ from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.render import Summary
 from tokopt_pipeline.lib.engine.runmeta import RunMeta
 from tokopt_pipeline.lib.engine.testresults import FailedTest, RunTotals
-from tokopt_pipeline.lib.store.db import Connection, Payload, lock_writers, on_postgres, operation
+from tokopt_pipeline.lib.store.db import Connection, Payload, on_postgres, operation
 from tokopt_pipeline.lib.store.ids import fingerprint, new_run_id
 from tokopt_pipeline.lib.usage import ledger
 
@@ -227,8 +227,8 @@ def record_run(conn: Connection, payload: Payload) -> None:
 def refresh_error_entities(conn: Connection, payload: Payload) -> None:
     """Rebuild ``error_entities`` from every run's error groups: of each group key, the
     type, message and example of its latest sighting, its most severe level, the sum of
-    its counts, its runs, the files (sorted) and the first and last start times."""
-    lock_writers(conn)  # the table is rebuilt whole: one rebuild at a time
+    its counts, its runs, the files (sorted) and the first and last start times. Rebuilt
+    whole in the operation's write transaction (:func:`.db.begin_write`): one at a time."""
     conn.execute("DELETE FROM error_entities")
     latest = "ORDER BY r.started_at DESC, g.run_id DESC"
     file = "coalesce(r.file_key, r.path)"

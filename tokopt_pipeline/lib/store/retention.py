@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tokopt_pipeline.lib.store import RETENTION_DAYS, RETENTION_MAX_MB
-from tokopt_pipeline.lib.store.db import Connection, Payload, lock_writers, on_postgres, one_row, one_value, operation
+from tokopt_pipeline.lib.store.db import Connection, Payload, begin_write, on_postgres, one_row, one_value, operation
 from tokopt_pipeline.lib.store.records import RUN_TABLES, refresh_error_entities
 
 __all__ = ["prune_store", "store_bytes", "DEFAULT_DAYS", "DEFAULT_MAX_MB"]
@@ -66,7 +66,6 @@ def _prune(conn: Connection, payload: Payload) -> dict[str, int]:
         cut = _utcnow() - timedelta(days=days)
         runs_old = "started_at < current_timestamp - ? * INTERVAL '1 day'"
         runs_params = [days]
-    lock_writers(conn)
     for table, columns in (("_gone_mem", "run_id VARCHAR, seq BIGINT"), ("_gone_usage", "run_id VARCHAR"),
                            ("_gone_runs", "run_id VARCHAR"), ("_touched", "entity VARCHAR")):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
@@ -142,8 +141,8 @@ def prune_store(conn: Connection, days: int | None = DEFAULT_DAYS, max_mb: float
         max_mb = None
 
     def step(payload: Payload) -> None:
-        conn.execute("BEGIN TRANSACTION")
         try:
+            begin_write(conn)
             got = _prune(conn, payload)
             conn.execute("COMMIT")
         except BaseException:

@@ -24,24 +24,20 @@ _TYPES = [(re.compile(r"\bDOUBLE\b(?! PRECISION)"), "DOUBLE PRECISION"), (re.com
 
 #: Migrations whose DuckDB text uses functions PostgreSQL does not have (a subquery
 #: without an alias, ``arg_min``/``arg_max``, ``epoch``, ``regexp_extract``,
-#: ``round(double, int)``), by version.
+#: ``round(double, int)``), by version. The PostgreSQL store came with schema 22, so
+#: every server store is created by running them all on empty tables: these create the
+#: same tables and views, without the DuckDB text's copying of old rows into new tables.
 REWRITTEN: dict[int, str] = {
     11: """
         CREATE TABLE mem_tests (
             test_key INTEGER PRIMARY KEY,
             test_id  VARCHAR NOT NULL UNIQUE
         );
-        INSERT INTO mem_tests
-        SELECT row_number() OVER (ORDER BY test_id), test_id FROM (SELECT DISTINCT test_id FROM mem_test_results) AS d;
         CREATE TABLE mem_results (
             run_seq  BIGINT NOT NULL,
             test_key INTEGER NOT NULL,
             failed   BOOLEAN NOT NULL
         );
-        INSERT INTO mem_results
-        SELECT m.seq, t.test_key, r.outcome = 'failed'
-        FROM mem_test_results r JOIN mem_runs m USING (run_id) JOIN mem_tests t USING (test_id)
-        ORDER BY m.seq, t.test_key;
         DROP TABLE mem_test_results;
     """,
     21: """
@@ -61,29 +57,6 @@ REWRITTEN: dict[int, str] = {
             sections        VARCHAR,
             tracked         BOOLEAN NOT NULL DEFAULT false
         );
-        CREATE TEMP TABLE _usage_pairs AS
-        WITH cand AS (
-            SELECT u.run_id AS uid, r.run_id AS rid,
-                   abs(extract(epoch FROM u.recorded_at) - extract(epoch FROM r.started_at)) AS gap
-            FROM usage_records u JOIN runs r
-              ON r.tokens_in = u.tokens_in AND r.tokens_out = u.tokens_out AND r.budget = u.budget
-             AND substring(coalesce(r.path, '') FROM '[^/]*$') = substring(coalesce(u.log_path, '') FROM '[^/]*$')
-        ),
-        best_u AS (SELECT uid, (array_agg(rid ORDER BY gap))[1] AS rid FROM cand GROUP BY uid),
-        best_r AS (SELECT rid, (array_agg(uid ORDER BY gap))[1] AS uid FROM cand GROUP BY rid)
-        SELECT b.uid, b.rid FROM best_u b JOIN best_r c ON b.uid = c.uid AND b.rid = c.rid;
-        INSERT INTO usage_ledger
-        SELECT r.run_id, coalesce(u.recorded_at, r.started_at), r.source, r.file_key, coalesce(u.log_path, r.path),
-               coalesce(u.component, r.suite), r.tokens_in, r.tokens_in_exact, r.tokens_out, r.budget,
-               r.reduction_pct, r.budget_pct, u.sections, u.run_id IS NOT NULL
-        FROM runs r LEFT JOIN _usage_pairs p ON p.rid = r.run_id LEFT JOIN usage_records u ON u.run_id = p.uid
-        WHERE r.tokens_out IS NOT NULL;
-        INSERT INTO usage_ledger
-        SELECT u.run_id, u.recorded_at, 'cli', NULL, u.log_path, u.component, u.tokens_in, u.tokens_in_exact,
-               u.tokens_out, u.budget, u.reduction_pct, u.budget_pct, u.sections, true
-        FROM usage_records u
-        WHERE u.run_id NOT IN (SELECT uid FROM _usage_pairs) AND u.run_id NOT IN (SELECT run_id FROM usage_ledger);
-        DROP TABLE _usage_pairs;
         DROP TABLE usage_records;
         DROP TABLE usage_daily;
         DROP TABLE usage_by_file;
