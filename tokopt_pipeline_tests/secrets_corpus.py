@@ -53,6 +53,10 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _uuid(rng: random.Random) -> str:
+    return "-".join(_r(rng, _HEX, n) for n in (8, 4, 4, 4, 12))
+
+
 def _password(rng: random.Random) -> str:
     """What people choose: a word, digits and a symbol, or a random string."""
     style = rng.randrange(3)
@@ -312,6 +316,36 @@ KINDS: tuple[Kind, ...] = (
          "-----BEGIN OPENSSH PRIVATE KEY-----\n{s}\n-----END OPENSSH PRIVATE KEY-----"),
     _ctx("private-key-json-escaped", lambda r: _r(r, _B64, 64),
          '{{"private_key": "-----BEGIN PRIVATE KEY-----\\n{s}\\n-----END PRIVATE KEY-----\\n", "client_id": "1234"}}'),
+    # CI services' tokens and the CLIs that take them.
+    _token("sonarqube-token", lambda r: r.choice(("squ_", "sqp_", "sqa_")) + _r(r, _HEX, 40),
+           "+ mvn -B verify sonar:sonar -Dsonar.token={s}", "sonar: analysis token {s} rejected"),
+    _ctx("sonarqube-legacy-login", lambda r: _r(r, _HEX, 40), "[INFO] mvn sonar:sonar -Dsonar.host.url=https://sonar.acme.dev -Dsonar.login={s}"),
+    _ctx("codecov-upload-token", _uuid, "+ ./codecov -t {s} -f coverage.xml", "codecovcli upload-process -t {s} --fail-on-error"),
+    _ctx("vault-login-token", lambda r: "s." + _r(r, _ALNUM, 24), "+ vault login {s}"),
+    _ctx("snyk-auth-token", _uuid, "+ snyk auth {s}"),
+    _token("buildkite-api-token", lambda r: "bkua_" + _r(r, _HEX, 40), "buildkite: using API token {s}"),
+    _token("supabase-token", lambda r: "sbp_" + _r(r, _HEX, 40), "SUPABASE_ACCESS_TOKEN: {s}"),
+    _token("heroku-api-key", lambda r: "HRKU-AA" + _r(r, _ALNUM + "-_", 58), "heroku: authenticated with {s}"),
+    _token("bitbucket-app-password", lambda r: "ATBB" + _r(r, _ALNUM, 32), "git push https://ci:{s}@bitbucket.org/acme/app.git"),
+    _token("dynatrace-token", lambda r: "dt0c01." + _r(r, _UPPER + _DIGITS, 24) + "." + _r(r, _UPPER + _DIGITS, 64),
+           "dynatrace: api-token {s}"),
+    _token("alibaba-access-key-id", lambda r: "LTAI" + _r(r, _ALNUM, 20), "aliyun configure --access-key-id {s}"),
+    # Clients with a password syntax of their own.
+    _ctx("openssl-passin", _password, "+ openssl pkcs12 -in cert.p12 -nodes -passin pass:{s} -out cert.pem",
+         "+ openssl pkcs12 -export -passout pass:{s} -out bundle.p12"),
+    _ctx("archive-password", _password, "+ zip -r -P {s} artifacts.zip dist/", "+ 7z a -p{s} -mhe=on backup.7z data/",
+         "+ unzip -o -P {s} fixtures.zip"),
+    _ctx("htpasswd-batch", _password, "+ htpasswd -b -c /etc/nginx/.htpasswd admin {s}", "+ htpasswd -nbB ci {s}"),
+    _ctx("subscript-assignment", lambda r: _r(r, _ALNUM, 32), "    os.environ['API_KEY'] = '{s}'",
+         'E       ENV["DB_PASSWORD"] = "{s}"'),
+    _ctx("php-define", _password, "PHP Warning:  Constant DB_PASSWORD already defined: define('DB_PASSWORD', '{s}');"),
+    _ctx("password-stdin", lambda r: _r(r, _ALNUM, 36), "+ echo {s} | docker login ghcr.io -u ci-bot --password-stdin",
+         "+ echo '{s}' | helm registry login registry.acme.dev --username ci --password-stdin"),
+    _ctx("lftp-user", _password, "+ lftp -u deploy,{s} sftp://files.acme.dev -e 'mirror -R dist /www; quit'"),
+    _ctx("smb-user", _password, "+ smbclient //nas/builds -U ci%{s} -c 'put app.tar.gz'", "net use Z: \\\\nas\\builds /user:ci {s}"),
+    _ctx("sqlcmd-password", _password, "+ sqlcmd -S db.acme.dev -U sa -P {s} -i migrate.sql"),
+    _ctx("gh-secret-set", lambda r: _r(r, _ALNUM, 40), "+ gh secret set DEPLOY_TOKEN --body {s} --repo acme/widgets"),
+    _ctx("sshpass-env", _password, "+ SSHPASS={s} sshpass -e ssh deploy@web-1 'systemctl restart app'"),
 )
 
 

@@ -261,6 +261,13 @@ _PROVIDER_TOKENS: tuple[tuple[str, str, str], ...] = (
     ("flutterwave-key", r"FLW(?:SECK|PUBK)(?:_TEST)?-[a-hA-H0-9]{32}-X", "flwseck flwpubk"),
     ("artifactory-key", r"AKCp[A-Za-z0-9]{60,}", "akcp"),
     ("docker-config", r"eyJhdXRocyI6[A-Za-z0-9+/]{20,}={0,2}", "eyjhdxrocyi6"),  # base64 of {"auths":
+    ("sonarqube-token", r"sq[upa]_[a-f0-9]{40}", "squ_ sqp_ sqa_"),
+    ("buildkite-token", r"bkua_[a-f0-9]{40}", "bkua_"),
+    ("supabase-token", r"sbp_[a-f0-9]{40}", "sbp_"),
+    ("heroku-key", r"HRKU-AA[A-Za-z0-9_\-]{58}", "hrku-"),
+    ("bitbucket-app-password", r"ATBB[A-Za-z0-9_=.\-]{32}", "atbb"),
+    ("dynatrace-token", r"dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}", "dt0c01."),
+    ("alibaba-access-key-id", r"LTAI[A-Za-z0-9]{20}", "ltai"),
 )
 
 # --- context rules -----------------------------------------------------------------
@@ -285,7 +292,8 @@ def _strip_end(line: str, s: int, e: int) -> int:
 
 
 _FLAG_WORDS = re.compile(r"[-_.]")
-_FLAG_STRONG = frozenset({"password", "passwd", "passphrase", "pwd", "secret", "credentials", "credential", "creds"})
+_FLAG_STRONG = frozenset({"password", "passwd", "passphrase", "pwd", "secret", "credentials", "credential", "creds",
+                          "passin", "passout"})  # openssl -passin pass:X
 _FLAG_WEAK = frozenset({"token", "key", "apikey", "auth", "pat"})
 
 
@@ -327,6 +335,9 @@ _SHORT_FLAGS = (
     (r"login|twine|sshpass|mongo\w*|mongosh", "p", False),
     (r"ldap\w+", "w", False),
     (r"redis-cli", "a", False),
+    (r"codecov\w*|doctl", "t", False),
+    (r"zip|unzip|sqlcmd|bcp|osql", "P", False),
+    (r"7z|7za|7zr", "p", True),
 )
 
 
@@ -343,6 +354,31 @@ def _short_flag_rule(commands: str, flag: str, glued: bool) -> Rule:
 
     hints = tuple(w.rstrip("\\w+*") for w in re.split(r"\|", commands))
     return Rule("password", pattern, spans=spans, hints=hints)
+
+
+def _value_span(m: re.Match[str]) -> list[tuple[int, int, str]]:
+    """The ``v`` group as a password, unless it is trivial (``none``, ``$TOKEN``)."""
+    s, e = m.span("v")
+    value = m.string[s:e]
+    return [] if trivial(value) else [(s, e, "password")]
+
+
+def _quoted_value_span(m: re.Match[str]) -> list[tuple[int, int, str]]:
+    """The ``v`` group inside its quotes, unless it is trivial."""
+    s, e = _inner(m, "v")
+    return [] if trivial(m.string[s:e]) else [(s, e, "password")]
+
+
+def _htpasswd_spans(m: re.Match[str]) -> list[tuple[int, int, str]]:
+    """``htpasswd -b FILE USER PW``, ``htpasswd -nb USER PW``: with -b the password is
+    the last argument (the third, or with -n, which has no file, the second)."""
+    flags = m.group(1)
+    if "b" not in flags:
+        return []
+    group = 3 if "n" in flags else 4
+    if m.group(group) is None or trivial(m.group(group)):
+        return []
+    return [(m.start(group), m.end(group), "password")]
 
 
 _PARAM_SCHEME = re.compile(r"[\w-]+=")
@@ -490,6 +526,35 @@ def _context_rules(ds: dict[str, list[re.Pattern[str]]]) -> tuple[Rule, ...]:
         # .NET config: <add key="ClearTextPassword" value="X" />.
         Rule("password", re.compile(r"""\b(?:key|name)=(?P<q>["'])(?P<name>[^"'<>]+)(?P=q)\s+value=(?P<q2>["'])(?P<v>[^"'<>]*)(?P=q2)"""),
              spans=_xml_spans, hints=("value=",)),
+        # SonarQube's analysis token under its old name, and CLIs that take a token as
+        # their argument: "vault login s.XXXX", "snyk auth UUID".
+        Rule("password", re.compile(r"sonar\.login=(?P<v>[^\s'\"]+)"), spans=_value_span, hints=("sonar.login=",)),
+        Rule("password", re.compile(r"\b(?:vault[ \t]+login|snyk[ \t]+auth)[ \t]+(?P<v>(?!-)[^\s'\"]+)"), spans=_value_span,
+             hints=("vault", "snyk")),
+        # The password of other clients' own syntax: "lftp -u user,pw", "smbclient -U
+        # user%pw", "net use \\\\srv\\share /user:u pw", "SSHPASS=pw sshpass -e",
+        # "htpasswd -b file user pw" (-n: no file), a token piped into "--password-stdin".
+        Rule("password", re.compile(r"\blftp\b[^|;&\n]*?(?<!\S)-u[ \t]+['\"]?[^\s,'\"]+,(?P<v>[^\s'\"]+)"),
+             spans=_value_span, hints=("lftp",)),
+        Rule("password", re.compile(r"\b(?:smb\w*|rpcclient|net)\b[^|;&\n]*?(?<!\S)-U[ \t]+['\"]?[^\s%'\"]+%(?P<v>[^\s'\"]+)"),
+             spans=_value_span, hints=("smb", "rpcclient", "net ")),
+        Rule("password", re.compile(r"(?i)\bnet\s+use\b[^|;&\n]*?/user:\S+[ \t]+(?P<v>[^\s/'\"]+)"), spans=_value_span,
+             hints=("/user:",)),
+        Rule("password", re.compile(r"\bSSHPASS=(?P<v>{_QUOTED_OR_WORD})".replace("{_QUOTED_OR_WORD}", _QUOTED_OR_WORD)),
+             spans=_quoted_value_span, hints=("sshpass=",)),
+        Rule("password", re.compile(r"\bhtpasswd((?:[ \t]+-[A-Za-z]+)+)[ \t]+(\S+)[ \t]+(\S+)(?:[ \t]+(\S+))?"),
+             spans=_htpasswd_spans, hints=("htpasswd",)),
+        Rule("password", re.compile(r"\b(?:echo|printf(?:[ \t]+['\"]?%s['\"]?)?)(?:[ \t]+-n)?[ \t]+(?P<v>{_QUOTED_OR_WORD})[ \t]*\|[^|;&\n]*--password-stdin".replace("{_QUOTED_OR_WORD}", _QUOTED_OR_WORD)),
+             spans=_quoted_value_span, hints=("--password-stdin",)),
+        # "gh secret set NAME --body X": the value of a secret being set.
+        Rule("secret", re.compile(r"\bgh[ \t]+secret[ \t]+set\b[^|;&\n]*?(?<!\S)(?:--body(?:=|[ \t]+)|-b[ \t]*)(?P<v>{_QUOTED_OR_WORD})".replace("{_QUOTED_OR_WORD}", _QUOTED_OR_WORD)),
+             spans=_quoted_value_span, hints=("secret set",)),
+        # A secret-named key assigned by subscript or define(): os.environ['API_KEY'] = 'X',
+        # ENV["SECRET"] = "X", define('DB_PASSWORD', 'X').
+        Rule("password", re.compile(r"""\[\s*(?P<q>["'])(?P<name>[A-Za-z_][\w.\-]*)(?P=q)\s*\]\s*=\s*(?P<q2>["'])(?P<v>[^"'\n]*)(?P=q2)"""),
+             spans=_xml_spans, hints=("]",)),
+        Rule("password", re.compile(r"""\bdefine\(\s*(?P<q>["'])(?P<name>[A-Za-z_][\w.\-]*)(?P=q)\s*,\s*(?P<q2>["'])(?P<v>[^"'\n]*)(?P=q2)"""),
+             spans=_xml_spans, hints=("define(",)),
         # SQL: CREATE USER u IDENTIFIED BY 'pw', ALTER USER u WITH PASSWORD 'pw'.
         Rule("password", re.compile(r"(?i)\b(?:identified\s+by|password)\s+'(?P<s>[^']+)'"), group="s",
              check=lambda v: not trivial(v), hints=("identified", "password")),
@@ -685,6 +750,7 @@ TRIGGER_TOKENS = "|".join(
         r"sq0csp-|do[opr]_v1_|hv[sbr]\.|\.atlasv1\.|hf_|shp(?:at|ca|pa|ss)_|dapi[a-f0-9]|dp\.(?:st|ct|sa|scim|audit|pt)\.",
         r"NR(?:AK|II|JS|AA)-|lin_(?:api|oauth)_|PMAK-|ATATT3|key-[a-f0-9]{32}|AGE-SECRET-KEY-|Q~",
         r"sntr[yu]s_|pul-[a-f0-9]|dckr_pat_|rubygems_|ntn_|gsk_|xai-|r8_|nvapi-|pplx-|figd_|FLW(?:SECK|PUBK)|AKCp",
+        r"sq[upa]_[a-f0-9]|bkua_|sbp_|HRKU-|ATBB|dt0c01\.|LTAI",
         r"LS0tLS1CRUdJTi",
         r"[a-z0-9]_[A-Za-z0-9]{24}",  # an unknown provider's prefix_<random> token
         r"PRIVATE KEY|PuTTY-User-Key-File-",
@@ -700,6 +766,10 @@ TRIGGER_CONTEXT = "|".join(
         spellings("bearer", "authorization", "cookie"),
         r"(?:-u|--user|--creds|--proxy-user)[ \t=]+['\"]?[^\s:'\"]+:",
         r"(?:mysql|mariadb|mongo|login|twine|sshpass|ldap[a-z]+|redis-cli)[^|;&]* -[pwa]",
+        r"(?:codecov|doctl)[^|;&]* -t|(?:zip|sqlcmd|bcp|osql)[^|;&]* -P|7z[ar]?[^|;&]* -p|-pass(?:in|out)[ \t]",
+        r"lftp|smbclient|rpcclient|-U[ \t]+\S+%|/user:|SSHPASS=|htpasswd|--password-stdin|secret set|define\(",
+        r"\[[ \t]*[\"'][A-Za-z0-9_.\-]*(?:TOKEN|[Tt]oken|SECRET|[Ss]ecret|PASSWORD|[Pp]assword|PASS|[Pp]ass|KEY|[Kk]ey|PWD|AUTH|[Aa]uth)[\"'][ \t]*\][ \t]*=",
+        r"sonar\.login=|(?:vault login|snyk auth)[ \t]+[^\s-]",
         r"-[A-Za-z0-9_.\-]*(?:password|passwd|passphrase|pass|pwd|secret|token|key|auth|credentials|credential|creds|pat)[= \t]",
         r"(?:IDENTIFIED|identified|Identified) (?:BY|by|By)|(?:PASSWORD|password|Password) '",
         r"name:[ \t]*[\"']?[A-Za-z0-9_.\-]*(?:TOKEN|[Tt]oken|SECRET|[Ss]ecret|PASSWORD|[Pp]assword|PASS|KEY|[Kk]ey|PAT|CREDENTIALS)[\"']?[ \t]*$",
