@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tokopt_pipeline_tests.conftest import NUMPY_JUNIT, NUMPY_LOG, SHARED  # noqa: E402
-from tokopt_pipeline_tests.lib import test_runners as runners  # noqa: E402
+from tokopt_pipeline_tests.lib.engine import test_runners as runners  # noqa: E402
 
 BUDGETS = (1500, 4000, 76659)
 

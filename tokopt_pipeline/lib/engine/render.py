@@ -152,6 +152,14 @@ def needs_example(template: str, example: str) -> bool:
     return any(v not in template for v in _key_values(example))
 
 
+def says_nothing(template: str) -> bool:
+    """A template with no constant word of two letters or more (``<*>``, ``- <*>``,
+    ``[<*>] <*>``): shown as it is, it tells a reader nothing, so a real line of it is
+    shown instead."""
+    return "<*>" in template and not any(
+        "<*>" not in w and sum(c.isalpha() for c in w) >= 2 for w in template.split())
+
+
 def family(template: str) -> tuple[str, ...]:
     """What kind of line a template is: its first two constant words (a component, a
     tool, an alert label and the like)."""
@@ -480,15 +488,17 @@ class _Builder:
 
     def template_line(self, t: TemplateStat, detail: bool, extra: int = 0) -> str:
         lines = f"line {t.first_line}" if t.count == 1 else f"lines {t.first_line}–{t.last_line}"
-        if "<*>" not in t.template:
+        like = says_nothing(t.template)
+        if "<*>" not in t.template or like:
             text = t.example
         elif t.count == 1:  # the real line when there is room, else its shorter template
             text = t.example if detail else shown_template(t.template)
         else:
             text = shown_template(t.template)
-        s = f"- ×{t.count} {self.code(clip(text))} ({lines})"
-        if detail and t.count > 1 and text != t.example:
-            s += f"\n  e.g. {self.code(clip(t.example))}"
+        s = f"- ×{t.count} {'like ' if like and t.count > 1 else ''}{self.code(clip(text))} ({lines})"
+        if detail and t.count > 1:
+            if text != t.example:
+                s += f"\n  e.g. {self.code(clip(t.example))}"
             for x in self.more_examples(t)[:extra]:
                 s += f"\n  {self.code(clip(x))}"
         return s
@@ -786,7 +796,7 @@ class _Builder:
                 if not isinstance(x, str):  # the context
                     d["context"] = {"first_line": x[0][0], "lines": [clip(t, 240) for _, t in x]}
             return d
-        if it.chosen >= 1 or k.count == 1:
+        if it.chosen >= 1 or k.count == 1 or says_nothing(k.template):
             d["example"] = clip(k.example)
         if it.chosen >= 2:
             d["more_examples"] = [clip(x) for x in self.more_examples(k)[: it.chosen - 1]]

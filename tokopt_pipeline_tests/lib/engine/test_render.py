@@ -21,6 +21,30 @@ def test_a_template_that_hides_a_file_a_line_or_a_code_is_shown_as_the_line_was(
     assert not needs_example("connection to <*> refused after <*> retries", "connection to db refused after 3 retries")
 
 
+def test_a_template_of_masks_alone_is_shown_by_a_real_line(tmp_path):
+    """``×40 `<*>``` tells a reader nothing: a real line of it is shown instead."""
+    log = tmp_path / "versions.log"
+    lines = [f"v{i}.{i * 7 % 13}.{i % 5}" for i in range(40)] + ["ERROR: deploy failed: quota exceeded"]
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    md = summarize(str(log), SummaryOptions(token_budget=1000, fmt="markdown")).text
+    assert "`<*>`" not in md
+    assert re.search(r"- ×40 like `v\d+\.\d+\.\d+` \(lines 1–40\)", md), md
+    doc = json.loads(summarize(str(log), SummaryOptions(token_budget=1000, fmt="json")).text)
+
+    def rows(node):
+        if isinstance(node, dict):
+            if node.get("count") == 40:
+                yield node
+            for v in node.values():
+                yield from rows(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from rows(v)
+
+    found = list(rows(doc))
+    assert found and re.fullmatch(r"v\d+\.\d+\.\d+", found[0]["example"]), doc
+
+
 def test_a_run_of_masks_reads_as_one():
     assert shown_template("<*> <*> <*> INFO started") == "<*> INFO started"
 
