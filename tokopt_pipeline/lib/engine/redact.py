@@ -202,6 +202,21 @@ def rules() -> tuple[Rule, ...]:
     return _RULES_CACHE[0]
 
 
+def _hints() -> tuple[tuple[str, ...], dict[str, tuple[int, ...]]]:
+    """Every rule's hints (lower-case words one of which a line must hold for the rule
+    to run), and for each hint the positions of the rules it lets run."""
+    if not _HINTS_CACHE:
+        by_hint: dict[str, list[int]] = {}
+        for i, rule in enumerate(rules()):
+            for h in rule.hints:
+                by_hint.setdefault(h, []).append(i)
+        _HINTS_CACHE.append((tuple(by_hint), {h: tuple(v) for h, v in by_hint.items()}))
+    return _HINTS_CACHE[0]
+
+
+_HINTS_CACHE: list[tuple[tuple[str, ...], dict[str, tuple[int, ...]]]] = []
+
+
 def preload() -> None:
     """Build the rules in a background thread, so a caller that will redact later
     overlaps the import of detect-secrets with its own work."""
@@ -357,9 +372,12 @@ class Redactor:
             return line
         counts = self._counts
         low = line.lower()
-        for rule in rules():
-            if not any(h in low for h in rule.hints):
-                continue
+        # The rules that may match: those sharing a hint with the line, in their order.
+        hints, by_hint = _hints()
+        todo = sorted({i for h in hints if h in low for i in by_hint[h]})
+        all_rules = rules()
+        for i in todo:
+            rule = all_rules[i]
             spans: list[tuple[int, int, str]] = []
             for m in rule.pattern.finditer(line):
                 if rule.spans is not None:
