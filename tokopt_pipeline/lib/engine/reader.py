@@ -495,25 +495,21 @@ class LogSource:
             if isinstance(piece, _LongLine):
                 lines = [reader.long_line(piece.head, piece.total)]
                 size = piece.total + piece.newline
-                raw_lens: list[int] | None = [size]
             else:
                 lines = reader.lines(piece.body)
                 size = len(piece.body) - piece.added_newline
-                raw_lens = None
             stats.raw_bytes += size
             stats.lines += len(lines)
-            done, count = 0, len(lines)
+            done, count, used = 0, len(lines), 0
             while done < count:
                 take = min(limit - len(pending), count - done)
-                if take == count:
-                    take_raw = size
-                else:  # the piece straddles a batch boundary: count its lines' bytes
-                    if raw_lens is None:
-                        assert isinstance(piece, _Body)  # a _LongLine's raw_lens is set above
-                        raw_lens = [len(part) + 1 for part in piece.body.split(b"\n")]
-                        raw_lens.pop()
-                        raw_lens[-1] -= piece.added_newline
-                    take_raw = sum(raw_lens[done:done + take])
+                if done + take == count:  # the rest of the piece
+                    take_raw = size - used
+                else:  # the piece straddles a batch boundary: the bytes of its next lines
+                    assert isinstance(piece, _Body)  # a _LongLine is one line: never cut
+                    rest = piece.body[used:]
+                    take_raw = len(rest) - len(rest.split(b"\n", take)[-1])
+                used += take_raw
                 if pending:
                     pending.extend(lines[done:done + take])
                 else:

@@ -505,6 +505,10 @@ def test_lines_are_text_split_on_newlines(tmp_path, text, block_bytes, batch_lin
     assert [b.first_line_no for b in batches] == \
         [1 + sum(len(x.lines) for x in batches[:i]) for i in range(len(batches))]
     assert sum(b.raw_bytes for b in batches) == len(text.encode()) == source.stats.raw_bytes
+    # Each batch counts the bytes of its own lines (a batch boundary may cut a block).
+    for i, b in enumerate(batches):
+        unterminated = i == len(batches) - 1 and not text.endswith("\n")
+        assert b.raw_bytes == sum(len(line.encode()) + 1 for line in b.lines) - unterminated
 
 
 FRAGMENTS = [b"a", b"word ", b"\n", b"\n", b"\r", b"\r\n", b"\x00", b"\x1b[31m", b"\x1b[0m",
