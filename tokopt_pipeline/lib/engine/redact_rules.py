@@ -356,17 +356,15 @@ def _short_flag_rule(commands: str, flag: str, glued: bool) -> Rule:
     return Rule("password", pattern, spans=spans, hints=hints)
 
 
-def _value_span(m: re.Match[str]) -> list[tuple[int, int, str]]:
-    """The ``v`` group as a password, unless it is trivial (``none``, ``$TOKEN``)."""
-    s, e = m.span("v")
-    value = m.string[s:e]
-    return [] if trivial(value) else [(s, e, "password")]
+def _value(kind: str) -> Callable[[re.Match[str]], list[tuple[int, int, str]]]:
+    """Spans: the ``v`` group (inside its quotes, if quoted) as ``kind``, unless it is
+    trivial (``none``, ``$TOKEN``, ``***``)."""
 
+    def spans(m: re.Match[str]) -> list[tuple[int, int, str]]:
+        s, e = _inner(m, "v")
+        return [] if trivial(m.string[s:e]) else [(s, e, kind)]
 
-def _quoted_value_span(m: re.Match[str]) -> list[tuple[int, int, str]]:
-    """The ``v`` group inside its quotes, unless it is trivial."""
-    s, e = _inner(m, "v")
-    return [] if trivial(m.string[s:e]) else [(s, e, "password")]
+    return spans
 
 
 def _htpasswd_spans(m: re.Match[str]) -> list[tuple[int, int, str]]:
@@ -528,27 +526,26 @@ def _context_rules(ds: dict[str, list[re.Pattern[str]]]) -> tuple[Rule, ...]:
              spans=_xml_spans, hints=("value=",)),
         # SonarQube's analysis token under its old name, and CLIs that take a token as
         # their argument: "vault login s.XXXX", "snyk auth UUID".
-        Rule("password", re.compile(r"sonar\.login=(?P<v>[^\s'\"]+)"), spans=_value_span, hints=("sonar.login=",)),
-        Rule("password", re.compile(r"\b(?:vault[ \t]+login|snyk[ \t]+auth)[ \t]+(?P<v>(?!-)[^\s'\"]+)"), spans=_value_span,
+        Rule("token", re.compile(r"sonar\.login=(?P<v>[^\s'\"]+)"), spans=_value("token"), hints=("sonar.login=",)),
+        Rule("token", re.compile(r"\b(?:vault[ \t]+login|snyk[ \t]+auth)[ \t]+(?P<v>(?!-)[^\s'\"]+)"), spans=_value("token"),
              hints=("vault", "snyk")),
         # The password of other clients' own syntax: "lftp -u user,pw", "smbclient -U
         # user%pw", "net use \\\\srv\\share /user:u pw", "SSHPASS=pw sshpass -e",
         # "htpasswd -b file user pw" (-n: no file), a token piped into "--password-stdin".
         Rule("password", re.compile(r"\blftp\b[^|;&\n]*?(?<!\S)-u[ \t]+['\"]?[^\s,'\"]+,(?P<v>[^\s'\"]+)"),
-             spans=_value_span, hints=("lftp",)),
+             spans=_value("password"), hints=("lftp",)),
         Rule("password", re.compile(r"\b(?:smb\w*|rpcclient|net)\b[^|;&\n]*?(?<!\S)-U[ \t]+['\"]?[^\s%'\"]+%(?P<v>[^\s'\"]+)"),
-             spans=_value_span, hints=("smb", "rpcclient", "net ")),
-        Rule("password", re.compile(r"(?i)\bnet\s+use\b[^|;&\n]*?/user:\S+[ \t]+(?P<v>[^\s/'\"]+)"), spans=_value_span,
-             hints=("/user:",)),
-        Rule("password", re.compile(r"\bSSHPASS=(?P<v>{_QUOTED_OR_WORD})".replace("{_QUOTED_OR_WORD}", _QUOTED_OR_WORD)),
-             spans=_quoted_value_span, hints=("sshpass=",)),
+             spans=_value("password"), hints=("smb", "rpcclient", "net ")),
+        Rule("password", re.compile(r"(?i)\bnet\s+use\b[^|;&\n]*?/user:\S+[ \t]+(?P<v>[^\s/'\"]+)"),
+             spans=_value("password"), hints=("/user:",)),
+        Rule("password", re.compile(rf"\bSSHPASS=(?P<v>{_QUOTED_OR_WORD})"), spans=_value("password"), hints=("sshpass=",)),
         Rule("password", re.compile(r"\bhtpasswd((?:[ \t]+-[A-Za-z]+)+)[ \t]+(\S+)[ \t]+(\S+)(?:[ \t]+(\S+))?"),
              spans=_htpasswd_spans, hints=("htpasswd",)),
-        Rule("password", re.compile(r"\b(?:echo|printf(?:[ \t]+['\"]?%s['\"]?)?)(?:[ \t]+-n)?[ \t]+(?P<v>{_QUOTED_OR_WORD})[ \t]*\|[^|;&\n]*--password-stdin".replace("{_QUOTED_OR_WORD}", _QUOTED_OR_WORD)),
-             spans=_quoted_value_span, hints=("--password-stdin",)),
+        Rule("password", re.compile(rf"\b(?:echo|printf(?:[ \t]+['\"]?%s['\"]?)?)(?:[ \t]+-n)?[ \t]+(?P<v>{_QUOTED_OR_WORD})"
+                                    r"[ \t]*\|[^|;&\n]*--password-stdin"), spans=_value("password"), hints=("--password-stdin",)),
         # "gh secret set NAME --body X": the value of a secret being set.
-        Rule("secret", re.compile(r"\bgh[ \t]+secret[ \t]+set\b[^|;&\n]*?(?<!\S)(?:--body(?:=|[ \t]+)|-b[ \t]*)(?P<v>{_QUOTED_OR_WORD})".replace("{_QUOTED_OR_WORD}", _QUOTED_OR_WORD)),
-             spans=_quoted_value_span, hints=("secret set",)),
+        Rule("secret", re.compile(r"\bgh[ \t]+secret[ \t]+set\b[^|;&\n]*?(?<!\S)(?:--body(?:=|[ \t]+)|-b[ \t]*)"
+                                  rf"(?P<v>{_QUOTED_OR_WORD})"), spans=_value("secret"), hints=("secret set",)),
         # A secret-named key assigned by subscript or define(): os.environ['API_KEY'] = 'X',
         # ENV["SECRET"] = "X", define('DB_PASSWORD', 'X').
         Rule("password", re.compile(r"""\[\s*(?P<q>["'])(?P<name>[A-Za-z_][\w.\-]*)(?P=q)\s*\]\s*=\s*(?P<q2>["'])(?P<v>[^"'\n]*)(?P=q2)"""),
