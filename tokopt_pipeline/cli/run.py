@@ -7,7 +7,8 @@ runs the command and writes it as the output streams); the summary is made from 
 tokens here), saved beside the other summaries, and printed, followed by a footer: how
 the command ended, the path of the full log and a ``sed -n 'A,Bp' LOG`` line to page into
 it at the line numbers the summary cites. The footer's tokens are taken off the budget,
-so the whole printed result fits ``--token-budget``.
+so the whole printed result fits ``--token-budget``. Output shorter than its summary
+(and no test run) is printed whole instead, from the redacted log.
 
 Exit codes are the command's (killed by signal N: 128+N; Ctrl-C: 130; not found: 127;
 not executable: 126), so ``tokopt run -- pytest`` can stand wherever ``pytest`` did.
@@ -139,7 +140,11 @@ def _summarize(args, done, shown: str):
     marker = marker_for(args, exit_code=done.exit_code)
     chunks = Path(args.output_dir) / (outputs.output_stem(log) + ".chunks.jsonl") if args.preprocess else None
     summary = summarize_log(log, opts, export_templates=args.export_templates, preprocess_to=chunks, annotate=marker)
-    end = footer(args.format, shown, done, log, cited=cited_lines(summary.text, args.format), lines=summary.analysis.lines)
+    whole = _whole_log(log, args.format, summary)
+    if whole is not None:  # what is printed is what the run spent
+        summary.text, summary.tokens_out = whole, tok.count(whole)
+    cited = [] if whole is not None else cited_lines(summary.text, args.format)
+    end = footer(args.format, shown, done, log, cited=cited, lines=summary.analysis.lines, paging=whole is None)
     text = _join(summary.text, end, args.format)
     if tok.count(text) > budget:  # not expected: the reserve covers the longest footer
         text = _join(summary.text, footer(args.format, shown, done, log, cited=[], lines=summary.analysis.lines), args.format)
@@ -162,6 +167,31 @@ def _summarize(args, done, shown: str):
         with contextlib.redirect_stdout(sys.stderr):  # the memory's and usage's notes: stdout is the summary's
             remember(args, summary, out_path, marker, recorded)
     return out_path, text, summary.figures()
+
+
+def _whole_log(log: str, fmt: str, summary) -> str | None:
+    """The whole log (cleaned as the summary's reader cleans it; the captured log is
+    already redacted) instead of its summary, when that takes fewer tokens: a command
+    that printed a few lines gets them back as they were, with nothing left out. JSON
+    keeps its structure, and so does a test run (its failing tests and totals)."""
+    from tokopt_pipeline.lib.engine import tokens as tok
+    from tokopt_pipeline.lib.engine.quote import code_fence, md_text, visible
+    from tokopt_pipeline.lib.engine.reader import open_log
+
+    a = summary.analysis
+    if fmt == "json" or not summary.tokens_in_exact or summary.tokens_in >= summary.tokens_out or a.tests or a.runs:
+        return None  # (a test run's failing tests and totals keep their sections)
+    lines = [visible(line) for batch in open_log(log).batches() for line in batch.lines]
+    n = f"{len(lines):,} line{'s' if len(lines) != 1 else ''}"
+    name = Path(log).name
+    if fmt == "text":
+        text = (f"tokopt summary: {name}\n\nThe whole output ({n}), shorter than a summary of it:\n\n"
+                + "".join(f"    {line}\n" for line in lines))
+    else:
+        fence = code_fence("\n".join(lines))
+        text = (f"# tokopt summary: {md_text(name)}\n\nThe whole output ({n}), shorter than a summary of it:\n\n"
+                + "\n".join([fence, *lines, fence]) + "\n")
+    return text if tok.count(text) < summary.tokens_out else None
 
 
 def _join(summary: str, end: str, fmt: str) -> str:
@@ -216,10 +246,11 @@ def how_it_ended(done) -> str:
     return "passed, exit 0" if done.exit_code == 0 else f"failed, exit {done.exit_code}"
 
 
-def footer(fmt: str, shown: str, done, log: str, cited: list[tuple[int, int]], lines: int) -> str:
-    """The lines after a summary: how the command ended, the full log, how to page into it."""
+def footer(fmt: str, shown: str, done, log: str, cited: list[tuple[int, int]], lines: int, paging: bool = True) -> str:
+    """The lines after a summary: how the command ended, the full log, how to page into it
+    (not when ``paging`` is False: the whole log was shown)."""
     a, b = page_range(cited, lines)
-    page = f"sed -n '{a},{b}p' {shlex.quote(log)}" if lines else None
+    page = f"sed -n '{a},{b}p' {shlex.quote(log)}" if lines and paging else None
     where = "any line number above works the same way" if cited else "its last lines"
     n = f"{lines:,} line{'s' if lines != 1 else ''}"
     if fmt == "json":

@@ -4,6 +4,7 @@ the summary printed (naming the failing test), the full log kept and paged into.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shlex
@@ -107,6 +108,25 @@ def test_on_failure_only_prints_one_line_when_the_command_passes(tmp_path, capsy
     rc, out, _ = run_main(capsys, "run", "--on-failure-only", "--", PY, "-c",
                           "import sys; print('ERROR: disk quota exceeded on /var/cache'); sys.exit(3)")
     assert rc == 3 and "disk quota exceeded" in out and "**full log**" in out
+
+
+def test_a_few_lines_come_back_whole_redacted_and_quoted(tmp_path, capsys, monkeypatch):
+    """Output shorter than any summary of it is shown whole (as the log keeps it:
+    redacted), in a fence its backticks cannot close; JSON keeps its structure."""
+    monkeypatch.chdir(tmp_path)
+    token = "ghp_" + "c3D4" * 9
+    script = f"import sys; print('3 checks, 1 failed: `lint`'); print('GITHUB_TOKEN={token}'); sys.exit(2)"
+    rc, out, _ = run_main(capsys, "run", "--", PY, "-c", script)
+    assert rc == 2
+    assert "The whole output (2 lines), shorter than a summary of it:" in out
+    assert "\n```\n3 checks, 1 failed: `lint`\nGITHUB_TOKEN=[REDACTED:github-token]\n```\n" in out
+    assert token not in out and "**page into it**" not in out and "failed, exit 2" in out
+    rc, out, _ = run_main(capsys, "run", "--format", "json", "--", PY, "-c", script)
+    doc = json.loads(out)
+    assert rc == 2 and doc["run"]["exit_code"] == 2 and "sections" in doc and token not in out
+    # longer output is summarized as before
+    rc, out, _ = run_main(capsys, "run", "--", PY, "-c", "for i in range(3000): print(f'step {i} ok')")
+    assert rc == 0 and "The whole output" not in out and "**page into it**" in out
 
 
 def test_the_log_is_redacted_line_for_line_and_the_summary_and_footer_fit_the_budget(tmp_path, capsys, monkeypatch):
