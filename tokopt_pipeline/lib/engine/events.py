@@ -28,6 +28,41 @@ EXC_LINE = r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault|Failu
 GO_PANIC_CONT = r"^goroutine \d+ \[|^\S+\.go:\d+|^\S+\(.*\)$"
 
 
+#: The line-start tests of event grouping, by the column each one fills.
+ANCHORED = {
+    "section": SECTION,
+    "fail_section": FAIL_SECTION,
+    "test_header": TEST_HEADER,
+    "indented": INDENTED,
+    "java": JAVA_CONT,
+    "chain": TB_CHAIN,
+    "exc": EXC_LINE,
+}
+_ANCHORED_ANY = "|".join(f"(?:{p})" for p in ANCHORED.values())
+
+
+def anchored_features(frame: pl.DataFrame, column: str = "line") -> list[pl.Series]:
+    """The columns of :data:`ANCHORED` for ``frame`` (and ``blank``), as
+    :func:`feature_exprs` computes them: one scan for the union of the tests, then each
+    test on the few lines the union matched (every one of them is anchored at the line's
+    start, so most lines fail them all at their first characters)."""
+    line = pl.col(column)
+    hit = frame.select(line.str.contains(_ANCHORED_ANY)).to_series()
+    none = frame[column].is_null()  # all False: the lines are never null
+    idx = hit.arg_true()
+    sub = frame[column].gather(idx).to_frame() if len(idx) else None
+    out = []
+    for name, pattern in ANCHORED.items():
+        col = none
+        if sub is not None:
+            found = sub.select(line.str.contains(pattern)).to_series()
+            if found.any():
+                col = none.clone().scatter(idx.filter(found), True)  # (scatter works in place)
+        out.append(col.alias(name))
+    out.append(frame.select((line.str.len_bytes() == 0).alias("blank")).to_series())
+    return out
+
+
 def feature_exprs(column: str = "line", with_packs: bool = True) -> list[pl.Expr]:
     """The per-line booleans event grouping needs (vectorized regex tests). Without
     ``with_packs``, the runner packs' ``block_start`` and ``pack_cont`` are left to the
@@ -42,14 +77,7 @@ def feature_exprs(column: str = "line", with_packs: bool = True) -> list[pl.Expr
         line.str.contains(packs.section_end()).alias("sec_end"),
         line.str.contains(packs.join_next()).alias("join_next"),
     ] if with_packs else []
-    return own + [
-        line.str.contains(SECTION).alias("section"),
-        line.str.contains(FAIL_SECTION).alias("fail_section"),
-        line.str.contains(TEST_HEADER).alias("test_header"),
-        line.str.contains(INDENTED).alias("indented"),
-        line.str.contains(JAVA_CONT).alias("java"),
-        line.str.contains(TB_CHAIN).alias("chain"),
-        line.str.contains(EXC_LINE).alias("exc"),
+    return own + [line.str.contains(p).alias(name) for name, p in ANCHORED.items()] + [
         (line.str.len_bytes() == 0).alias("blank"),
     ]
 

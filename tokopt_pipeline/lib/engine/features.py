@@ -12,7 +12,7 @@ import polars as pl
 
 from tokopt_pipeline.lib.engine import packs
 from tokopt_pipeline.lib.engine.cisteps import MARKER as CI_MARKER
-from tokopt_pipeline.lib.engine.events import feature_exprs
+from tokopt_pipeline.lib.engine.events import anchored_features
 from tokopt_pipeline.lib.engine.literals import MatcherSet, strip_names
 from tokopt_pipeline.lib.engine.priority import DEFAULT_LEVEL, Rule, levels_of_candidates, prefilter_unions
 from tokopt_pipeline.lib.engine.redact import trigger_expr
@@ -24,8 +24,9 @@ SLICE_LINES = 25_000
 
 
 def _feature_exprs(secrets: bool, run_meta: bool = False) -> list[pl.Expr]:
-    """The per-line tests that are not pattern sets (:func:`line_matchers`)."""
-    exprs = feature_exprs(with_packs=False)
+    """The per-line tests that are neither pattern sets (:func:`line_matchers`) nor the
+    event-grouping tests (:func:`.events.anchored_features`)."""
+    exprs: list[pl.Expr] = []
     if secrets:
         exprs.append(trigger_expr().alias("secret"))
     if run_meta:
@@ -82,7 +83,8 @@ def _slice_features(lines: list[str], rules: list[Rule], exprs: list[pl.Expr], m
     """
     s = pl.Series("line", lines, dtype=pl.Utf8)
     frame = s.to_frame()
-    cols = [frame.select(e).to_series() for e in exprs]
+    cols = anchored_features(frame)
+    cols.extend(frame.select(e).to_series() for e in exprs)
     sets = matchers(frame)
     gate = sets.pop("_gate")
     cols.extend(sets.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tokopt_pipeline.lib.engine.events import EventGrouper, exception_of, innermost, project_locations
+from tokopt_pipeline.lib.engine.events import EventGrouper, anchored_features, exception_of, feature_exprs, innermost, project_locations
 
 LOG = [
     "2024-05-01 12:00:00 INFO starting worker",
@@ -51,3 +51,21 @@ def test_the_exception_of_an_event_and_its_project_frames():
     assert project_locations(js, most=5) == ["src/api/routes.ts:12:5"]
     cut = innermost(LOG[1:7], max_lines=4)
     assert cut[-1] == "ValueError: bad payload 17" and len(cut) <= 5
+
+
+def test_the_gated_line_start_tests_equal_the_plain_ones():
+    """One scan for the union of the line-start tests, then each on the lines it let
+    through: the same booleans as each test on every line."""
+    lines = [
+        "=================================== FAILURES ===================================",
+        "======= 2 failed, 3 passed in 0.12s =======", "=====", "____ test_add ____",
+        "    at com.acme.App.main(App.java:12)", "\tat x.y(Z.java:1)", "  ... 12 more", "Caused by: java.io.IOException: x",
+        "During handling of the above exception, another exception occurred:", "ValueError: bad", "KeyError",
+        "mypkg.errors.OutOfStock: none left", "", "plain line", "    indented", "  Suppressed: x", "Error", "_ x",
+        "The above exception was the direct cause of the following exception:", "warning: not an exception line",
+    ] * 3
+    frame = pl.DataFrame({"line": lines})
+    gated = pl.DataFrame(anchored_features(frame))
+    plain = frame.select(feature_exprs(with_packs=False))
+    assert gated.equals(plain), (gated, plain)
+    assert all(gated[c].any() for c in gated.columns)  # every test has a line it matches
