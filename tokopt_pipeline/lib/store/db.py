@@ -434,6 +434,9 @@ class Store:
         delay = 0.05
         while True:
             try:
+                # A write-ahead log beside the file: the last writer may have been killed
+                # inside a checkpoint (check_opened allows the part of a block it leaves).
+                had_wal = self.path.with_name(self.path.name + ".wal").exists()
                 conn = open_duckdb(self.path)
                 break
             except duckdb.IOException as exc:
@@ -454,7 +457,7 @@ class Store:
                 raise StoreError(f"cannot open the store {self.path}: {first_line(exc)}") from exc
         try:
             if existed:
-                check_opened(conn, self.path)
+                check_opened(conn, self.path, had_wal=had_wal)
             migrate(conn)
             if replay:
                 self._replay(conn)

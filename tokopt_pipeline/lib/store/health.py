@@ -85,9 +85,13 @@ def sniff(path: Path) -> None:
         raise damaged(path, f"the file ends after {size:,} bytes, inside its headers")
 
 
-def check_opened(conn: DuckDBPyConnection, path: Path) -> None:
+def check_opened(conn: DuckDBPyConnection, path: Path, had_wal: bool = False) -> None:
     """After opening: the file holds whole blocks, at least those in use (else it was
-    truncated), and it is tokopt's (a DuckDB database with tables has schema_version)."""
+    truncated), and it is tokopt's (a DuckDB database with tables has schema_version).
+
+    ``had_wal``: a write-ahead log was beside the file when it was opened. Then a part of
+    a block at the end is no damage: a writer killed inside a checkpoint, while it
+    extended the file, leaves one, and its log (just replayed) still holds the writes."""
     try:
         info = conn.execute("SELECT used_blocks, block_size FROM pragma_database_size()").fetchone()
         tables = {r[0] for r in conn.execute(
@@ -100,7 +104,7 @@ def check_opened(conn: DuckDBPyConnection, path: Path) -> None:
         # off by a checkpoint, so only the blocks in use must be there).
         used, block_size = int(info[0] or 0), int(info[1])
         size = path.stat().st_size
-        if (size - _HEADERS) % block_size or size < _HEADERS + used * block_size:
+        if ((size - _HEADERS) % block_size and not had_wal) or size < _HEADERS + used * block_size:
             raise damaged(path, f"the file ends after {size:,} bytes, inside its blocks: it was truncated")
     if tables and "schema_version" not in tables:
         shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")

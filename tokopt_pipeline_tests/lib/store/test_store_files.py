@@ -122,6 +122,27 @@ def test_truncated_anywhere_the_store_is_refused_or_whole(tmp_path, good_store):
     assert refused >= 20
 
 
+def test_part_of_a_block_after_a_killed_checkpoint_is_no_damage(tmp_path, good_store):
+    """A writer killed while DuckDB extended the file for a checkpoint leaves part of a
+    new block at the end, and its write-ahead log beside the file: the store opens, every
+    run in it. The same part of a block with no log is a cut copy: refused, untouched."""
+    store = tmp_path / "s.duckdb"
+    wal = tmp_path / "s.duckdb.wal"
+    for extra in (1, 4096, 100_000):
+        store.write_bytes(good_store + b"\x00" * extra)
+        wal.write_bytes(b"")
+        with Store(store, tmp_path / "p", lock_timeout=5).connect() as conn:
+            assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+            assert conn.execute("SELECT count(*) FROM usage_ledger").fetchone()[0] == 1
+    wal.unlink(missing_ok=True)
+    store.write_bytes(good_store + b"\x00" * 4096)
+    before = sha(store)
+    with pytest.raises(StoreUnusable, match="left as it is"):
+        with Store(store, tmp_path / "p", lock_timeout=5).connect():
+            pass
+    assert sha(store) == before
+
+
 def test_every_connection_loads_no_extension_on_demand(tmp_path):
     with Store(tmp_path / "s.duckdb", tmp_path / "p").connect() as conn:
         settings = dict(conn.execute(
