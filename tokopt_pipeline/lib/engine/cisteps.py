@@ -5,7 +5,9 @@ settings (``shell:``, ``env:``) up to ``##[endgroup]``, then the step's output. 
 fails with ``##[error]<message>`` (``Process completed with exit code N.`` for a
 script); post-job steps start at ``Post job cleanup.``. GitLab CI marks sections with
 ``section_start:<time>:<name>`` / ``section_end:<time>:<name>``, echoes each command as
-``$ <command>`` and ends a failed job with ``ERROR: Job failed: exit code N``.
+``$ <command>`` and ends a failed job with ``ERROR: Job failed: exit code N``, after its
+post-job sections (artifacts, caches, ``cleanup_file_variables``): that failure is the
+script's (``step_script``, or ``build_script`` on older runners).
 
 :class:`StepTracker` follows these markers batch by batch (only the marker lines, found
 by one vectorized test, are looked at in Python) and records, for each step that
@@ -33,6 +35,10 @@ MARKER = (
 )
 _GROUP_RUN = "##[group]Run "
 _EXIT = re.compile(r"(?:Process completed with exit code|Job failed: exit code|exit code:?) (\d+)")
+#: GitLab's sections after the job's script: never the failing step, their lines demoted.
+_GITLAB_POST = re.compile(r"^(?:cleanup_file_variables|upload_artifacts_on_(?:success|failure)|archive_cache(?:_on_failure)?)$")
+#: GitLab's sections that run the job's script (older runners: build_script).
+_GITLAB_SCRIPT = ("step_script", "build_script")
 _SECTION = re.compile(r"^section_(start|end):\d+:([\w.\-]+)(?:\[[^\]]*\])?\r?\s*(.*)$")
 _ANNOTATION = re.compile(r"^(?:##\[error\]|::error(?: [^:]*)?::)(.*)$")
 #: Settings GitHub prints after a step's script, inside its group.
@@ -92,6 +98,8 @@ class StepTracker:
         self.post = False
         self.current: Step | None = None
         self.kind = ""  # "github" | "gitlab" once seen
+        #: GitLab: the section that ran the job's script, which a job failure names.
+        self.script_step: Step | None = None
         self.job_name = ""
         #: BuildKit step headers by number, and the classic builder's current step.
         self._build_headers: dict[str, tuple[int, str]] = {}
@@ -143,7 +151,8 @@ class StepTracker:
                 if not self.post:
                     self.post, post_from = True, i + 1
             elif line.startswith("section_"):
-                self._section(line, base + i)
+                if self._section(line, base + i) and not self.post:
+                    self.post, post_from = True, i + 1
             elif line.startswith("Complete job name: "):
                 self.job_name = line[len("Complete job name: "):].strip()
             elif _BUILDKIT.match(line) or line.startswith("Step ") or line.startswith("The command '"):
@@ -161,7 +170,8 @@ class StepTracker:
         if self.post and post_from >= 0:
             demote.append((post_from, n))
         self._remember(lines, levels, base, demote)
-        return [j for a, b in demote for j in range(a, b) if not lines[j].startswith("##[error]")]
+        return [j for a, b in demote for j in range(a, b)
+                if not lines[j].startswith("##[error]") and not lines[j].startswith("ERROR: Job failed")]
 
     # -- image builds: BuildKit's numbered steps and the classic builder's ---------
     def _build_step(self, line: str, base: int, i: int, lines: list[str]) -> None:
@@ -218,21 +228,30 @@ class StepTracker:
             self.current.last_line = max(self.current.first_line, last_line)
             self.current = None
 
-    def _section(self, line: str, line_no: int) -> None:
+    def _section(self, line: str, line_no: int) -> bool:
+        """Follow a GitLab section marker; True when a post-job section starts."""
         m = _SECTION.match(line)
         if not m:
-            return
+            return False
         self.kind = self.kind or "gitlab"
         kind, name = m.group(1), m.group(2)
         if kind == "start":
+            if _GITLAB_POST.match(name):
+                self._end(line_no - 1)
+                return True
+            if self.post:
+                return False
             self._start(Step(name, line_no, script_end=line_no))
+            if name in _GITLAB_SCRIPT:
+                self.script_step = self.current
         elif self.current is not None and self.current.name == name:
             self._end(line_no)
+        return False
 
     def _annotate(self, line_no: int, text: str, lines: list[str], levels: pl.Series, base: int, i: int) -> None:
         step = self.current
-        if step is None:  # an error after the steps (GitLab's job end): the last step failed
-            step = self.last_step
+        if step is None:  # an error after the steps (GitLab's job end): the script failed
+            step = self.script_step or self.last_step
             if step is None:
                 step = self.last_step = Step("job", 1)
         m = _EXIT.search(text)

@@ -91,6 +91,43 @@ def test_gitlab_sections_and_the_job_failure_name_the_failing_section(tmp_path):
     assert "make: *** [Makefile:12: a.o] Error 1" in [t for _, t in step.tail]
 
 
+def test_a_gitlab_job_failure_after_its_post_job_sections_names_the_script(tmp_path):
+    """GitLab prints artifacts, caches and ``cleanup_file_variables`` after the script,
+    then ``ERROR: Job failed``: the failing step is the script, not the cleanup, and the
+    post-job lines are demoted (the job failure itself is not)."""
+    esc = "\x1b[0K"
+    log = tmp_path / "gitlab.log"
+    log.write_bytes("\n".join([
+        f"section_start:1700000000:prepare_script\r{esc}{esc}\x1b[36;1mPreparing environment\x1b[0;m",
+        "Running on runner-abc via host...",
+        f"section_end:1700000001:prepare_script\r{esc}",
+        f"section_start:1700000002:step_script\r{esc}{esc}\x1b[36;1mExecuting \"step_script\" stage of the job script\x1b[0;m",
+        "\x1b[32;1m$ npm test\x1b[0;m",
+        "FAIL src/cart.test.js",
+        "Tests:       1 failed, 9 passed, 10 total",
+        f"section_end:1700000010:step_script\r{esc}",
+        f"section_start:1700000011:after_script\r{esc}{esc}\x1b[36;1mRunning after_script\x1b[0;m",
+        "\x1b[32;1m$ echo done\x1b[0;m",
+        "done",
+        f"section_end:1700000012:after_script\r{esc}",
+        f"section_start:1700000013:upload_artifacts_on_failure\r{esc}{esc}\x1b[36;1mUploading artifacts for failed job\x1b[0;m",
+        "ERROR: No files to upload",
+        f"section_end:1700000014:upload_artifacts_on_failure\r{esc}",
+        f"section_start:1700000015:cleanup_file_variables\r{esc}{esc}\x1b[36;1mCleaning up project directory and file based variables\x1b[0;m",
+        f"section_end:1700000016:cleanup_file_variables\r{esc}",
+        "\x1b[31;1mERROR: Job failed: exit code 1",
+        "\x1b[0;m",
+    ]).encode() + b"\n")
+    a = analyze(str(log))
+    assert [s.name for s in a.failed_steps] == ["step_script"]
+    step = a.failed_steps[0]
+    assert step.exit_code == 1 and step.annotations == [(18, "ERROR: Job failed: exit code 1")]
+    assert "FAIL src/cart.test.js" in [t for _, t in step.tail]
+    levels = {t.example: t.level for t in a.templates.values()}
+    assert levels["ERROR: No files to upload"] == Level.VERBOSE  # the artifacts step's, after the script
+    assert min(t.level for t in a.templates.values() if "Job failed" in t.example) <= Level.HIGH
+
+
 def test_image_build_steps_that_fail_are_failing_steps_with_their_own_output():
     a = analyze(str(DATA / "ecosystems" / "docker-build" / "job.log"))
     names = [s.name for s in a.failed_steps]
