@@ -284,26 +284,31 @@ class StepTracker:
                 break
 
     def _look_back(self, lines: list[str], levels: pl.Series, base: int, i: int, step: Step) -> list[tuple[int, str]]:
-        """The step's last lines of output before line ``i`` of the batch: blank lines,
-        runner markup and noise (verbose) left out."""
+        """The step's last lines of output before line ``i`` of the batch (before its end,
+        when it ended before ``i``: GitLab's job failure comes after the post-job
+        sections): blank lines, runner markup and noise (verbose) left out."""
         out: list[tuple[int, str]] = []
         lo = max(0, i - _LOOKBACK)
         lv = levels.slice(lo, i - lo).to_list()
+        ended = step.last_line if step is not self.current and step.last_line else None
         for j in range(i - 1, lo - 1, -1):
             if base + j <= (step.script_end or step.first_line) or len(out) >= TAIL_LINES:
                 break
+            if ended is not None and base + j > ended:
+                continue
             if self._keep_in_tail(lines[j], lv[j - lo]):
                 out.append((base + j, lines[j]))
         if len(out) < TAIL_LINES and lo == 0:
             for ln, text in reversed(self._carry):
                 if ln <= (step.script_end or step.first_line) or len(out) >= TAIL_LINES:
                     break
-                out.append((ln, text))
+                if ended is None or ln <= ended:
+                    out.append((ln, text))
         return out[::-1]
 
     @staticmethod
     def _keep_in_tail(text: str, level: int) -> bool:
-        return bool(text.strip()) and level < int(Level.VERBOSE) and not text.startswith("##[")
+        return bool(text.strip()) and level < int(Level.VERBOSE) and not text.startswith(("##[", "section_"))
 
     def _remember(self, lines: list[str], levels: pl.Series, base: int, demote: list[tuple[int, int]]) -> None:
         """Keep the batch's last output lines for a step that fails early in the next."""

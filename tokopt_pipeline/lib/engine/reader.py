@@ -172,6 +172,10 @@ _CARET_ANSI = re.compile(r"\^\[\[[0-?]*[ -/]*[@-~]")
 # CRs before a line end. Written "\r\r*" rather than "\r+" so the regex engine can skip
 # ahead to the next CR quickly (a literal prefix): eight times faster on CRLF text.
 _CR_BEFORE_LF = re.compile("\r\r*\n")
+# GitLab's section markers: "section_start:<time>:<name>\r\x1b[0K<header>" (the escape
+# already removed). The carriage return and erase hide the marker on a terminal; here it
+# stays, parted from the header by a space.
+_SECTION_CR = re.compile(r"^(section_(?:start|end):\d+:[^\r\n]*?)\r+", re.MULTILINE)
 
 _ISO_TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)"
 # GitLab's stream marker ("00O ", "01E ", "00O+") first, then GitHub's plain space.
@@ -662,6 +666,8 @@ class _BodyReader:
             text = _CR_BEFORE_LF.sub("\n", text)
         if self.ci_mode:
             text = self._strip_ci_prefixes(text)
+        if "section_" in text and "\r" in text:
+            text = _SECTION_CR.sub(r"\1 ", text)
         return text
 
     def _strip_ci_prefixes(self, text: str) -> str:

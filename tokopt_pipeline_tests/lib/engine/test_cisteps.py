@@ -123,7 +123,10 @@ def test_a_gitlab_job_failure_after_its_post_job_sections_names_the_script(tmp_p
     step = a.failed_steps[0]
     assert step.exit_code == 1 and step.annotations == [(18, "ERROR: Job failed: exit code 1")]
     assert "FAIL src/cart.test.js" in [t for _, t in step.tail]
+    assert max(ln for ln, _ in step.tail) <= 7  # the script's own last lines, not the cleanup's
     levels = {t.example: t.level for t in a.templates.values()}
+    # the marker stays, parted from the header the terminal showed in its place
+    assert "section_start:1700000015:cleanup_file_variables Cleaning up project directory and file based variables" in levels
     assert levels["ERROR: No files to upload"] == Level.VERBOSE  # the artifacts step's, after the script
     assert min(t.level for t in a.templates.values() if "Job failed" in t.example) <= Level.HIGH
 
