@@ -9,6 +9,7 @@ covered by ``test_mcp_tools.py``.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -72,12 +73,26 @@ def runs(draw) -> list[dict]:
     return out
 
 
+_TOO_SMALL = re.compile(r"max_tokens=([\d,]+) is too small for this result: it needs at least ([\d,]+)")
+
+
 async def _page_through(client, tool: str, args: dict, limit: int) -> list[dict]:
+    """Every page of a paged tool at ``limit``. A page whose one item (an entity or a
+    relation named in long text) cannot fit is refused with the size that fits it: the
+    call is made again with that size, as a client does, and must then succeed."""
     pages, cursor = [], None
     for _ in range(2000):
-        res = await client.call_tool(tool, {**args, "max_tokens": limit, **({"cursor": cursor} if cursor else {})})
-        assert not res.is_error, res.content[0].text
-        assert result_tokens(res) <= limit
+        call = {**args, **({"cursor": cursor} if cursor else {})}
+        res = await client.call_tool(tool, {**call, "max_tokens": limit})
+        used = limit
+        if res.is_error:
+            m = _TOO_SMALL.search(res.content[0].text)
+            assert m, res.content[0].text
+            used = int(m.group(2).replace(",", ""))
+            assert used > limit
+            res = await client.call_tool(tool, {**call, "max_tokens": used})
+            assert not res.is_error, res.content[0].text
+        assert result_tokens(res) <= used
         pages.append(res.structured_content)
         cursor = res.structured_content["nextCursor"]
         if cursor is None:
@@ -151,3 +166,26 @@ def test_no_result_over_its_limit_and_paging_loses_nothing(graph, recorded, limi
                     assert result_tokens(res) <= limit, name
 
         anyio.run(body)
+
+
+def test_an_item_too_big_for_the_limit_is_refused_with_a_size_that_fits_it(tmp_path):
+    """Entities named in long astral-plane text: one relation between two of them is
+    more than 500 tokens. The page is refused with the size that fits it, never sent
+    over the limit, and paging at that size loses nothing."""
+    from tokopt_pipeline.lib import memory
+
+    store = Store(tmp_path / "store.duckdb", tmp_path / "pending", lock_timeout=5)
+    names = ["n:" + "".join(chr(0x100000 + 37 * i + j) for j in range(40)) for i in range(3)]
+    graph = [{"type": "entity", "name": n, "entityType": "Service", "observations": ["up"]} for n in names]
+    graph += [{"type": "relation", "from": names[0], "to": names[1], "relationType": "calls"}]
+    assert store.write("memory_import", {"records": graph}) == "applied"
+    with store.connect() as conn:
+        whole = memory.read_graph(conn)
+
+    async def body() -> None:
+        async with Client(build_server(store)) as client:
+            first = await client.call_tool("read_graph", {"max_tokens": 500})
+            assert first.is_error and _TOO_SMALL.search(first.content[0].text), first.content[0].text
+            _check_paging(await _page_through(client, "read_graph", {}, 500), whole)
+
+    anyio.run(body)
