@@ -15,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 # Property tests: no wall-clock deadline (a loaded CI machine is not a failure), and in CI
-# a fixed sequence of examples so a run is reproducible; locally, fresh examples each run.
+# (CI set, or TOKOPT_CI, which .ci/run sets) a fixed sequence of examples so a run is
+# reproducible; locally, fresh examples each run, which keep finding new cases.
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+settings.load_profile("ci" if os.environ.get("CI") or os.environ.get("TOKOPT_CI") else "dev")
 
 REPO = Path(__file__).resolve().parents[1]
 # The tests read only the repository's own copies (tokopt_pipeline_tests/data/, each folder's

@@ -81,7 +81,9 @@ def hostile(draw):
     """A failing test whose id and message are markup, and log lines of injection
     payloads and of any printable text (bidi and zero-width characters included)."""
     w, payload = draw(word), draw(st.sampled_from(PAYLOADS))
-    tid = draw(st.text(alphabet=MARKUP + "ab1", min_size=1, max_size=12))
+    # ("^[" starts a terminal escape written in caret notation, "^[[31m", which the
+    # reader removes as markup: an id holding one is not kept as it was.)
+    tid = draw(st.text(alphabet=MARKUP + "ab1", min_size=1, max_size=12).filter(lambda t: "^[" not in t))
     junk = draw(st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=30))
     return [f"FAILED tests/test_{w}.py::test_{w}[{tid}] - ValueError: {payload}",
             f"2025-01-02 10:00:00,000 ERROR {w}: {payload} {junk}", payload]
