@@ -60,6 +60,7 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from tokopt_pipeline.lib.engine.fit import Fitted, Result, TooSmall, fit, fit_lines, structured_json
+from tokopt_pipeline.lib.engine.header import plural
 from tokopt_pipeline.lib.store.db import Store
 
 if TYPE_CHECKING:
@@ -168,10 +169,6 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
 # -- summaries ----------------------------------------------------------------------
 def _pointer(path: str, text: str, fmt: str, lines: int) -> str:
     """Where the full log is and the calls that page into it, at the lines the summary cites."""
@@ -180,7 +177,7 @@ def _pointer(path: str, text: str, fmt: str, lines: int) -> str:
     cited = cited_lines(text, fmt)
     a, b = page_range(cited, lines)
     where = "the first lines the summary cites" if cited else "its last lines"
-    return (f"Full log: {path} ({_plural(lines, 'line')}). Page into it with log_lines(path={_quote(path)}, "
+    return (f"Full log: {path} ({plural(lines, 'line')}). Page into it with log_lines(path={_quote(path)}, "
             f"start={a}, end={b}) ({where}; every line number above works the same way), "
             f"or search it with log_grep(path={_quote(path)}, pattern=...).")
 
@@ -199,7 +196,7 @@ def _summary_result(path: str, limit: int, options: Any, annotate: Callable[[Ana
     lines = summary.text.split("\n")
 
     def note(k: int) -> str | None:  # only if the engine ever overran its budget
-        return None if k >= len(lines) else f"… {_plural(len(lines) - k, 'more line')} of the summary left out to stay within max_tokens"
+        return None if k >= len(lines) else f"… {plural(len(lines) - k, 'more line')} of the summary left out to stay within max_tokens"
 
     return fit_lines([], lines, note, limit, after=(pointer,))
 
@@ -324,7 +321,7 @@ def build_server(store: Store | None = None) -> MCPServer:
                 doc: dict[str, Any] = {"runs": rows[:k], "nextOffset": None, "note": None}
                 if k < len(rows):
                     doc["nextOffset"] = offset + k
-                    doc["note"] = (f"{_plural(len(rows) - k, 'more run')} of the {limit:,} asked for left out to stay "
+                    doc["note"] = (f"{plural(len(rows) - k, 'more run')} of the {limit:,} asked for left out to stay "
                                    f"within max_tokens={max_tokens:,}: call list_runs with offset={offset + k}"
                                    + (f" and suite={_quote(suite)}" if suite else ""))
                 return Result((structured_json(doc),), doc)
@@ -404,7 +401,7 @@ def build_server(store: Store | None = None) -> MCPServer:
                 budget.add(text)
                 prev = hit.line_no
             total = sum(m for _, _, m in items) + rest_matches
-            head = [f"{_plural(total, 'matching line')} in {full} from line {start:,}" + (":" if total else ".")]
+            head = [f"{plural(total, 'matching line')} in {full} from line {start:,}" + (":" if total else ".")]
             after = items[-1][1] + 1 if items else start  # where the search went on counting
 
             def note(k: int) -> str | None:
@@ -412,7 +409,7 @@ def build_server(store: Store | None = None) -> MCPServer:
                 if not left:
                     return None
                 nxt = items[k][1] if k < len(items) else after
-                return (f"… {_plural(left, 'more matching line')} from line {nxt:,} on left out to stay within "
+                return (f"… {plural(left, 'more matching line')} from line {nxt:,} on left out to stay within "
                         f"max_tokens={max_tokens:,}: call log_grep with the same pattern and start={nxt}")
 
             fitted = fit_lines(head, [t for t, _, _ in items], note, max_tokens)

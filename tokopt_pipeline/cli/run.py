@@ -175,6 +175,7 @@ def _whole_log(log: str, fmt: str, summary) -> str | None:
     that printed a few lines gets them back as they were, with nothing left out. JSON
     keeps its structure, and so does a test run (its failing tests and totals)."""
     from tokopt_pipeline.lib.engine import tokens as tok
+    from tokopt_pipeline.lib.engine.header import plural
     from tokopt_pipeline.lib.engine.quote import code_fence, md_text, visible
     from tokopt_pipeline.lib.engine.reader import open_log
 
@@ -182,7 +183,7 @@ def _whole_log(log: str, fmt: str, summary) -> str | None:
     if fmt == "json" or not summary.tokens_in_exact or summary.tokens_in >= summary.tokens_out or a.tests or a.runs:
         return None  # (a test run's failing tests and totals keep their sections)
     lines = [visible(line) for batch in open_log(log).batches() for line in batch.lines]
-    n = f"{len(lines):,} line{'s' if len(lines) != 1 else ''}"
+    n = plural(len(lines), "line")
     name = Path(log).name
     if fmt == "text":
         text = (f"tokopt summary: {name}\n\nThe whole output ({n}), shorter than a summary of it:\n\n"
@@ -249,10 +250,12 @@ def how_it_ended(done) -> str:
 def footer(fmt: str, shown: str, done, log: str, cited: list[tuple[int, int]], lines: int, paging: bool = True) -> str:
     """The lines after a summary: how the command ended, the full log, how to page into it
     (not when ``paging`` is False: the whole log was shown)."""
+    from tokopt_pipeline.lib.engine.header import plural
+
     a, b = page_range(cited, lines)
     page = f"sed -n '{a},{b}p' {shlex.quote(log)}" if lines and paging else None
     where = "any line number above works the same way" if cited else "its last lines"
-    n = f"{lines:,} line{'s' if lines != 1 else ''}"
+    n = plural(lines, "line")
     if fmt == "json":
         doc = {"command": shown, "result": how_it_ended(done), "exit_code": done.exit_code, "seconds": round(done.seconds, 1),
                "full_log": log, "log_lines": lines, "page": page}

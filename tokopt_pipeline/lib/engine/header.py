@@ -21,6 +21,11 @@ from tokopt_pipeline.lib.engine.model import Analysis
 from tokopt_pipeline.lib.engine.priority import Level
 from tokopt_pipeline.lib.engine.quote import inline_code, md_text, visible
 
+
+def plural(n: int, word: str) -> str:
+    """``n`` and ``word`` as a count reads: ``1 line``, ``2,048 lines``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
 __all__ = ["FORMS", "HeaderFacts", "header_facts", "header_lines", "header_json"]
 
 FORMS = ("full", "compact", "minimal", "components")
@@ -104,7 +109,7 @@ def header_lines(f: HeaderFacts, plain: bool, form: str = "full") -> list[str]:
     else:
         red = f"{100 * (1 - f.tokens_out / f.tokens_in):.1f}%"
     lv = " · ".join(f"{Level(i).label} {c:,}" for i, c in enumerate(f.level_counts))
-    out.append(f"- {b('file')}: {code(f.path)} · {f.lines:,} line{'' if f.lines == 1 else 's'} · {f.bytes:,} byte{'' if f.bytes == 1 else 's'}"
+    out.append(f"- {b('file')}: {code(f.path)} · {plural(f.lines, 'line')} · {plural(f.bytes, 'byte')}"
                + (f" ({f.compression})" if f.compression else "") + f" · profile {f.profile}")
     out.append(f"- {b('tokens')}: in {f.tokens_in:,} ({f.estimation}) · out {f.tokens_out:,} of {f.budget:,} budget · reduction {red}")
     out.append(f"- {b('priorities')} (lines): {lv}")

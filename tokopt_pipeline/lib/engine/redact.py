@@ -48,6 +48,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -202,19 +203,15 @@ def rules() -> tuple[Rule, ...]:
     return _RULES_CACHE[0]
 
 
+@lru_cache(maxsize=1)
 def _hints() -> tuple[tuple[str, ...], dict[str, tuple[int, ...]]]:
     """Every rule's hints (lower-case words one of which a line must hold for the rule
     to run), and for each hint the positions of the rules it lets run."""
-    if not _HINTS_CACHE:
-        by_hint: dict[str, list[int]] = {}
-        for i, rule in enumerate(rules()):
-            for h in rule.hints:
-                by_hint.setdefault(h, []).append(i)
-        _HINTS_CACHE.append((tuple(by_hint), {h: tuple(v) for h, v in by_hint.items()}))
-    return _HINTS_CACHE[0]
-
-
-_HINTS_CACHE: list[tuple[tuple[str, ...], dict[str, tuple[int, ...]]]] = []
+    by_hint: dict[str, list[int]] = {}
+    for i, rule in enumerate(rules()):
+        for h in rule.hints:
+            by_hint.setdefault(h, []).append(i)
+    return tuple(by_hint), {h: tuple(v) for h, v in by_hint.items()}
 
 
 def preload() -> None:
